@@ -1,0 +1,46 @@
+# Entry points for developers and CI (.ci/run calls `make test`). Nothing here reads a terminal.
+VENV ?= .venv
+PYTHON ?= python3
+PYTEST_ARGS ?=
+NODE_DIR := tests/e2e/node
+# Only the trees that exist yet: mypy fails on a missing path.
+TYPED_DIRS := $(wildcard sealdrop source_interface tests bench)
+
+.PHONY: test lint venv system-deps node-deps demo clean
+
+# lint runs after the dependencies and before pytest, so a type error fails fast.
+# pytest exits 5 when it collects nothing; that is a failure here, never a green run.
+test: system-deps venv node-deps
+	$(MAKE) lint
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy $(TYPED_DIRS)
+	$(VENV)/bin/lint-imports
+
+venv: $(VENV)/.installed
+
+# The stamp makes reruns instant; touching pyproject.toml reinstalls.
+$(VENV)/.installed: pyproject.toml
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@
+
+system-deps:
+	bash scripts/install-system-deps.sh
+
+# npm ci installs exactly the lock; `npm install axe-core@4` would rewrite the pin in package.json.
+node-deps: $(NODE_DIR)/node_modules/axe-core/axe.min.js
+
+$(NODE_DIR)/node_modules/axe-core/axe.min.js: $(NODE_DIR)/package-lock.json
+	npm ci --no-audit --no-fund --prefix $(NODE_DIR)
+	touch $@
+
+demo: system-deps venv
+	$(VENV)/bin/sealdrop demo
+
+clean:
+	rm -rf $(VENV) $(NODE_DIR)/node_modules build .mypy_cache .ruff_cache .pytest_cache
+	find . -path ./.git -prune -o -name __pycache__ -type d -exec rm -rf {} +
+	find . -maxdepth 1 -name '*.egg-info' -exec rm -rf {} +

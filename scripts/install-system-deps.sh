@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Install the Debian packages that `make test` and `make demo` need, and nothing when they are there.
+# Quick and silent on a ready machine, so `make test` can call it on every run.
+set -euo pipefail
+
+# gnupg: encryption at the door; chromium(-driver): end-to-end tests without JavaScript;
+# postgresql: tests/pgserver.py starts a throwaway server from it; fonts: legible screenshots.
+wanted=(gnupg chromium chromium-driver postgresql fonts-dejavu-core)
+# An npm from elsewhere (nvm, nodesource) is fine; Debian's is only the fallback.
+command -v npm >/dev/null 2>&1 || wanted+=(nodejs npm)
+
+missing=()
+for pkg in "${wanted[@]}"; do
+    # dpkg -s exits 0 for removed-but-not-purged packages too, so read the status line.
+    if ! dpkg -s "$pkg" 2>/dev/null | grep -qx 'Status: install ok installed'; then
+        missing+=("$pkg")
+    fi
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+if [[ $(id -u) -ne 0 ]]; then
+    echo "install-system-deps: missing Debian packages: ${missing[*]} (run this script as root)" >&2
+    exit 1
+fi
+
+echo "install-system-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+# </dev/null: a maintainer script must never wait for a terminal that CI does not have.
+apt-get update -qq </dev/null
+apt-get install -y -qq --no-install-recommends \
+    -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
+    "${missing[@]}" </dev/null

@@ -1,0 +1,96 @@
+"""The `sealdrop` command: init, serve, check and demo; a failure is one line, never a traceback."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from sealdrop.config import Config, load_config
+from sealdrop.errors import SealdropError
+from sealdrop.serve import APPS, gunicorn_argv
+from sealdrop.services import consistency, instance
+
+
+def _read_key(path: str) -> str:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SealdropError(f"cannot read the key file {path}: {exc}") from None
+    if "BEGIN PGP" not in text:
+        raise SealdropError(f"{path} is not an ASCII-armored OpenPGP key")
+    return text
+
+
+def cmd_init(config: Config, args: argparse.Namespace) -> int:
+    key = _read_key(args.submission_key) if args.submission_key else None
+    fingerprint = instance.initialise(config, submission_key=key)
+    print(f"Data directory ready: {config.data_dir}")
+    print(f"Submission Key: {fingerprint or 'none yet (sources cannot submit until one is set)'}")
+    return 0
+
+
+def cmd_serve(config: Config, args: argparse.Namespace) -> int:
+    instance.open_instance(config).close()  # fail here, clearly, before gunicorn forks workers
+    os.umask(0o077)
+    argv = gunicorn_argv(config, args.app, args.bind)
+    os.execv(argv[0], argv)  # noqa: S606 - replaces this process with gunicorn, fixed arguments
+
+
+def cmd_check(config: Config, _args: argparse.Namespace) -> int:
+    inst = instance.open_instance(config)
+    try:
+        with inst.sessions() as session:
+            problems = consistency.find_problems(session, inst.store)
+    finally:
+        inst.close()
+    for problem in problems:
+        print(problem)
+    print(f"{len(problems)} problem(s) found" if problems else "database and store agree")
+    return 1 if problems else 0
+
+
+def cmd_demo(_config: Config | None, args: argparse.Namespace) -> int:
+    from sealdrop import demo
+
+    return demo.run(port=args.port)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sealdrop", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    init = commands.add_parser("init", help="create the data directory, secrets and database")
+    init.add_argument("--submission-key", metavar="FILE", help="the Submission public key, armored")
+    init.set_defaults(func=cmd_init)
+    serve = commands.add_parser("serve", help="run a web app under gunicorn")
+    serve.add_argument("app", choices=sorted(APPS))
+    serve.add_argument("--bind", help="127.0.0.1:PORT or unix:/path (default from config)")
+    serve.set_defaults(func=cmd_serve)
+    check = commands.add_parser("check", help="verify that the database and the store agree")
+    check.set_defaults(func=cmd_check)
+    demo = commands.add_parser("demo", help="run a throwaway demo instance on 127.0.0.1")
+    demo.add_argument("--port", type=int, default=8080)
+    demo.set_defaults(func=cmd_demo, needs_config=False)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        config = (
+            load_config(os.environ if env is None else env)
+            if getattr(args, "needs_config", True)
+            else None
+        )
+        return int(args.func(config, args))
+    except SealdropError as exc:
+        print(f"sealdrop: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

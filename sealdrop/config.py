@@ -1,0 +1,182 @@
+"""Typed configuration, read once at the edge from environment variables and a TOML file."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sealdrop.errors import ConfigError
+
+PREFIX = "SEALDROP_"
+SECRETS_FILE = "secrets.toml"
+
+
+@dataclass(frozen=True)
+class KdfCost:
+    """scrypt cost; production keeps the defaults, tests lower them by config, never by patching."""
+
+    n: int = 2**14
+    r: int = 8
+    p: int = 1
+
+
+@dataclass(frozen=True)
+class Secrets:
+    """Instance secrets made by `sealdrop init`; kept in the data directory, mode 0600."""
+
+    source_id_salt: bytes
+    reply_key_salt: bytes
+    source_session_key: bytes
+
+
+@dataclass(frozen=True)
+class Config:
+    data_dir: Path
+    database_url: str
+    instance_name: str = "Sealdrop"
+    kdf: KdfCost = field(default_factory=KdfCost)
+    max_upload_bytes: int = 500_000_000
+    max_message_bytes: int = 1_000_000
+    min_free_bytes: int = 1_000_000_000
+    session_minutes: int = 120
+    failed_logins_per_codename: int = 5
+    failed_logins_global: int = 120
+    throttle_window_seconds: int = 60
+    source_bind: str = "127.0.0.1:8080"
+    source_workers: int = 2
+    source_onion: str | None = None
+    languages: tuple[str, ...] = ("en", "fr")
+    secrets: Secrets | None = None
+
+    @property
+    def store_dir(self) -> Path:
+        return self.data_dir / "store"
+
+    @property
+    def gpg_home(self) -> Path:
+        return self.data_dir / "gpg"
+
+    @property
+    def secrets_path(self) -> Path:
+        return self.data_dir / SECRETS_FILE
+
+    def require_secrets(self) -> Secrets:
+        if self.secrets is None:
+            raise ConfigError(f"{self.secrets_path} is missing: run `sealdrop init` first")
+        return self.secrets
+
+
+def _positive_int(name: str, raw: Any) -> int:
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{PREFIX}{name.upper()} must be a whole number, not {raw!r}") from None
+    if value <= 0:
+        raise ConfigError(f"{PREFIX}{name.upper()} must be greater than zero, not {value}")
+    return value
+
+
+def _text(name: str, raw: Any) -> str:
+    value = str(raw).strip()
+    if not value or any(ord(c) < 32 for c in value):
+        raise ConfigError(f"{PREFIX}{name.upper()} must be non-empty printable text")
+    return value
+
+
+def _languages(name: str, raw: Any) -> tuple[str, ...]:
+    items = raw if isinstance(raw, list) else str(raw).split(",")
+    codes = tuple(str(code).strip() for code in items if str(code).strip())
+    if not codes or not all(code.replace("_", "").isalpha() for code in codes):
+        raise ConfigError(f"{PREFIX}{name.upper()} must be a comma-separated list like 'en,fr'")
+    return codes
+
+
+_FIELDS: dict[str, Callable[[str, Any], Any]] = {
+    "database_url": _text,
+    "instance_name": _text,
+    "max_upload_bytes": _positive_int,
+    "max_message_bytes": _positive_int,
+    "min_free_bytes": lambda n, raw: 0 if str(raw).strip() == "0" else _positive_int(n, raw),
+    "session_minutes": _positive_int,
+    "failed_logins_per_codename": _positive_int,
+    "failed_logins_global": _positive_int,
+    "throttle_window_seconds": _positive_int,
+    "source_bind": _text,
+    "source_workers": _positive_int,
+    "source_onion": _text,
+    "languages": _languages,
+}
+_KDF_FIELDS = ("kdf_n", "kdf_r", "kdf_p")
+
+
+def _read_toml(path: Path, variable: str) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except OSError as exc:
+        raise ConfigError(f"{variable}: cannot read {path}: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{variable}: {path} is not valid TOML: {exc}") from None
+
+
+def _read_secrets(path: Path) -> Secrets | None:
+    if not path.exists():
+        return None
+    raw = _read_toml(path, "secrets file")
+    try:
+        return Secrets(
+            source_id_salt=bytes.fromhex(raw["source_id_salt"]),
+            reply_key_salt=bytes.fromhex(raw["reply_key_salt"]),
+            source_session_key=bytes.fromhex(raw["source_session_key"]),
+        )
+    except (KeyError, TypeError, ValueError):
+        raise ConfigError(
+            f"{path} is damaged: run `sealdrop init` on a new data directory"
+        ) from None
+
+
+def _kdf_cost(values: Mapping[str, Any]) -> KdfCost:
+    n, r, p = (values.get(key) for key in _KDF_FIELDS)
+    cost = KdfCost(
+        n=_positive_int("kdf_n", n) if n is not None else KdfCost.n,
+        r=_positive_int("kdf_r", r) if r is not None else KdfCost.r,
+        p=_positive_int("kdf_p", p) if p is not None else KdfCost.p,
+    )
+    if cost.n < 2 or cost.n & (cost.n - 1):
+        raise ConfigError(f"{PREFIX}KDF_N must be a power of two, not {cost.n}")
+    return cost
+
+
+def load_config(env: Mapping[str, str]) -> Config:
+    """Build the configuration from `env` (SEALDROP_* variables) and the TOML file it may name.
+
+    Environment variables win over the file. Raises ConfigError naming the first bad variable.
+    """
+    values: dict[str, Any] = {}
+    toml_path = env.get(PREFIX + "CONFIG")
+    if toml_path:
+        values.update(
+            {k.lower(): v for k, v in _read_toml(Path(toml_path), "SEALDROP_CONFIG").items()}
+        )
+    values.update({k[len(PREFIX) :].lower(): v for k, v in env.items() if k.startswith(PREFIX)})
+    values.pop("config", None)
+
+    data_dir_raw = values.pop("data_dir", None)
+    if not data_dir_raw:
+        raise ConfigError(f"{PREFIX}DATA_DIR is not set: name the directory that holds the data")
+    data_dir = Path(str(data_dir_raw)).expanduser().absolute()
+
+    unknown = sorted(set(values) - set(_FIELDS) - set(_KDF_FIELDS))
+    if unknown:
+        raise ConfigError(f"{PREFIX}{unknown[0].upper()} is not a Sealdrop setting (a typo?)")
+    parsed = {name: parse(name, values[name]) for name, parse in _FIELDS.items() if name in values}
+    parsed.setdefault("database_url", f"sqlite:///{data_dir / 'sealdrop.sqlite'}")
+    return Config(
+        data_dir=data_dir,
+        kdf=_kdf_cost(values),
+        secrets=_read_secrets(data_dir / SECRETS_FILE),
+        **parsed,
+    )

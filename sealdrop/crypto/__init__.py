@@ -1,0 +1,1 @@
+"""Cryptography: GnuPG for submissions and replies."""

@@ -1,0 +1,1 @@
+"""The database: typed models, engines, and Alembic migrations."""

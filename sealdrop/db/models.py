@@ -1,0 +1,127 @@
+"""The database tables as typed SQLAlchemy models; constraints in the database, logic elsewhere."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def new_uuid() -> str:
+    return str(uuid.uuid4())
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Source(Base):
+    """A source, found only by the memory-hard hash of its codename; dates are kept to the day."""
+
+    __tablename__ = "sources"
+    __table_args__ = (CheckConstraint("interaction_count >= 0", name="interaction_count_positive"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
+    filesystem_id: Mapped[str] = mapped_column(String(52), unique=True)
+    journalist_designation: Mapped[str] = mapped_column(String(255), unique=True)
+    key_fingerprint: Mapped[str] = mapped_column(String(40), unique=True)
+    interaction_count: Mapped[int] = mapped_column(Integer, default=0)
+    # A source stays pending until its first submission: journalists never see empty sources.
+    pending: Mapped[bool] = mapped_column(Boolean, default=True)
+    is_starred: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_on: Mapped[dt.date] = mapped_column(Date)
+    last_updated: Mapped[dt.date] = mapped_column(Date)
+
+    submissions: Mapped[list[Submission]] = relationship(
+        back_populates="source",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="Submission.interaction_count",
+    )
+    replies: Mapped[list[Reply]] = relationship(
+        back_populates="source",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="Reply.interaction_count",
+    )
+
+
+class Submission(Base):
+    """One encrypted message or file from a source."""
+
+    __tablename__ = "submissions"
+    __table_args__ = (
+        CheckConstraint("kind IN ('message', 'file')", name="kind_known"),
+        CheckConstraint("size >= 0", name="size_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(255), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    size: Mapped[int] = mapped_column(Integer)
+    interaction_count: Mapped[int] = mapped_column(Integer)
+    is_read: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    source: Mapped[Source] = relationship(back_populates="submissions")
+
+
+class Reply(Base):
+    """One reply to a source, encrypted to the source's key and to the Submission Key."""
+
+    __tablename__ = "replies"
+    __table_args__ = (CheckConstraint("size >= 0", name="size_positive"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(255), unique=True)
+    size: Mapped[int] = mapped_column(Integer)
+    interaction_count: Mapped[int] = mapped_column(Integer)
+    deleted_by_source: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    source: Mapped[Source] = relationship(back_populates="replies")
+
+
+class InstanceSettings(Base):
+    """The single row of settings an admin changes at run time."""
+
+    __tablename__ = "instance_settings"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, default=1)
+    submission_key_fingerprint: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    allow_document_uploads: Mapped[bool] = mapped_column(Boolean, default=True)
+    organization_name: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class FailedLogin(Base):
+    """A wrong codename, kept only for the throttle window; the key is a hash, never a codename."""
+
+    __tablename__ = "failed_logins"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)

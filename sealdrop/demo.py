@@ -1,0 +1,62 @@
+"""`make demo`: a throwaway instance on 127.0.0.1 with a fresh demo Submission Key.
+
+The private half of the demo key lives in a separate "reader" keyring beside the data directory,
+never in the server's keyring, as on a real instance where it stays on the air-gapped reader.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from sealdrop.config import load_config
+from sealdrop.crypto.gpg import Gpg, generate_reader_key_pair
+from sealdrop.serve import gunicorn_argv
+from sealdrop.services import instance
+
+
+def _banner(base: Path, port: int, fingerprint: str) -> str:
+    reader = base / "reader-gpg"
+    return f"""
+Sealdrop demo is running (SQLite, throwaway data in {base}).
+
+  Source interface:  http://127.0.0.1:{port}/
+  Submission Key:    {fingerprint}
+  Stored ciphertext: {base / "data" / "store"}
+
+Decrypt a submission as the newsroom's reader machine would:
+  gpg --homedir {reader} --decrypt <file>.gpg      (files: ... | gunzip)
+
+Press Ctrl-C to stop; everything above is deleted then.
+"""
+
+
+def run(*, port: int) -> int:
+    base = Path(tempfile.mkdtemp(prefix="sealdrop-demo-"))
+    reader = Gpg(base / "reader-gpg")
+    try:
+        fingerprint = generate_reader_key_pair(reader, "Sealdrop demo newsroom")
+        env = {
+            "SEALDROP_DATA_DIR": str(base / "data"),
+            "SEALDROP_INSTANCE_NAME": "Sealdrop demo",
+            "SEALDROP_SOURCE_BIND": f"127.0.0.1:{port}",
+            "SEALDROP_MIN_FREE_BYTES": "0",
+        }
+        instance.initialise(load_config(env), submission_key=reader.export_public_key(fingerprint))
+        print(_banner(base, port, fingerprint), flush=True)
+        server = subprocess.Popen(  # noqa: S603 - our own gunicorn command line
+            gunicorn_argv(load_config(env), "source", None), env={**os.environ, **env}
+        )
+        try:
+            return server.wait()
+        except KeyboardInterrupt:
+            server.terminate()
+            server.wait(timeout=15)
+            return 0
+    finally:
+        reader.close()
+        Gpg(base / "data" / "gpg").close()
+        shutil.rmtree(base, ignore_errors=True)

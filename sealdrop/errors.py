@@ -1,0 +1,77 @@
+"""The typed tree of everything that can go wrong, each with what the user can do about it."""
+
+
+class SealdropError(Exception):
+    """Base of every error Sealdrop raises on purpose; its message is safe to show a user."""
+
+    http_status = 400
+
+
+class ConfigError(SealdropError):
+    """A configuration value is missing or malformed; the message names the variable to fix."""
+
+    http_status = 500
+
+
+class KeyImportError(SealdropError):
+    """The key offered as the Submission Key cannot be used; the message says why."""
+
+
+class CodenameMalformed(SealdropError):
+    """What was typed is not seven words from the codename list; check it and try again."""
+
+
+class CodenameUnknown(SealdropError):
+    """No source has that codename; check each word, or start over with a new codename."""
+
+    http_status = 403
+
+
+class LoginThrottled(SealdropError):
+    """Too many wrong codenames were tried recently; wait a minute and try again."""
+
+    http_status = 429
+
+
+class SubmissionsClosed(SealdropError):
+    """The instance cannot take submissions right now (no Submission Key, or the disk is full)."""
+
+    http_status = 503
+
+
+class EmptySubmission(SealdropError):
+    """Neither a message nor a file was sent; write a message or choose a file."""
+
+
+class UploadTooLarge(SealdropError):
+    """The upload is larger than this instance accepts; send smaller files, or fewer at once."""
+
+    http_status = 413
+
+
+class EncryptionFailed(SealdropError):
+    """gpg could not encrypt the data; nothing was stored and the source can try again."""
+
+    http_status = 500
+
+
+class DecryptionFailed(SealdropError):
+    """A reply could not be decrypted; the cause is never told apart, by design."""
+
+    http_status = 500
+
+
+class NotFound(SealdropError):
+    """The thing asked for does not exist, or does not belong to whoever asked."""
+
+    http_status = 404
+
+
+class StorePathError(SealdropError):
+    """A path asked of the store would leave it, or a name does not follow the store's format."""
+
+
+class DesignationExhausted(SealdropError):
+    """No free journalist designation was found after many draws; the word lists are too small."""
+
+    http_status = 500

@@ -1,0 +1,47 @@
+"""Memory-hard derivations from a codename, one per named purpose, each with its own salt."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from enum import Enum
+
+from sealdrop.codenames import Codename
+from sealdrop.config import KdfCost
+
+
+class Purpose(Enum):
+    """Why a value is derived; the label is mixed into the salt so purposes never collide."""
+
+    SOURCE_ID = b"sealdrop source id v1"
+    REPLY_KEY = b"sealdrop reply key passphrase v1"
+
+
+DERIVED_BYTES = 32
+
+
+def derive(codename: Codename, *, purpose: Purpose, salt: bytes, cost: KdfCost) -> bytes:
+    """scrypt(codename, purpose label || 0 || instance salt); raises ValueError on a bad cost."""
+    if len(salt) < 16:
+        raise ValueError("an instance salt has at least 16 bytes")
+    return hashlib.scrypt(
+        codename.encode("utf-8"),
+        salt=purpose.value + b"\x00" + salt,
+        n=cost.n,
+        r=cost.r,
+        p=cost.p,
+        maxmem=256 * cost.n * cost.r * cost.p + (1 << 20),
+        dklen=DERIVED_BYTES,
+    )
+
+
+def source_id(codename: Codename, *, salt: bytes, cost: KdfCost) -> str:
+    """The identifier a source is found by: 52 lowercase base32 characters, safe as a path part."""
+    raw = derive(codename, purpose=Purpose.SOURCE_ID, salt=salt, cost=cost)
+    return base64.b32encode(raw).decode("ascii").rstrip("=").lower()
+
+
+def reply_key_passphrase(codename: Codename, *, salt: bytes, cost: KdfCost) -> str:
+    """The passphrase protecting the source's reply key; never stored, derived at each login."""
+    raw = derive(codename, purpose=Purpose.REPLY_KEY, salt=salt, cost=cost)
+    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")

@@ -1,0 +1,128 @@
+"""Accepting what a source sends: messages and files, all of one submission stored or none of it."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Sequence
+from pathlib import Path
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from sealdrop.crypto.gpg import Fingerprint, Gpg
+from sealdrop.db.models import Source, Submission
+from sealdrop.errors import EmptySubmission
+from sealdrop.services.naming import Kind, stored_name
+from sealdrop.services.uploads import StagedUpload
+from sealdrop.storage.store import Store
+
+
+def open_upload(
+    store: Store,
+    gpg: Gpg,
+    *,
+    source: Source,
+    filename: str | None,
+    recipients: Sequence[Fingerprint],
+) -> StagedUpload:
+    """A sink for one file part, encrypting to `recipients` as the part streams in."""
+    return StagedUpload(
+        store, gpg, source_id=source.filesystem_id, filename=filename, recipients=recipients
+    )
+
+
+def reserve_interaction(session: Session, source: Source) -> int:
+    """Count up the source's interactions in the database, so concurrent requests never share n."""
+    statement = (
+        update(Source)
+        .where(Source.id == source.id)
+        .values(interaction_count=Source.interaction_count + 1)
+        .returning(Source.interaction_count)
+    )
+    count = int(session.execute(statement).scalar_one())
+    source.interaction_count = count
+    return count
+
+
+def _stage_message(
+    store: Store, gpg: Gpg, *, source: Source, text: str, recipients: Sequence[Fingerprint]
+) -> Path:
+    staged = store.staging_path(source.filesystem_id)
+    gpg.encrypt_bytes(text.encode("utf-8"), recipients, staged)
+    return staged
+
+
+def _place_all(
+    session: Session,
+    store: Store,
+    *,
+    source: Source,
+    staged: Sequence[tuple[Path, Kind]],
+    placed: list[Path],
+) -> list[Submission]:
+    records = []
+    for path, kind in staged:
+        count = reserve_interaction(session, source)
+        name = stored_name(count, source.journalist_designation, kind)
+        final = store.place(path, source.filesystem_id, name)
+        placed.append(final)
+        records.append(
+            Submission(
+                source_id=source.id,
+                filename=name,
+                size=final.stat().st_size,
+                interaction_count=count,
+                is_read=False,
+                kind="message" if kind is Kind.MESSAGE else "file",
+            )
+        )
+    return records
+
+
+def accept(
+    session: Session,
+    store: Store,
+    gpg: Gpg,
+    *,
+    source: Source,
+    message: str,
+    uploads: Sequence[StagedUpload],
+    recipients: Sequence[Fingerprint],
+    today: dt.date,
+) -> list[Submission]:
+    """Store a message and/or finished uploads as one submission; on any failure, none of it.
+
+    Raises EmptySubmission when there is neither text nor a non-empty file.
+    """
+    files = [upload for upload in uploads if not upload.is_empty]
+    if not message.strip() and not files:
+        raise EmptySubmission("Write a message or choose a file to send.")
+    staged: list[tuple[Path, Kind]] = []
+    placed: list[Path] = []
+    try:
+        if message.strip():
+            text_path = _stage_message(
+                store, gpg, source=source, text=message, recipients=recipients
+            )
+            staged.append((text_path, Kind.MESSAGE))
+        for upload in files:
+            upload.finish()
+            assert upload.path is not None  # a non-empty upload always has a staged file
+            staged.append((upload.path, Kind.FILE))
+        records = _place_all(session, store, source=source, staged=staged, placed=placed)
+        session.add_all(records)
+        source.pending = False
+        source.last_updated = today
+        session.commit()
+    except BaseException:
+        session.rollback()
+        for path in [*placed, *(path for path, _ in staged)]:
+            with contextlib.suppress(OSError):
+                store.secure_delete(path)
+        for upload in uploads:
+            upload.discard()
+        raise
+    for upload in files:
+        upload.claimed = True
+    return records

@@ -1,0 +1,87 @@
+"""The upload sink: plaintext from the request body -> gzip -> gpg -> ciphertext staged on disk.
+
+A web framework's multipart parser writes each file part into a StagedUpload as it reads the
+request, so plaintext exists only in the chunk being passed along, never in a file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from sealdrop.crypto.gpg import Fingerprint, Gpg, StreamEncryptor
+from sealdrop.errors import EncryptionFailed
+from sealdrop.gzipstream import GzipWriter
+from sealdrop.storage.store import Store
+
+
+class StagedUpload:
+    """A writable file part; gpg starts at the first byte, so empty parts cost nothing."""
+
+    def __init__(
+        self,
+        store: Store,
+        gpg: Gpg,
+        *,
+        source_id: str,
+        filename: str | None,
+        recipients: Sequence[Fingerprint],
+    ) -> None:
+        self._store = store
+        self._gpg = gpg
+        self._source_id = source_id
+        self._recipients = list(recipients)
+        self.filename = filename or ""
+        self.path: Path | None = None
+        self._encryptor: StreamEncryptor | None = None
+        self._gzip: GzipWriter | None = None
+        self.finished = False
+        self.claimed = False
+
+    @property
+    def plaintext_size(self) -> int:
+        return self._gzip.plaintext_size if self._gzip else 0
+
+    @property
+    def is_empty(self) -> bool:
+        return self.plaintext_size == 0
+
+    def write(self, data: bytes) -> int:
+        if self.finished:
+            raise EncryptionFailed("This upload was already finished.")
+        if not data:
+            return 0
+        if self._gzip is None:
+            self.path = self._store.staging_path(self._source_id)
+            self._encryptor = self._gpg.open_encryptor(self._recipients, self.path)
+            self._gzip = GzipWriter(self._encryptor.write, member_name=self.filename)
+        return self._gzip.write(data)
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        """The parser rewinds a part when it ends: that is the moment to let gpg finish."""
+        if offset == 0 and whence == 0:
+            self.finish()
+        return 0
+
+    def finish(self) -> None:
+        if self.finished:
+            return
+        self.finished = True
+        if self._gzip is not None and self._encryptor is not None:
+            self._gzip.close()
+            self._encryptor.finish()
+
+    def discard(self) -> None:
+        """Stop gpg if it runs and wipe whatever ciphertext was staged; safe to call twice."""
+        if self._encryptor is not None and not self.finished:
+            self.finished = True
+            self._encryptor.abort()
+        if self.path is not None:
+            self._store.secure_delete(self.path)
+
+    def close(self) -> None:
+        if not self.claimed:
+            self.discard()
+
+    def read(self, *_: object) -> bytes:
+        raise EncryptionFailed("An upload is encrypted as it arrives and cannot be read back.")

@@ -1,0 +1,1 @@
+"""Where ciphertext lives on disk."""

@@ -1,0 +1,127 @@
+"""The store of ciphertext files: contained paths, atomic placement, secure deletion, modes."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import secrets
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from sealdrop.errors import StorePathError
+
+SOURCE_ID_PATTERN = re.compile(r"^[a-z2-7]{52}$")
+STORED_NAME_PATTERN = re.compile(r"^[1-9][0-9]*-[a-z'-]+-[a-z'-]+-(msg|doc\.gz|reply)\.gpg$")
+STAGING_SUFFIX = ".part"
+DIR_MODE = 0o700
+FILE_MODE = 0o600
+_WIPE_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    source_id: str
+    name: str
+    path: Path
+    mode: int
+    size: int
+
+
+class Store:
+    """Everything lives in `root/<source id>/<name>`; nothing outside `root` is ever touched."""
+
+    def __init__(self, root: Path) -> None:
+        root.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+        root.chmod(DIR_MODE)
+        self.root = root.resolve()
+
+    def source_dir(self, source_id: str) -> Path:
+        if not SOURCE_ID_PATTERN.fullmatch(source_id):
+            raise StorePathError("That is not a source identifier.")
+        return self.root / source_id
+
+    def path_of(self, source_id: str, name: str) -> Path:
+        if not STORED_NAME_PATTERN.fullmatch(name):
+            raise StorePathError(f"{name!r} is not a stored file name.")
+        path = self.source_dir(source_id) / name
+        if path.resolve().parent != self.root / source_id:
+            raise StorePathError("That path leaves the store.")
+        return path
+
+    def staging_path(self, source_id: str) -> Path:
+        """A fresh temporary name beside the source's files, so that placing it is one rename."""
+        directory = self.source_dir(source_id)
+        directory.mkdir(mode=DIR_MODE, exist_ok=True)
+        return directory / f".{secrets.token_hex(16)}{STAGING_SUFFIX}"
+
+    def place(self, staged: Path, source_id: str, name: str) -> Path:
+        """Atomically move a finished staged file to its final name; refuse to overwrite."""
+        target = self.path_of(source_id, name)
+        if staged.parent != target.parent or not staged.name.endswith(STAGING_SUFFIX):
+            raise StorePathError("Only staged files of the same source can be placed.")
+        staged.chmod(FILE_MODE)
+        with _open_fd(staged) as fd:
+            os.fsync(fd)
+        # link() fails if the target exists, so a counter race can never overwrite a submission.
+        os.link(staged, target)
+        staged.unlink()
+        with _open_fd(target.parent) as dir_fd:
+            os.fsync(dir_fd)
+        return target
+
+    def secure_delete(self, path: Path) -> None:
+        """Overwrite a file's blocks once, then unlink it; missing files are fine."""
+        try:
+            size = path.stat().st_size
+            with path.open("r+b", buffering=0) as handle:
+                zeros = bytes(_WIPE_CHUNK)
+                for offset in range(0, size, _WIPE_CHUNK):
+                    handle.write(zeros[: min(_WIPE_CHUNK, size - offset)])
+                os.fsync(handle.fileno())
+            path.unlink()
+        except FileNotFoundError:
+            return
+
+    def delete_source(self, source_id: str) -> None:
+        directory = self.source_dir(source_id)
+        if not directory.exists():
+            return
+        for child in directory.iterdir():
+            self.secure_delete(child)
+        directory.rmdir()
+
+    def remove_stale_staging(self, older_than_seconds: float) -> int:
+        """Remove staged files left by a crashed worker; returns how many were removed."""
+        cutoff = time.time() - older_than_seconds
+        removed = 0
+        for path in self.root.glob(f"*/.*{STAGING_SUFFIX}"):
+            if path.stat().st_mtime < cutoff:
+                self.secure_delete(path)
+                removed += 1
+        return removed
+
+    def walk(self) -> Iterator[StoredFile]:
+        """Every file under the store, for consistency checks."""
+        for directory in sorted(self.root.iterdir()):
+            children = sorted(directory.iterdir()) if directory.is_dir() else [directory]
+            for path in children:
+                info = path.lstat()
+                yield StoredFile(
+                    source_id=directory.name if directory.is_dir() else "",
+                    name=path.name,
+                    path=path,
+                    mode=info.st_mode,
+                    size=info.st_size,
+                )
+
+
+@contextlib.contextmanager
+def _open_fd(path: Path) -> Iterator[int]:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        yield fd
+    finally:
+        os.close(fd)

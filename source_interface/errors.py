@@ -1,0 +1,73 @@
+"""Every error becomes a friendly page with the right 4xx (or 5xx) status, never a traceback."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, render_template
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from sealdrop.errors import SealdropError
+
+log = logging.getLogger(__name__)
+
+TITLES = {
+    400: "That request could not be understood",
+    403: "Not allowed",
+    404: "Page not found",
+    405: "That action is not available here",
+    413: "That is too large",
+    429: "Please slow down",
+    500: "Something went wrong on our side",
+    503: "Submissions are paused",
+}
+
+
+def render_error(status: int, message: str) -> ResponseReturnValue:
+    title = _(TITLES.get(status, TITLES[400]))
+    return render_template("error.html", title=title, message=message, status=status), status
+
+
+def _http_error(exc: HTTPException) -> ResponseReturnValue:
+    status = exc.code or 500
+    if status == 413:
+        return render_error(
+            413,
+            _(
+                "The upload is larger than this service accepts. Send smaller "
+                "files, or fewer at once."
+            ),
+        )
+    if status == 404:
+        return render_error(404, _("There is nothing at this address."))
+    if status == 405:
+        return render_error(405, _("That page cannot be used this way. Go back and use its form."))
+    description = exc.description if status < 500 else None
+    return render_error(status, description or _("Please go back and try again."))
+
+
+def _csrf_error(_exc: CSRFError) -> ResponseReturnValue:
+    return render_error(
+        400, _("The form expired or was incomplete. Go back, reload the page and send it again.")
+    )
+
+
+def _sealdrop_error(exc: SealdropError) -> ResponseReturnValue:
+    return render_error(exc.http_status, _(str(exc)))
+
+
+def _unexpected(exc: Exception) -> ResponseReturnValue:
+    # Only the exception type: a message or traceback might carry what a source sent.
+    log.error("unexpected %s", exc.__class__.__name__)
+    return render_error(500, _("Nothing you sent was stored. Please try again later."))
+
+
+def install(app: Flask) -> None:
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(SealdropError, _sealdrop_error)
+    app.register_error_handler(InternalServerError, _unexpected)
+    app.register_error_handler(Exception, _unexpected)

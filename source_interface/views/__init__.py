@@ -1,0 +1,1 @@
+"""Blueprints of the source interface: thin views that call one service each."""

@@ -1,0 +1,102 @@
+"""The landing page and the logged-in source's page: submit, read replies, delete replies."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+
+from sealdrop.errors import EmptySubmission, NotFound
+from sealdrop.services import instance, replies, submissions
+from sealdrop.services.uploads import StagedUpload
+from source_interface.forms import ActionForm, SubmitForm
+from source_interface.views.guard import load_source, login_required
+
+bp = Blueprint("main", __name__)
+
+
+@bp.get("/")
+def index() -> ResponseReturnValue:
+    return render_template("index.html", logged_in=load_source())
+
+
+def _lookup_page(form: SubmitForm, status: int = 200) -> ResponseReturnValue:
+    inst = g.instance
+    shown = replies.replies_for_source(
+        g.db, inst.store, inst.gpg, source=g.source, passphrase=g.reply_passphrase
+    )
+    return render_template(
+        "lookup.html",
+        form=form,
+        replies=shown,
+        action=ActionForm(),
+        max_upload_bytes=inst.config.max_upload_bytes,
+    ), status
+
+
+@bp.get("/lookup")
+@login_required
+def lookup() -> ResponseReturnValue:
+    return _lookup_page(SubmitForm())
+
+
+@bp.post("/submit")
+@login_required
+def submit() -> ResponseReturnValue:
+    inst = g.instance
+    recipient = instance.require_open(
+        g.db, inst.store, config=inst.config, incoming_bytes=request.content_length or 0
+    )
+    request.upload_factory = partial(  # type: ignore[attr-defined]
+        submissions.open_upload, inst.store, inst.gpg, source=g.source, recipients=[recipient]
+    )
+    form = SubmitForm()  # reading the form streams every file part through gpg
+    if not form.validate_on_submit():
+        flash(
+            _("The form expired or was incomplete. Nothing was stored; please send it again."),
+            "error",
+        )
+        return _lookup_page(SubmitForm(), 400)
+    try:
+        uploads = [s for s in request.upload_sinks if isinstance(s, StagedUpload)]  # type: ignore[attr-defined]
+        submissions.accept(
+            g.db,
+            inst.store,
+            inst.gpg,
+            source=g.source,
+            message=form.msg.data or "",
+            uploads=uploads,
+            recipients=[recipient],
+            today=g.today,
+        )
+    except EmptySubmission as exc:
+        flash(_(str(exc)), "error")
+        return _lookup_page(form, 400)
+    flash(
+        _(
+            "Thank you. Your submission was encrypted and stored. Come back later to check "
+            "for replies."
+        )
+    )
+    return redirect(url_for("main.lookup"))
+
+
+@bp.post("/replies/<reply_uuid>/delete")
+@login_required
+def delete_reply(reply_uuid: str) -> ResponseReturnValue:
+    try:
+        replies.delete_reply(g.db, source=g.source, reply_uuid=reply_uuid)
+    except NotFound:
+        abort(404)
+    flash(_("Reply deleted."))
+    return redirect(url_for("main.lookup"))
+
+
+@bp.post("/replies/delete-all")
+@login_required
+def delete_all_replies() -> ResponseReturnValue:
+    count = replies.delete_all_replies(g.db, source=g.source)
+    flash(_("All replies deleted.") if count else _("There were no replies to delete."))
+    return redirect(url_for("main.lookup"))
