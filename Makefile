@@ -6,7 +6,7 @@ NODE_DIR := tests/e2e/node
 # Only the trees that exist yet: mypy fails on a missing path.
 TYPED_DIRS := $(wildcard sealdrop source_interface tests bench)
 
-.PHONY: test lint venv system-deps node-deps demo clean
+.PHONY: test lint venv system-deps node-deps demo clean translations
 
 # lint runs after the dependencies and before pytest, so a type error fails fast.
 # pytest exits 5 when it collects nothing; that is a failure here, never a green run.
@@ -39,6 +39,16 @@ $(NODE_DIR)/node_modules/axe-core/axe.min.js: $(NODE_DIR)/package-lock.json
 
 demo: system-deps venv
 	$(VENV)/bin/sealdrop demo
+
+# Re-extract the source interface's messages (see source_interface/babel.cfg), merge them into
+# every catalogue, and compile the .mo files that are committed so a plain install works.
+# After this, translate whatever is new or marked fuzzy in the .po files and run it again.
+translations: venv
+	$(VENV)/bin/pybabel extract -F source_interface/babel.cfg --project=Sealdrop \
+		--copyright-holder="Sealdrop contributors" -o source_interface/translations/messages.pot .
+	$(VENV)/bin/pybabel update -i source_interface/translations/messages.pot \
+		-d source_interface/translations
+	$(VENV)/bin/pybabel compile --statistics -d source_interface/translations
 
 clean:
 	rm -rf $(VENV) $(NODE_DIR)/node_modules build .mypy_cache .ruff_cache .pytest_cache

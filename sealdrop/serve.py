@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from sealdrop.config import Config
 
 # Named by import path: the core must not import the web apps (see the import contracts).
+SHM = "/dev/shm"  # noqa: S108 - tmpfs for gunicorn's own empty heartbeat files, not a data path
 APPS = {"source": "source_interface.wsgi:application()"}
 
 
@@ -35,5 +37,7 @@ def gunicorn_argv(config: Config, app: str, bind: str | None) -> list[str]:
         "--log-level",
         "warning",
         "--no-control-socket",
+        # The heartbeat files of gunicorn's workers go to RAM, never beside anything else.
+        *(["--worker-tmp-dir", SHM] if Path(SHM).is_dir() else []),
         APPS[app],
     ]

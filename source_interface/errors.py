@@ -7,6 +7,7 @@ import logging
 from flask import Flask, render_template
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -15,19 +16,19 @@ from sealdrop.errors import SealdropError
 log = logging.getLogger(__name__)
 
 TITLES = {
-    400: "That request could not be understood",
-    403: "Not allowed",
-    404: "Page not found",
-    405: "That action is not available here",
-    413: "That is too large",
-    429: "Please slow down",
-    500: "Something went wrong on our side",
-    503: "Submissions are paused",
+    400: _l("That request could not be understood"),
+    403: _l("Not allowed"),
+    404: _l("Page not found"),
+    405: _l("That action is not available here"),
+    413: _l("That is too large"),
+    429: _l("Please slow down"),
+    500: _l("Something went wrong on our side"),
+    503: _l("Submissions are paused"),
 }
 
 
 def render_error(status: int, message: str) -> ResponseReturnValue:
-    title = _(TITLES.get(status, TITLES[400]))
+    title = str(TITLES.get(status, TITLES[400]))
     return render_template("error.html", title=title, message=message, status=status), status
 
 

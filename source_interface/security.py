@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, Response, abort, request
+from flask_babel import gettext as _
 
 CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
@@ -36,4 +37,4 @@ def install(app: Flask, *, expected_host: str | None) -> None:
         @app.before_request
         def refuse_other_hosts() -> None:
             if request.host.split(":")[0] != expected_host:
-                abort(400, description="This service answers only at its onion address.")
+                abort(400, description=_("This service answers only at its onion address."))

@@ -19,14 +19,18 @@ from sealdrop.errors import DecryptionFailed, EncryptionFailed, KeyImportError
 Fingerprint = NewType("Fingerprint", str)
 Passphrase = NewType("Passphrase", str)
 
-# gpg-agent must never remember a source's passphrase between requests (DESIGN: "forgets both").
+# gpg-agent must never remember a source's passphrase between requests (DESIGN: "forgets both"):
+# default-cache-ttl 0 stores no passphrase at all. max-cache-ttl only bounds the one-operation
+# nonce entry that lets key generation self-sign the new key; at 0 it expired whenever the clock
+# crossed a second mid-generation, and about 1 source creation in 100 failed.
 # The passphrases it protects are 256-bit scrypt outputs, so gpg's own S2K stretching adds no
 # strength; its calibrated default made each source key cost ~2 s instead of ~40 ms.
-AGENT_CONF = "default-cache-ttl 0\nmax-cache-ttl 0\nallow-loopback-pinentry\ns2k-count 65536\n"
+AGENT_CONF = "default-cache-ttl 0\nmax-cache-ttl 10\nallow-loopback-pinentry\ns2k-count 65536\n"
 GPG_CONF = "no-greeting\nno-comments\nno-emit-version\nuse-agent\n"
 # Files are gzipped before gpg sees them; gpg compressing again would cost 5x the time for nothing.
 NO_COMPRESSION = ["--compress-algo", "none"]
 PIPE_CHUNK = 1 << 20
+AGENT_EXIT_SECONDS = 3.0
 SOURCE_KEY_UID = "Sealdrop source key"
 
 
@@ -231,11 +235,23 @@ class Gpg:
 
     def close(self) -> None:
         """Stop this keyring's gpg-agent, so that no process outlives the instance."""
+        listed = subprocess.run(  # noqa: S603 - fixed arguments
+            ["gpgconf", "--homedir", str(self.home), "--list-dirs", "agent-socket"],  # noqa: S607
+            check=False,
+            capture_output=True,
+            text=True,
+        )
         subprocess.run(  # noqa: S603 - fixed arguments
             ["gpgconf", "--homedir", str(self.home), "--kill", "gpg-agent"],  # noqa: S607
             check=False,
             capture_output=True,
         )
+        # gpgconf returns while the agent still listens; a gpg started on this home meanwhile
+        # connects to the dying agent and fails, so wait until the agent has removed its socket.
+        socket = Path(listed.stdout.strip()) if listed.returncode == 0 else None
+        deadline = time.monotonic() + AGENT_EXIT_SECONDS
+        while socket is not None and socket.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
 
 
 def generate_reader_key_pair(gpg: Gpg, uid: str) -> Fingerprint:

@@ -50,7 +50,7 @@ def open_instance(config: Config) -> Instance:
         raise ConfigError(
             f"SEALDROP_DATABASE_URL: cannot open the database ({exc.__class__.__name__})"
         ) from None
-    if current != migrate.head_revision(engine):
+    if current != migrate.HEAD_REVISION:
         engine.dispose()
         raise ConfigError("The database schema is not current: run `sealdrop init` to migrate it.")
     store = Store(config.store_dir)

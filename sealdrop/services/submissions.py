@@ -9,27 +9,23 @@ from pathlib import Path
 
 from sqlalchemy import update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from sealdrop.crypto.gpg import Fingerprint, Gpg
 from sealdrop.db.models import Source, Submission
-from sealdrop.errors import EmptySubmission
+from sealdrop.errors import EmptySubmission, EncryptionFailed
 from sealdrop.services.naming import Kind, stored_name
-from sealdrop.services.uploads import StagedUpload
+from sealdrop.services.uploads import StagedUpload, UploadBudget
 from sealdrop.storage.store import Store
 
 
 def open_upload(
-    store: Store,
-    gpg: Gpg,
-    *,
-    source: Source,
-    filename: str | None,
-    recipients: Sequence[Fingerprint],
+    store: Store, gpg: Gpg, *, source: Source, filename: str | None,
+    recipients: Sequence[Fingerprint], budget: UploadBudget,
 ) -> StagedUpload:
     """A sink for one file part, encrypting to `recipients` as the part streams in."""
-    return StagedUpload(
-        store, gpg, source_id=source.filesystem_id, filename=filename, recipients=recipients
-    )
+    return StagedUpload(store, gpg, source_id=source.filesystem_id, filename=filename,
+                        recipients=recipients, budget=budget)
 
 
 def reserve_interaction(session: Session, source: Source) -> int:
@@ -41,7 +37,8 @@ def reserve_interaction(session: Session, source: Source) -> int:
         .returning(Source.interaction_count)
     )
     count = int(session.execute(statement).scalar_one())
-    source.interaction_count = count
+    # The database already holds `count`: record it as loaded, so no flush ever writes it back.
+    set_committed_value(source, "interaction_count", count)
     return count
 
 
@@ -108,7 +105,8 @@ def accept(
             staged.append((text_path, Kind.MESSAGE))
         for upload in files:
             upload.finish()
-            assert upload.path is not None  # a non-empty upload always has a staged file
+            if upload.discarded or upload.path is None:
+                raise EncryptionFailed("An upload was interrupted; nothing was stored.")
             staged.append((upload.path, Kind.FILE))
         records = _place_all(session, store, source=source, staged=staged, placed=placed)
         session.add_all(records)

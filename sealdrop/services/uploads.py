@@ -10,9 +10,25 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from sealdrop.crypto.gpg import Fingerprint, Gpg, StreamEncryptor
-from sealdrop.errors import EncryptionFailed
+from sealdrop.errors import EncryptionFailed, UploadTooLarge
 from sealdrop.gzipstream import GzipWriter
 from sealdrop.storage.store import Store
+
+
+class UploadBudget:
+    """The bytes one request may still upload, across all its files, checked as they stream."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.used = 0
+
+    def take(self, size: int) -> None:
+        self.used += size
+        if self.used > self.limit:
+            raise UploadTooLarge(
+                "The files are larger than this service accepts. Send smaller files, or fewer "
+                "at once."
+            )
 
 
 class StagedUpload:
@@ -26,17 +42,20 @@ class StagedUpload:
         source_id: str,
         filename: str | None,
         recipients: Sequence[Fingerprint],
+        budget: UploadBudget,
     ) -> None:
         self._store = store
         self._gpg = gpg
         self._source_id = source_id
         self._recipients = list(recipients)
+        self._budget = budget
         self.filename = filename or ""
         self.path: Path | None = None
         self._encryptor: StreamEncryptor | None = None
         self._gzip: GzipWriter | None = None
         self.finished = False
         self.claimed = False
+        self.discarded = False
 
     @property
     def plaintext_size(self) -> int:
@@ -51,6 +70,7 @@ class StagedUpload:
             raise EncryptionFailed("This upload was already finished.")
         if not data:
             return 0
+        self._budget.take(len(data))
         if self._gzip is None:
             self.path = self._store.staging_path(self._source_id)
             self._encryptor = self._gpg.open_encryptor(self._recipients, self.path)
@@ -73,6 +93,7 @@ class StagedUpload:
 
     def discard(self) -> None:
         """Stop gpg if it runs and wipe whatever ciphertext was staged; safe to call twice."""
+        self.discarded = True
         if self._encryptor is not None and not self.finished:
             self.finished = True
             self._encryptor.abort()

@@ -17,7 +17,7 @@ R = TypeVar("R")
 
 
 def log_in(login: sources.SourceLogin) -> None:
-    session.clear()
+    log_out()  # a fresh session for the new login, keeping only the chosen language
     session["source_uuid"] = login.source.uuid
     session["reply_passphrase"] = login.reply_passphrase
 

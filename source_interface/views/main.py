@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 
 from sealdrop.errors import EmptySubmission, NotFound
 from sealdrop.services import instance, replies, submissions
-from sealdrop.services.uploads import StagedUpload
+from sealdrop.services.uploads import StagedUpload, UploadBudget
 from source_interface.forms import ActionForm, SubmitForm
 from source_interface.views.guard import load_source, login_required
 
@@ -50,7 +50,8 @@ def submit() -> ResponseReturnValue:
         g.db, inst.store, config=inst.config, incoming_bytes=request.content_length or 0
     )
     request.upload_factory = partial(  # type: ignore[attr-defined]
-        submissions.open_upload, inst.store, inst.gpg, source=g.source, recipients=[recipient]
+        submissions.open_upload, inst.store, inst.gpg, source=g.source, recipients=[recipient],
+        budget=UploadBudget(inst.config.max_upload_bytes),
     )
     form = SubmitForm()  # reading the form streams every file part through gpg
     if not form.validate_on_submit():

@@ -1,0 +1,88 @@
+"""Shared fixtures: a throwaway PostgreSQL, the newsroom's reader keyring, configs and instances."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from sealdrop.crypto.gpg import Gpg, generate_reader_key_pair
+from sealdrop.services.instance import Instance, initialise, open_instance
+from tests.harness import ConfigFactory, ReaderKeys
+from tests.pgserver import PostgresServer, create_database, start_postgres
+
+# PostgreSQL runs are never skipped: if the server cannot start, start_postgres raises and every
+# test that asked for it errors, so a green run always means both databases were exercised.
+DATABASES = [
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),
+]
+
+
+@pytest.fixture(scope="session")
+def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresServer]:
+    server = start_postgres(tmp_path_factory.mktemp("postgres"))
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: PostgresServer) -> str:
+    """A fresh, empty database on the session's server."""
+    return create_database(postgres_server, f"t_{uuid.uuid4().hex}")
+
+
+@pytest.fixture(params=DATABASES)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database of each kind: SQLite in tmp_path, then PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'test.sqlite'}"
+    url: str = request.getfixturevalue("postgres_url")
+    return url
+
+
+@pytest.fixture(scope="session")
+def reader_keys() -> Iterator[ReaderKeys]:
+    """The reader machine's keyring with an unprotected Submission key pair."""
+    # gpg-agent's socket path must stay under ~100 characters; pytest's tmp_path can be longer.
+    home = Path(tempfile.mkdtemp(prefix="sdr-"))
+    gpg = Gpg(home)
+    try:
+        fingerprint = generate_reader_key_pair(gpg, "Sealdrop test Submission Key")
+        yield ReaderKeys(gpg=gpg, fingerprint=fingerprint,
+                         public_key=gpg.export_public_key(fingerprint))
+    finally:
+        gpg.close()
+        shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.fixture
+def make_config() -> Iterator[ConfigFactory]:
+    """A factory of configs with cheap scrypt and no free-space floor, each in a new data dir."""
+    base = Path(tempfile.mkdtemp(prefix="sdc-"))
+    try:
+        yield ConfigFactory(base)
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture(params=DATABASES)
+def instance(request: pytest.FixtureRequest, make_config: ConfigFactory,
+             reader_keys: ReaderKeys) -> Iterator[Instance]:
+    """An initialised instance holding the reader's public Submission Key, on each database."""
+    database_url: str | None = None
+    if request.param == "postgresql":
+        database_url = request.getfixturevalue("postgres_url")
+    config = make_config(database_url=database_url)
+    initialise(config, submission_key=reader_keys.public_key)
+    opened = open_instance(make_config.reload(config))
+    try:
+        yield opened
+    finally:
+        opened.close()

@@ -1,0 +1,1 @@
+"""End-to-end tests: the real source interface under gunicorn, driven by Chromium."""

@@ -1,0 +1,87 @@
+"""Test helpers behind the shared fixtures: the newsroom's reader keyring and a config factory."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from sealdrop import codenames
+from sealdrop.codenames import Codename
+from sealdrop.config import Config, load_config
+from sealdrop.crypto.gpg import Fingerprint, Gpg
+from sealdrop.services.instance import Instance
+from sealdrop.services.sources import SourceLogin, create_source
+
+TODAY = dt.date(2024, 5, 1)
+# scrypt at N=1024 costs about 1 ms; production's N=16384 would make every source test slow.
+FAST_KDF = {"SEALDROP_KDF_N": "1024", "SEALDROP_KDF_R": "8", "SEALDROP_KDF_P": "1"}
+
+
+@dataclass(frozen=True)
+class ReaderKeys:
+    """The newsroom's air-gapped reader machine: the only holder of the Submission private key."""
+
+    gpg: Gpg
+    fingerprint: Fingerprint
+    public_key: str
+
+    def decrypt(self, path: Path) -> bytes:
+        """Decrypt with the gpg command line, as the reader would, outside any server code."""
+        done = subprocess.run(
+            ["gpg", "--homedir", str(self.gpg.home), "--batch", "--quiet", "--decrypt", str(path)],
+            capture_output=True,
+            check=False,
+        )
+        if done.returncode != 0:
+            raise AssertionError(f"the reader cannot decrypt {path}: {done.stderr.decode()}")
+        return done.stdout
+
+    def export_secret_key(self) -> str:
+        """The armored secret key, to prove the server refuses it."""
+        done = subprocess.run(
+            ["gpg", "--homedir", str(self.gpg.home), "--batch", "--armor",
+             "--export-secret-keys", self.fingerprint],
+            capture_output=True, check=True, text=True,
+        )
+        return done.stdout
+
+
+@dataclass
+class ConfigFactory:
+    """Makes a Config per call, each in its own short data directory (gpg sockets need short paths).
+
+    `env()` gives the variables a CLI subprocess needs; `reload()` reads secrets written since.
+    """
+
+    base: Path
+    _envs: dict[Path, dict[str, str]] = field(default_factory=dict)
+
+    def env(self, *, database_url: str | None = None,
+            extra: Mapping[str, str] | None = None) -> dict[str, str]:
+        data_dir = Path(tempfile.mkdtemp(prefix="d", dir=self.base)) / "data"
+        env = {"SEALDROP_DATA_DIR": str(data_dir), "SEALDROP_MIN_FREE_BYTES": "0", **FAST_KDF}
+        if database_url is not None:
+            env["SEALDROP_DATABASE_URL"] = database_url
+        env.update(extra or {})
+        self._envs[data_dir] = env
+        return env
+
+    def __call__(self, *, database_url: str | None = None,
+                 extra: Mapping[str, str] | None = None) -> Config:
+        return load_config(self.env(database_url=database_url, extra=extra))
+
+    def reload(self, config: Config) -> Config:
+        return load_config(self._envs[config.data_dir])
+
+
+def new_source(inst: Instance, session: Session) -> tuple[Codename, SourceLogin]:
+    """A source created as the source interface would, with its codename for later logins."""
+    codename = codenames.generate()
+    login = create_source(session, inst.gpg, config=inst.config, codename=codename, today=TODAY)
+    return codename, login

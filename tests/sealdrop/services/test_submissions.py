@@ -1,0 +1,241 @@
+"""Accepting submissions: what is stored decrypts on the reader to what was sent, or nothing is."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from sealdrop.crypto.gpg import Fingerprint
+from sealdrop.db.models import Source, Submission
+from sealdrop.designations import as_filename_part
+from sealdrop.errors import EmptySubmission, EncryptionFailed
+from sealdrop.services.instance import Instance, require_open
+from sealdrop.services.submissions import accept, open_upload
+from sealdrop.services.uploads import StagedUpload, UploadBudget
+from tests.harness import TODAY, ReaderKeys, new_source
+
+CHUNK = 64 * 1024
+UNKNOWN = Fingerprint("0123456789ABCDEF0123456789ABCDEF01234567")
+
+
+def recipients(inst: Instance, session: Session) -> list[Fingerprint]:
+    return [require_open(session, inst.store, config=inst.config, incoming_bytes=0)]
+
+
+def upload(inst: Instance, source: Source, name: str, data: bytes, *,
+           to: Sequence[Fingerprint], rewind: bool = True) -> StagedUpload:
+    """A file part as the web parser feeds it: chunk by chunk, then seek(0) when the part ends."""
+    staged = open_upload(inst.store, inst.gpg, source=source, filename=name, recipients=to,
+                         budget=UploadBudget(inst.config.max_upload_bytes))
+    for offset in range(0, len(data), CHUNK):
+        staged.write(data[offset : offset + CHUNK])
+    if rewind:
+        staged.seek(0)
+    return staged
+
+
+def stored(inst: Instance, source: Source) -> list[str]:
+    directory = inst.store.root / source.filesystem_id
+    return sorted(path.name for path in directory.iterdir()) if directory.exists() else []
+
+
+def assert_nothing_stored(inst: Instance, source_id: int, *, extra: Sequence[str] = ()) -> None:
+    with inst.sessions() as session:
+        source = session.get(Source, source_id)
+        assert source is not None
+        assert (source.interaction_count, source.pending) == (0, True)
+        assert session.scalar(select(func.count()).select_from(Submission)) == 0
+        assert stored(inst, source) == sorted(extra)
+
+
+def gzip_name(member: bytes) -> str:
+    return member[10 : member.index(b"\x00", 10)].decode("utf-8")
+
+
+def test_message_only(instance: Instance, reader_keys: ReaderKeys) -> None:
+    message = "Bonjour — the files are in the shed.\n日本語も。"
+    with instance.sessions() as session:
+        _, login = new_source(instance, session)
+        source = login.source
+
+        records = accept(session, instance.store, instance.gpg, source=source, message=message,
+                         uploads=[], recipients=recipients(instance, session), today=TODAY)
+
+        name = f"1-{as_filename_part(source.journalist_designation)}-msg.gpg"
+        assert [(r.filename, r.kind, r.interaction_count) for r in records] == [
+            (name, "message", 1)]
+        assert source.pending is False
+        path = instance.store.path_of(source.filesystem_id, name)
+        assert records[0].size == path.stat().st_size
+        assert stored(instance, source) == [name]
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert message.encode() not in path.read_bytes()
+    assert reader_keys.decrypt(path) == message.encode("utf-8")
+
+
+def test_message_and_files(instance: Instance, reader_keys: ReaderKeys) -> None:
+    big, small = os.urandom(1_500_000), b"meeting notes\n" * 100
+    with instance.sessions() as session:
+        _, login = new_source(instance, session)
+        source, to = login.source, recipients(instance, session)
+        files = [upload(instance, source, "leak.bin", big, to=to),
+                 upload(instance, source, "../../tmp/notes.txt", small, to=to)]
+
+        records = accept(session, instance.store, instance.gpg, source=source, message="see files",
+                         uploads=files, recipients=to, today=TODAY)
+
+        part = as_filename_part(source.journalist_designation)
+        assert [r.filename for r in records] == [
+            f"1-{part}-msg.gpg", f"2-{part}-doc.gz.gpg", f"3-{part}-doc.gz.gpg"]
+        assert [r.kind for r in records] == ["message", "file", "file"]
+        paths = [instance.store.path_of(source.filesystem_id, r.filename) for r in records]
+    assert reader_keys.decrypt(paths[0]) == b"see files"
+    for path, data, name in ((paths[1], big, "leak.bin"), (paths[2], small, "notes.txt")):
+        member = reader_keys.decrypt(path)
+        assert gzip.decompress(member) == data
+        assert gzip_name(member) == name
+
+
+def test_numbering_continues_across_submissions(instance: Instance) -> None:
+    with instance.sessions() as session:
+        _, login = new_source(instance, session)
+        source, to = login.source, recipients(instance, session)
+        counts = []
+        for text in ("one", "two"):
+            extra = [upload(instance, source, "f.txt", text.encode(), to=to)]
+            records = accept(session, instance.store, instance.gpg, source=source, message=text,
+                             uploads=extra, recipients=to, today=TODAY)
+            counts += [record.interaction_count for record in records]
+        assert counts == [1, 2, 3, 4]
+        assert source.interaction_count == 4
+        assert len(stored(instance, source)) == 4
+
+
+@pytest.mark.parametrize("message", ["", "  \n\t "])
+def test_empty_submission_stores_nothing(instance: Instance, message: str) -> None:
+    with instance.sessions() as session:
+        _, login = new_source(instance, session)
+        source, to = login.source, recipients(instance, session)
+        source_id = source.id
+        empty = upload(instance, source, "empty.txt", b"", to=to)
+        assert empty.path is None  # no byte, so gpg never started
+
+        with pytest.raises(EmptySubmission):
+            accept(session, instance.store, instance.gpg, source=source, message=message,
+                   uploads=[empty], recipients=to, today=TODAY)
+    assert_nothing_stored(instance, source_id)
+
+
+def test_empty_file_beside_a_message_is_ignored(instance: Instance) -> None:
+    with instance.sessions() as session:
+        _, login = new_source(instance, session)
+        source, to = login.source, recipients(instance, session)
+        records = accept(session, instance.store, instance.gpg, source=source, message="hi",
+                         uploads=[upload(instance, source, "e", b"", to=to)], recipients=to,
+                         today=TODAY)
+        assert [record.kind for record in records] == ["message"]
+
+
+def test_aborted_upload_undoes_the_whole_submission(instance: Instance) -> None:
+    with instance.sessions() as session:
+        _, login = new_source(instance, session)
+        source, to = login.source, recipients(instance, session)
+        source_id = source.id
+        good = upload(instance, source, "good.txt", b"good", to=to)
+        broken = upload(instance, source, "cut.bin", os.urandom(300_000), to=to, rewind=False)
+        broken.discard()  # the connection dropped mid-part
+
+        with pytest.raises(EncryptionFailed, match="interrupted"):
+            accept(session, instance.store, instance.gpg, source=source, message="with files",
+                   uploads=[good, broken], recipients=to, today=TODAY)
+    assert_nothing_stored(instance, source_id)
+
+
+def test_unknown_message_recipient_stores_nothing(instance: Instance) -> None:
+    with instance.sessions() as session:
+        _, login = new_source(instance, session)
+        source, to = login.source, recipients(instance, session)
+        source_id = source.id
+        good = upload(instance, source, "good.txt", os.urandom(200_000), to=to)
+
+        with pytest.raises(EncryptionFailed):
+            accept(session, instance.store, instance.gpg, source=source, message="text",
+                   uploads=[good], recipients=[UNKNOWN], today=TODAY)
+    assert_nothing_stored(instance, source_id)
+
+
+def test_upload_failing_at_finish_stores_nothing(instance: Instance) -> None:
+    with instance.sessions() as session:
+        _, login = new_source(instance, session)
+        source, to = login.source, recipients(instance, session)
+        source_id = source.id
+        bad = upload(instance, source, "x.txt", b"small", to=[UNKNOWN], rewind=False)
+
+        with pytest.raises(EncryptionFailed):
+            accept(session, instance.store, instance.gpg, source=source, message="text",
+                   uploads=[bad], recipients=to, today=TODAY)
+    assert_nothing_stored(instance, source_id)
+
+
+def test_an_existing_file_is_never_overwritten(instance: Instance) -> None:
+    with instance.sessions() as session:
+        _, login = new_source(instance, session)
+        source, to = login.source, recipients(instance, session)
+        source_id = source.id
+        part = as_filename_part(source.journalist_designation)
+        squatter = instance.store.root / source.filesystem_id / f"2-{part}-doc.gz.gpg"
+        squatter.parent.mkdir(mode=0o700, exist_ok=True)
+        squatter.write_bytes(b"stored before")
+
+        with pytest.raises(FileExistsError):
+            accept(session, instance.store, instance.gpg, source=source, message="text",
+                   uploads=[upload(instance, source, "f", b"data", to=to)], recipients=to,
+                   today=TODAY)
+    assert squatter.read_bytes() == b"stored before"
+    assert_nothing_stored(instance, source_id, extra=[squatter.name])
+
+
+def test_concurrent_submissions_get_distinct_numbers(instance: Instance,
+                                                     reader_keys: ReaderKeys) -> None:
+    threads, rounds = 4, 3
+    with instance.sessions() as session:
+        _, login = new_source(instance, session)
+        source_id, to = login.source.id, recipients(instance, session)
+    barrier = threading.Barrier(threads)
+    errors: list[BaseException] = []
+
+    def send(worker: int) -> None:
+        try:
+            with instance.sessions() as session:
+                source = session.get(Source, source_id)
+                assert source is not None
+                barrier.wait()
+                for round_ in range(rounds):
+                    accept(session, instance.store, instance.gpg, source=source,
+                           message=f"{worker}/{round_}", uploads=[], recipients=to, today=TODAY)
+        except BaseException as exc:  # the main thread reports it
+            errors.append(exc)
+
+    workers = [threading.Thread(target=send, args=(n,)) for n in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+
+    assert errors == []
+    with instance.sessions() as session:
+        rows = session.scalars(select(Submission).order_by(Submission.interaction_count)).all()
+        source = session.get(Source, source_id)
+        assert source is not None
+        assert source.interaction_count == threads * rounds
+        root: Path = instance.store.root / source.filesystem_id
+    assert [row.interaction_count for row in rows] == list(range(1, threads * rounds + 1))
+    sent = {reader_keys.decrypt(root / row.filename).decode() for row in rows}
+    assert sent == {f"{w}/{r}" for w in range(threads) for r in range(rounds)}

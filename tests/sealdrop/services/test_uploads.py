@@ -1,0 +1,120 @@
+"""The upload sink: gpg starts at the first byte, nothing can be read back, leftovers are wiped."""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Iterator
+
+import pytest
+
+from sealdrop.crypto.gpg import Fingerprint
+from sealdrop.errors import EncryptionFailed, UploadTooLarge
+from sealdrop.services.instance import Instance
+from sealdrop.services.uploads import StagedUpload, UploadBudget
+from tests.harness import ReaderKeys
+
+SOURCE_ID = "a" * 52
+# Uploads touch the store and gpg, never the database: one database kind is enough.
+pytestmark = pytest.mark.parametrize("instance", ["sqlite"], indirect=True)
+
+
+@pytest.fixture
+def sink(instance: Instance, reader_keys: ReaderKeys) -> Iterator[StagedUpload]:
+    upload = StagedUpload(instance.store, instance.gpg, source_id=SOURCE_ID, filename="a.txt",
+                          recipients=[reader_keys.fingerprint], budget=UploadBudget(1000))
+    yield upload
+    upload.close()
+
+
+def staged_files(instance: Instance) -> list[str]:
+    directory = instance.store.root / SOURCE_ID
+    return sorted(p.name for p in directory.iterdir()) if directory.exists() else []
+
+
+def test_empty_part_starts_nothing(instance: Instance, sink: StagedUpload) -> None:
+    assert sink.write(b"") == 0
+    sink.seek(0)
+    assert (sink.is_empty, sink.path, sink.finished) == (True, None, True)
+    assert staged_files(instance) == []
+
+
+def test_bytes_are_staged_encrypted(instance: Instance, sink: StagedUpload,
+                                    reader_keys: ReaderKeys) -> None:
+    sink.write(b"first ")
+    sink.write(b"second")
+    sink.seek(0)
+
+    assert sink.plaintext_size == 12
+    assert sink.path is not None
+    assert sink.path.name.endswith(".part")
+    assert sink.path.stat().st_mode & 0o777 == 0o600
+    assert gzip.decompress(reader_keys.decrypt(sink.path)) == b"first second"
+
+
+def test_only_a_rewind_to_the_start_finishes(sink: StagedUpload) -> None:
+    sink.write(b"x")
+    sink.seek(5)
+    sink.seek(0, 2)
+    assert not sink.finished
+    sink.seek(0)
+    assert sink.finished
+
+
+def test_nothing_can_be_read_back(sink: StagedUpload) -> None:
+    sink.write(b"secret")
+    with pytest.raises(EncryptionFailed):
+        sink.read()
+    with pytest.raises(EncryptionFailed):
+        sink.read(10)
+
+
+def test_no_writes_after_finish(sink: StagedUpload) -> None:
+    sink.write(b"x")
+    sink.finish()
+    with pytest.raises(EncryptionFailed):
+        sink.write(b"late")
+
+
+def test_unclaimed_upload_is_wiped_on_close(instance: Instance, sink: StagedUpload) -> None:
+    sink.write(b"x" * 100)
+    sink.seek(0)
+    assert len(staged_files(instance)) == 1
+
+    sink.close()
+    sink.close()
+
+    assert staged_files(instance) == []
+
+
+def test_discard_mid_stream_stops_gpg_and_wipes(instance: Instance, sink: StagedUpload) -> None:
+    sink.write(b"x" * 500)
+    sink.discard()
+    sink.discard()
+    assert staged_files(instance) == []
+    with pytest.raises(EncryptionFailed):
+        sink.write(b"more")
+
+
+def test_budget_spans_every_file_of_a_request(instance: Instance,
+                                              reader_keys: ReaderKeys) -> None:
+    budget = UploadBudget(1000)
+    first, second = (StagedUpload(instance.store, instance.gpg, source_id=SOURCE_ID,
+                                  filename=name, recipients=[reader_keys.fingerprint],
+                                  budget=budget) for name in ("one", "two"))
+    first.write(b"x" * 600)
+    second.write(b"x" * 400)
+    with pytest.raises(UploadTooLarge):
+        second.write(b"x")
+    for upload in (first, second):
+        upload.close()
+    assert staged_files(instance) == []
+
+
+def test_unknown_recipient_fails_at_the_end_of_the_part(instance: Instance) -> None:
+    upload = StagedUpload(instance.store, instance.gpg, source_id=SOURCE_ID, filename="x",
+                          recipients=[Fingerprint("0" * 40)], budget=UploadBudget(10**9))
+    upload.write(b"small")
+    with pytest.raises(EncryptionFailed):
+        upload.seek(0)
+    upload.close()
+    assert staged_files(instance) == []

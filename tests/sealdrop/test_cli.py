@@ -1,0 +1,122 @@
+"""The `sealdrop` command run as a process: init and check, and one clear line for every failure."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from sealdrop.config import load_config
+from sealdrop.services.instance import open_instance
+from sealdrop.services.submissions import accept
+from tests.harness import TODAY, ConfigFactory, ReaderKeys, new_source
+
+
+@dataclass(frozen=True)
+class Ran:
+    code: int
+    stdout: str
+    stderr: str
+
+
+def sealdrop(env: dict[str, str], *args: str) -> Ran:
+    # An explicit environment: nothing from the developer's shell can change the outcome.
+    full_env = {"PATH": os.environ["PATH"], "HOME": env["SEALDROP_DATA_DIR"], "LANG": "C.UTF-8",
+                **env}
+    done = subprocess.run([sys.executable, "-m", "sealdrop.cli", *args], env=full_env,
+                          capture_output=True, text=True, timeout=60, check=False)
+    return Ran(done.returncode, done.stdout, done.stderr)
+
+
+def assert_one_clear_line(ran: Ran, *, mentions: str) -> None:
+    assert ran.code == 2
+    assert "Traceback" not in ran.stderr
+    lines = ran.stderr.splitlines()
+    assert len(lines) == 1, ran.stderr
+    assert lines[0].startswith("sealdrop: ")
+    assert mentions in lines[0]
+
+
+@pytest.fixture
+def key_file(tmp_path: Path, reader_keys: ReaderKeys) -> Path:
+    path = tmp_path / "submission.asc"
+    path.write_text(reader_keys.public_key)
+    return path
+
+
+def test_init_with_a_public_key(make_config: ConfigFactory, key_file: Path,
+                                reader_keys: ReaderKeys) -> None:
+    env = make_config.env()
+
+    ran = sealdrop(env, "init", "--submission-key", str(key_file))
+
+    assert ran.code == 0, ran.stderr
+    assert f"Submission Key: {reader_keys.fingerprint}" in ran.stdout
+    assert (Path(env["SEALDROP_DATA_DIR"]) / "secrets.toml").exists()
+
+
+def test_init_without_a_key(make_config: ConfigFactory) -> None:
+    ran = sealdrop(make_config.env(), "init")
+    assert ran.code == 0, ran.stderr
+    assert "Submission Key: none yet" in ran.stdout
+
+
+def test_init_refuses_a_private_key(make_config: ConfigFactory, tmp_path: Path,
+                                    reader_keys: ReaderKeys) -> None:
+    secret = tmp_path / "secret.asc"
+    secret.write_text(reader_keys.export_secret_key())
+
+    ran = sealdrop(make_config.env(), "init", "--submission-key", str(secret))
+
+    assert_one_clear_line(ran, mentions="private key")
+
+
+def test_init_with_a_missing_key_file(make_config: ConfigFactory, tmp_path: Path) -> None:
+    ran = sealdrop(make_config.env(), "init", "--submission-key", str(tmp_path / "nope.asc"))
+    assert_one_clear_line(ran, mentions="cannot read the key file")
+
+
+def test_init_with_a_file_that_is_not_a_key(make_config: ConfigFactory, tmp_path: Path) -> None:
+    (tmp_path / "note.txt").write_text("not a key")
+    ran = sealdrop(make_config.env(), "init", "--submission-key", str(tmp_path / "note.txt"))
+    assert_one_clear_line(ran, mentions="not an ASCII-armored OpenPGP key")
+
+
+def test_bad_setting_is_one_line(make_config: ConfigFactory) -> None:
+    ran = sealdrop(make_config.env(extra={"SEALDROP_KDF_N": "1000"}), "init")
+    assert_one_clear_line(ran, mentions="SEALDROP_KDF_N")
+
+
+def test_check_before_init(make_config: ConfigFactory) -> None:
+    assert_one_clear_line(sealdrop(make_config.env(), "check"), mentions="sealdrop init")
+
+
+def test_check_finds_a_deleted_file(make_config: ConfigFactory, key_file: Path,
+                                    reader_keys: ReaderKeys) -> None:
+    env = make_config.env()
+    assert sealdrop(env, "init", "--submission-key", str(key_file)).code == 0
+    fresh = sealdrop(env, "check")
+    assert (fresh.code, fresh.stdout.strip()) == (0, "database and store agree")
+
+    instance = open_instance(load_config(env))
+    try:
+        with instance.sessions() as session:
+            _, login = new_source(instance, session)
+            [record] = accept(session, instance.store, instance.gpg, source=login.source,
+                              message="hello", uploads=[],
+                              recipients=[reader_keys.fingerprint], today=TODAY)
+            stored = instance.store.path_of(login.source.filesystem_id, record.filename)
+    finally:
+        instance.close()
+    assert sealdrop(env, "check").code == 0
+    stored.unlink()
+
+    ran = sealdrop(env, "check")
+
+    assert ran.code == 1
+    assert f"missing file: {login.source.filesystem_id}/{record.filename}" in ran.stdout
+    assert "1 problem(s) found" in ran.stdout

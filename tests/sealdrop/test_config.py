@@ -1,0 +1,175 @@
+"""load_config: defaults, the environment over TOML, and an error naming each bad variable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sealdrop.config import Config, KdfCost, load_config
+from sealdrop.errors import ConfigError
+
+
+def data_env(tmp_path: Path, **variables: str) -> dict[str, str]:
+    return {"SEALDROP_DATA_DIR": str(tmp_path / "data"), **variables}
+
+
+def test_defaults(tmp_path: Path) -> None:
+    config = load_config(data_env(tmp_path))
+
+    assert config.data_dir == tmp_path / "data"
+    assert config.database_url == f"sqlite:///{tmp_path / 'data' / 'sealdrop.sqlite'}"
+    assert config.kdf == KdfCost(n=2**14, r=8, p=1)
+    assert config.max_upload_bytes == 500_000_000
+    assert config.min_free_bytes == 1_000_000_000
+    assert config.languages == ("en", "fr")
+    assert config.source_onion is None
+    assert config.store_dir == tmp_path / "data" / "store"
+    assert config.gpg_home == tmp_path / "data" / "gpg"
+    assert config.secrets is None
+
+
+def test_missing_secrets_are_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="sealdrop init"):
+        load_config(data_env(tmp_path)).require_secrets()
+
+
+def test_other_environment_variables_are_ignored(tmp_path: Path) -> None:
+    config = load_config(data_env(tmp_path, PATH="/bin", HOME="/root", SEALDROPX="1"))
+
+    assert config == load_config(data_env(tmp_path))
+
+
+def test_relative_data_dir_becomes_absolute() -> None:
+    assert load_config({"SEALDROP_DATA_DIR": "rel"}).data_dir == Path.cwd() / "rel"
+
+
+def test_environment_wins_over_toml(tmp_path: Path) -> None:
+    toml = tmp_path / "sealdrop.toml"
+    toml.write_text(
+        f'data_dir = "{tmp_path / "from-file"}"\n'
+        'instance_name = "File News"\nmax_upload_bytes = 10\nlanguages = ["en", "de"]\n',
+        encoding="utf-8",
+    )
+    config = load_config({"SEALDROP_CONFIG": str(toml), "SEALDROP_MAX_UPLOAD_BYTES": "20"})
+
+    assert config.data_dir == tmp_path / "from-file"
+    assert config.instance_name == "File News"
+    assert config.max_upload_bytes == 20
+    assert config.languages == ("en", "de")
+
+
+def test_values_are_parsed(tmp_path: Path) -> None:
+    config = load_config(data_env(
+        tmp_path, SEALDROP_LANGUAGES=" en , pt_BR ", SEALDROP_MIN_FREE_BYTES="0",
+        SEALDROP_KDF_N="1024", SEALDROP_KDF_R="4", SEALDROP_KDF_P="2",
+        SEALDROP_SOURCE_ONION="abc.onion", SEALDROP_DATABASE_URL="postgresql+psycopg://x@h/db",
+    ))
+
+    assert config.languages == ("en", "pt_BR")
+    assert config.min_free_bytes == 0
+    assert config.kdf == KdfCost(n=1024, r=4, p=2)
+    assert config.source_onion == "abc.onion"
+    assert config.database_url == "postgresql+psycopg://x@h/db"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("MAX_UPLOAD_BYTES", "ten"),
+        ("MAX_UPLOAD_BYTES", "0"),
+        ("MAX_MESSAGE_BYTES", "-5"),
+        ("SESSION_MINUTES", "1.5"),
+        ("MIN_FREE_BYTES", "-1"),
+        ("MIN_FREE_BYTES", "lots"),
+        ("FAILED_LOGINS_PER_CODENAME", ""),
+        ("FAILED_LOGINS_GLOBAL", "0"),
+        ("THROTTLE_WINDOW_SECONDS", "1e3"),
+        ("SOURCE_WORKERS", "two"),
+        ("INSTANCE_NAME", "   "),
+        ("INSTANCE_NAME", "News\x1bDesk"),
+        ("DATABASE_URL", ""),
+        ("SOURCE_BIND", "127.0.0.1:80\n80"),
+        ("LANGUAGES", "en;fr"),
+        ("LANGUAGES", " , "),
+        ("KDF_N", "zero"),
+        ("KDF_R", "0"),
+        ("KDF_P", "-1"),
+    ],
+)
+def test_bad_value_names_its_variable(tmp_path: Path, variable: str, value: str) -> None:
+    with pytest.raises(ConfigError, match=f"SEALDROP_{variable}"):
+        load_config(data_env(tmp_path, **{f"SEALDROP_{variable}": value}))
+
+
+@pytest.mark.parametrize("value", ["1", "3", "1000", "1025", "12288"])
+def test_kdf_n_must_be_a_power_of_two(tmp_path: Path, value: str) -> None:
+    with pytest.raises(ConfigError, match="SEALDROP_KDF_N must be a power of two"):
+        load_config(data_env(tmp_path, SEALDROP_KDF_N=value))
+
+
+@pytest.mark.parametrize("value", ["2", "1024", "65536"])
+def test_kdf_n_powers_of_two_pass(tmp_path: Path, value: str) -> None:
+    assert load_config(data_env(tmp_path, SEALDROP_KDF_N=value)).kdf.n == int(value)
+
+
+def test_unknown_variable_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="SEALDROP_MAX_UPLOAD is not a Sealdrop setting"):
+        load_config(data_env(tmp_path, SEALDROP_MAX_UPLOAD="10"))
+
+
+def test_unknown_toml_key_is_refused(tmp_path: Path) -> None:
+    toml = tmp_path / "c.toml"
+    toml.write_text('data_dir = "/x"\nsesion_minutes = 3\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="SEALDROP_SESION_MINUTES"):
+        load_config({"SEALDROP_CONFIG": str(toml)})
+
+
+@pytest.mark.parametrize("env", [{}, {"SEALDROP_DATA_DIR": ""}, {"SEALDROP_KDF_N": "1024"}])
+def test_missing_data_dir(env: dict[str, str]) -> None:
+    with pytest.raises(ConfigError, match="SEALDROP_DATA_DIR is not set"):
+        load_config(env)
+
+
+def test_unreadable_toml(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="SEALDROP_CONFIG: cannot read"):
+        load_config({"SEALDROP_CONFIG": str(tmp_path / "missing.toml")})
+
+
+def test_invalid_toml(tmp_path: Path) -> None:
+    toml = tmp_path / "bad.toml"
+    toml.write_text("data_dir = \n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"SEALDROP_CONFIG: .* is not valid TOML"):
+        load_config({"SEALDROP_CONFIG": str(toml)})
+
+
+def test_secrets_file_is_read(tmp_path: Path) -> None:
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "secrets.toml").write_text(
+        'source_id_salt = "00ff"\nreply_key_salt = "0102"\nsource_session_key = "aa"\n',
+        encoding="utf-8",
+    )
+    secrets = load_config(data_env(tmp_path)).require_secrets()
+
+    assert (secrets.source_id_salt, secrets.reply_key_salt) == (b"\x00\xff", b"\x01\x02")
+    assert secrets.source_session_key == b"\xaa"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['source_id_salt = "00"\n', 'source_id_salt = "zz"\nreply_key_salt = "00"\n'
+     'source_session_key = "00"\n', 'source_id_salt = 1\nreply_key_salt = "00"\n'
+     'source_session_key = "00"\n'],
+)
+def test_damaged_secrets_file(tmp_path: Path, text: str) -> None:
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "secrets.toml").write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError, match="is damaged"):
+        load_config(data_env(tmp_path))
+
+
+def test_config_is_frozen(tmp_path: Path) -> None:
+    config = load_config(data_env(tmp_path))
+    with pytest.raises(AttributeError):
+        config.max_upload_bytes = 1  # type: ignore[misc]
+    assert isinstance(config, Config)

@@ -1,0 +1,113 @@
+"""Codename derivations: known answers, plain scrypt with the documented salt layout, separation."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sealdrop import kdf
+from sealdrop.codenames import Codename
+from sealdrop.config import KdfCost
+
+VECTORS: list[dict[str, Any]] = json.loads(
+    (Path(__file__).parent.parent / "vectors" / "kdf.json").read_text(encoding="utf-8")
+)["vectors"]
+# Written out here, not read from kdf.Purpose, so a changed label fails these tests.
+LABELS = {"SOURCE_ID": b"sealdrop source id v1", "REPLY_KEY": b"sealdrop reply key passphrase v1"}
+ENCODERS = {"SOURCE_ID": kdf.source_id, "REPLY_KEY": kdf.reply_key_passphrase}
+CHEAP = KdfCost(n=1024, r=8, p=1)
+SALT = bytes(range(16))
+CODENAME = Codename("abacus abdomen abdominal abide abiding ability ablaze")
+
+
+def vector_id(vector: dict[str, Any]) -> str:
+    return f"{vector['purpose']}-n{vector['n']}-r{vector['r']}-p{vector['p']}"
+
+
+def test_vectors_cover_both_purposes_and_several_costs() -> None:
+    assert {vector["purpose"] for vector in VECTORS} == set(LABELS)
+    assert len({(vector["n"], vector["r"], vector["p"]) for vector in VECTORS}) >= 3
+
+
+@pytest.mark.parametrize("vector", VECTORS, ids=vector_id)
+def test_known_answers(vector: dict[str, Any]) -> None:
+    cost = KdfCost(n=vector["n"], r=vector["r"], p=vector["p"])
+    codename, salt = Codename(vector["codename"]), bytes.fromhex(vector["salt_hex"])
+
+    derived = kdf.derive(codename, purpose=kdf.Purpose[vector["purpose"]], salt=salt, cost=cost)
+
+    assert derived.hex() == vector["derived_hex"]
+    assert ENCODERS[vector["purpose"]](codename, salt=salt, cost=cost) == vector["encoded"]
+
+
+@pytest.mark.parametrize("vector", VECTORS, ids=vector_id)
+def test_vectors_are_plain_scrypt_over_label_zero_salt(vector: dict[str, Any]) -> None:
+    salt = LABELS[vector["purpose"]] + b"\x00" + bytes.fromhex(vector["salt_hex"])
+    expected = hashlib.scrypt(
+        vector["codename"].encode("utf-8"), salt=salt, n=vector["n"], r=vector["r"],
+        p=vector["p"], dklen=32, maxmem=1 << 26,
+    )
+
+    assert expected.hex() == vector["derived_hex"]
+
+
+@pytest.mark.parametrize("vector", VECTORS, ids=vector_id)
+def test_encodings_are_documented_ones(vector: dict[str, Any]) -> None:
+    raw = bytes.fromhex(vector["derived_hex"])
+    if vector["purpose"] == "SOURCE_ID":
+        expected = base64.b32encode(raw).decode().rstrip("=").lower()
+    else:
+        expected = base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    assert vector["encoded"] == expected
+
+
+def test_source_id_is_a_safe_path_part() -> None:
+    source_id = kdf.source_id(CODENAME, salt=SALT, cost=CHEAP)
+    assert re.fullmatch(r"[a-z2-7]{52}", source_id)
+
+
+def test_reply_passphrase_is_one_line_of_43_characters() -> None:
+    passphrase = kdf.reply_key_passphrase(CODENAME, salt=SALT, cost=CHEAP)
+    assert re.fullmatch(r"[A-Za-z0-9_-]{43}", passphrase)
+
+
+def test_purposes_differ() -> None:
+    as_id = kdf.derive(CODENAME, purpose=kdf.Purpose.SOURCE_ID, salt=SALT, cost=CHEAP)
+    as_key = kdf.derive(CODENAME, purpose=kdf.Purpose.REPLY_KEY, salt=SALT, cost=CHEAP)
+    assert as_id != as_key
+
+
+def test_salts_differ() -> None:
+    one = kdf.source_id(CODENAME, salt=SALT, cost=CHEAP)
+    other = kdf.source_id(CODENAME, salt=SALT[:-1] + b"\xff", cost=CHEAP)
+    assert one != other
+
+
+def test_codenames_differ() -> None:
+    other = Codename(CODENAME.replace("ablaze", "able"))
+    assert kdf.source_id(CODENAME, salt=SALT, cost=CHEAP) != kdf.source_id(
+        other, salt=SALT, cost=CHEAP
+    )
+
+
+def test_cost_changes_the_answer() -> None:
+    assert kdf.source_id(CODENAME, salt=SALT, cost=CHEAP) != kdf.source_id(
+        CODENAME, salt=SALT, cost=KdfCost(n=2048, r=8, p=1)
+    )
+
+
+@pytest.mark.parametrize("length", [0, 1, 15])
+def test_short_salt_is_refused(length: int) -> None:
+    with pytest.raises(ValueError, match="at least 16 bytes"):
+        kdf.derive(CODENAME, purpose=kdf.Purpose.SOURCE_ID, salt=bytes(length), cost=CHEAP)
+
+
+def test_bad_cost_is_refused() -> None:
+    with pytest.raises(ValueError):  # noqa: PT011 - hashlib's own message varies by version
+        kdf.derive(CODENAME, purpose=kdf.Purpose.SOURCE_ID, salt=SALT, cost=KdfCost(n=1000))

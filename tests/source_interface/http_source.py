@@ -1,0 +1,174 @@
+"""HttpSource: a source speaking raw HTTP to a real server, able to stream, throttle and hang up."""
+
+from __future__ import annotations
+
+import http.client
+import re
+import secrets
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass
+from http.cookies import SimpleCookie
+from urllib.parse import urlencode
+
+from tests.source_interface.actions import CODENAME_PATTERN, CSRF_PATTERN
+
+CHUNK = 64 * 1024
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: dict[str, str]
+    body: str
+
+
+@dataclass
+class FilePart:
+    name: str
+    size: int
+    fill: bytes  # repeated to `size` bytes: a marker that must never reach the disk in clear
+
+    def content(self) -> bytes:
+        return b"".join(_file_body(self))
+
+
+def _parts_preamble(boundary: str, fields: dict[str, str]) -> bytes:
+    out = b""
+    for key, value in fields.items():
+        out += (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{key}"\r\n\r\n{value}\r\n'
+        ).encode()
+    return out
+
+
+def _file_header(boundary: str, part: FilePart) -> bytes:
+    return (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="fh"; filename="{part.name}"\r\n'
+        "Content-Type: application/octet-stream\r\n\r\n"
+    ).encode()
+
+
+def _file_body(part: FilePart) -> Iterator[bytes]:
+    block = (part.fill * (CHUNK // len(part.fill) + 1))[:CHUNK]
+    remaining = part.size
+    while remaining > 0:
+        piece = block[: min(CHUNK, remaining)]
+        remaining -= len(piece)
+        yield piece
+
+
+def _chunks(pieces: list[bytes | Iterator[bytes]]) -> Iterator[bytes]:
+    for piece in pieces:
+        if isinstance(piece, bytes):
+            yield piece
+        else:
+            yield from piece
+
+
+class HttpSource:
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.cookie = ""
+        self.codename = ""
+
+    def _connection(self) -> http.client.HTTPConnection:
+        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+
+    def _remember(self, response: http.client.HTTPResponse) -> None:
+        for header in response.headers.get_all("Set-Cookie") or []:
+            jar = SimpleCookie(header)
+            if "sd_session" in jar:
+                self.cookie = jar["sd_session"].value
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: bytes | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Reply:
+        conn = self._connection()
+        all_headers = {"Cookie": f"sd_session={self.cookie}"} if self.cookie else {}
+        all_headers.update(headers or {})
+        conn.request(method, path, body=body, headers=all_headers)
+        response = conn.getresponse()
+        self._remember(response)
+        reply = Reply(response.status, dict(response.headers), response.read().decode())
+        conn.close()
+        return reply
+
+    def csrf(self, path: str) -> str:
+        match = CSRF_PATTERN.search(self.request("GET", path).body)
+        assert match, f"no CSRF token on {path}"
+        return match.group(1)
+
+    def post_form(self, path: str, fields: dict[str, str]) -> Reply:
+        return self.request(
+            "POST",
+            path,
+            urlencode(fields).encode(),
+            {"Content-Type": "application/x-www-form-urlencoded"},
+        )
+
+    def create(self) -> str:
+        page = self.request("GET", "/generate").body
+        codename = CODENAME_PATTERN.search(page)
+        token = CSRF_PATTERN.search(page)
+        assert codename and token
+        self.codename = codename.group(1)
+        reply = self.post_form(
+            "/create", {"codename": self.codename, "saved": "y", "csrf_token": token.group(1)}
+        )
+        assert reply.status == 302, reply.body
+        return self.codename
+
+    def upload(
+        self,
+        message: str,
+        parts: list[FilePart],
+        *,
+        hang_up_after: int | None = None,
+        pause_after: int | None = None,
+    ) -> Reply | None:
+        """POST /submit, streaming file parts from generators.
+
+        `hang_up_after`: close the connection after that many body bytes (an interrupted upload).
+        `pause_after`: stop sending after that many bytes and read the answer (a refused upload).
+        """
+        boundary = secrets.token_hex(12)
+        token = self.csrf("/lookup")
+        pieces: list[bytes | Iterator[bytes]] = [
+            _parts_preamble(boundary, {"csrf_token": token, "msg": message})
+        ]
+        for part in parts:
+            pieces += [_file_header(boundary, part), _file_body(part), b"\r\n"]
+        pieces.append(f"--{boundary}--\r\n".encode())
+        size = sum(len(p) if isinstance(p, bytes) else 0 for p in pieces)
+        size += sum(part.size for part in parts)
+        conn = self._connection()
+        conn.putrequest("POST", "/submit")
+        conn.putheader("Cookie", f"sd_session={self.cookie}")
+        conn.putheader("Content-Type", f"multipart/form-data; boundary={boundary}")
+        conn.putheader("Content-Length", str(size))
+        conn.endheaders()
+        sent = 0
+        for chunk in _chunks(pieces):
+            if pause_after is not None and sent >= pause_after:
+                break
+            if hang_up_after is not None and sent + len(chunk) > hang_up_after:
+                assert conn.sock is not None
+                conn.sock.sendall(chunk[: hang_up_after - sent])
+                conn.sock.shutdown(socket.SHUT_RDWR)
+                conn.close()
+                return None
+            conn.send(chunk)
+            sent += len(chunk)
+        response = conn.getresponse()
+        reply = Reply(response.status, dict(response.headers), response.read().decode())
+        conn.close()
+        return reply
+
+
+def flash_messages(body: str) -> list[str]:
+    return re.findall(r'class="flash[^"]*">([^<]+)<', body)

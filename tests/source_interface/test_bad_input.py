@@ -1,0 +1,218 @@
+"""Hostile and mistaken input: a clear 4xx page, never a 500, and stored data untouched."""
+
+from __future__ import annotations
+
+import gzip
+import uuid
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+
+from sealdrop.services.instance import Instance, initialise, open_instance
+from source_interface import create_app
+from tests.harness import ConfigFactory, ReaderKeys
+from tests.source_interface.actions import SourceActions
+
+
+def stored_files(inst: Instance) -> list[Path]:
+    return sorted(p for p in inst.store.root.rglob("*") if p.is_file())
+
+
+@pytest.mark.parametrize(
+    ("typed", "status", "says"),
+    [
+        ("abacus " * 6, 400, "exactly seven words"),
+        ("abacus " * 8, 400, "exactly seven words"),
+        ("abacus abacus abacus abacus abacus abacus zzzzzz", 400, "not in the codename word list"),
+        ("abacus abacus abacus abacus abacus abacus abacus", 403, "No source has that codename"),
+        ("abacüs abacus abacus abacus abacus abacus abacus", 400, "not in the codename word list"),
+        ("abacus\x00abacus abacus abacus abacus abacus abacus", 400, "seven words"),
+        ("abacus " * 500, 400, ""),
+        ("../../etc/passwd", 400, "seven words"),
+    ],
+)
+def test_bad_codenames_get_a_clear_answer(
+    client: FlaskClient, source: SourceActions, typed: str, status: int, says: str
+) -> None:
+    response = source.login(typed)
+    assert response.status_code == status
+    assert says in response.get_data(as_text=True)
+
+
+def test_repeated_wrong_codenames_are_throttled(
+    make_config: ConfigFactory, reader_keys: ReaderKeys
+) -> None:
+    config = make_config(extra={"SEALDROP_FAILED_LOGINS_PER_CODENAME": "3"})
+    initialise(config, submission_key=reader_keys.public_key)
+    inst = open_instance(make_config.reload(config))
+    try:
+        source = SourceActions(create_app(inst.config, instance=inst).test_client())
+        wrong = "abacus abacus abacus abacus abacus abacus abacus"
+        assert [source.login(wrong).status_code for _ in range(4)] == [403, 403, 403, 429]
+        assert "Wait a minute" in source.login(wrong).get_data(as_text=True)
+    finally:
+        inst.close()
+
+
+def test_a_tampered_codename_at_creation_gets_a_new_one(
+    client: FlaskClient, source: SourceActions
+) -> None:
+    page = client.get("/generate")
+    response = client.post(
+        "/create",
+        data={"codename": "not a codename", "saved": "y", "csrf_token": source.csrf_from(page)},
+    )
+    assert response.status_code == 302 and response.headers["Location"] == "/generate"
+
+
+def test_empty_submission_is_refused_and_nothing_stored(
+    source: SourceActions, source_instance: Instance
+) -> None:
+    source.create()
+    response = source.submit("   ", [(b"", "")])
+    assert response.status_code == 400
+    assert "Write a message or choose a file" in response.get_data(as_text=True)
+    assert stored_files(source_instance) == []
+
+
+def test_unicode_and_control_characters_survive_exactly(
+    source: SourceActions, source_instance: Instance, reader_keys: ReaderKeys
+) -> None:
+    source.create()
+    text = "Zeugin \u00e4\u00f6\u00fc \u4e2d\u6587 \U0001f600 tab\there\r\nbell\x07 rtl\u202e end"
+    assert source.submit(text).status_code == 302
+    [message] = stored_files(source_instance)
+    assert (
+        reader_keys.decrypt(message).decode("utf-8") == text.replace("\r\n", "\n")
+        or reader_keys.decrypt(message).decode("utf-8") == text
+    )
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "../../etc/passwd",
+        "..\\..\\boot.ini",
+        "a\x00b.txt",
+        "/abs/path.pdf",
+        "\u202egpj.exe",
+        "." * 300,
+    ],
+)
+def test_hostile_file_names_never_reach_the_file_system(
+    source: SourceActions, source_instance: Instance, reader_keys: ReaderKeys, name: str
+) -> None:
+    source.create()
+    assert source.submit("", [(b"content", name)]).status_code == 302
+    [document] = stored_files(source_instance)
+    assert document.parent.parent == source_instance.store.root
+    assert document.name.endswith("-doc.gz.gpg")
+    member = reader_keys.decrypt(document)
+    assert gzip.decompress(member) == b"content"
+    stored_name = member[10:].split(b"\0", 1)[0].decode()
+    assert "/" not in stored_name and "\\" not in stored_name and ".." not in stored_name
+
+
+def test_truncated_multipart_is_a_400_and_stores_nothing(
+    source: SourceActions, source_instance: Instance
+) -> None:
+    source.create()
+    token = source.csrf("/lookup")
+    body = (
+        f'--XyZ\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n{token}\r\n'
+        '--XyZ\r\nContent-Disposition: form-data; name="fh"; filename="a.bin"\r\n\r\n'
+    ).encode() + b"secret bytes " * 50_000  # no closing boundary
+    response = source.client.post(
+        "/submit", data=body, content_type="multipart/form-data; boundary=XyZ"
+    )
+    assert response.status_code == 400
+    assert stored_files(source_instance) == []
+    assert list(source_instance.store.root.rglob(".*.part")) == []
+
+
+def test_body_over_the_limit_is_a_413_and_stores_nothing(
+    make_config: ConfigFactory, reader_keys: ReaderKeys
+) -> None:
+    config = make_config(
+        extra={"SEALDROP_MAX_UPLOAD_BYTES": "1000", "SEALDROP_MAX_MESSAGE_BYTES": "1000"}
+    )
+    initialise(config, submission_key=reader_keys.public_key)
+    inst = open_instance(make_config.reload(config))
+    try:
+        source = SourceActions(create_app(inst.config, instance=inst).test_client())
+        source.create()
+        response = source.submit("", [(b"x" * 200_000, "big.bin")])
+        assert response.status_code == 413
+        assert "larger than this service accepts" in response.get_data(as_text=True)
+        assert stored_files(inst) == []
+    finally:
+        inst.close()
+
+
+def test_a_message_over_the_form_limit_is_a_413(source: SourceActions) -> None:
+    source.create()
+    limit = source.client.application.config["MAX_FORM_MEMORY_SIZE"]
+    assert source.submit("x" * (limit + 10)).status_code == 413
+
+
+def test_wrong_content_type_and_wrong_method(source: SourceActions) -> None:
+    source.create()
+    response = source.client.post("/submit", json={"msg": "hi"})
+    assert response.status_code == 400
+    assert source.client.get("/submit").status_code == 405
+    assert "cannot be used this way" in source.client.get("/submit").get_data(as_text=True)
+    assert source.client.delete("/login").status_code == 405
+
+
+def test_unknown_or_foreign_reply_ids_are_404(source: SourceActions) -> None:
+    source.create()
+    for reply_id in (str(uuid.uuid4()), "../../x", "%00"):
+        response = source.client.post(
+            f"/replies/{reply_id}/delete", data={"csrf_token": source.csrf("/lookup")}
+        )
+        assert response.status_code == 404
+
+
+def test_submitting_without_being_logged_in_redirects_to_login(client: FlaskClient) -> None:
+    response = client.post("/submit", data={"msg": "x"})
+    assert response.status_code in (302, 400)
+    assert client.get("/lookup").headers["Location"] == "/login"
+
+
+def test_unknown_language_is_ignored(client: FlaskClient) -> None:
+    page = client.get("/?l=<script>").get_data(as_text=True)
+    assert '<html lang="en">' in page and "<script>" not in page
+
+
+def test_submissions_are_refused_without_a_submission_key(make_config: ConfigFactory) -> None:
+    config = make_config()
+    initialise(config, submission_key=None)
+    inst = open_instance(make_config.reload(config))
+    try:
+        source = SourceActions(create_app(inst.config, instance=inst).test_client())
+        source.create()
+        response = source.submit("hello", [(b"file", "f.txt")])
+        assert response.status_code == 503
+        assert "not ready to take submissions" in response.get_data(as_text=True)
+        assert stored_files(inst) == []
+        assert source.client.get("/public-key").status_code == 404
+    finally:
+        inst.close()
+
+
+def test_submissions_are_refused_when_the_disk_is_nearly_full(
+    make_config: ConfigFactory, reader_keys: ReaderKeys
+) -> None:
+    config = make_config(extra={"SEALDROP_MIN_FREE_BYTES": str(10**18)})
+    initialise(config, submission_key=reader_keys.public_key)
+    inst = open_instance(make_config.reload(config))
+    try:
+        source = SourceActions(create_app(inst.config, instance=inst).test_client())
+        source.create()
+        response = source.submit("hello")
+        assert response.status_code == 503
+        assert "cannot take submissions right now" in response.get_data(as_text=True)
+        assert stored_files(inst) == []
+    finally:
+        inst.close()

@@ -1,0 +1,125 @@
+"""Headers, cookies, CSRF, session expiry, the onion Host check, and what is (not) logged."""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import time
+
+import pytest
+from cryptography.fernet import Fernet
+from flask.testing import FlaskClient
+
+from sealdrop.services.instance import Instance, initialise, open_instance
+from source_interface import create_app
+from source_interface.cookies import derive_key
+from tests.harness import ConfigFactory, ReaderKeys
+from tests.source_interface.actions import SourceActions
+
+PAGES = ["/", "/generate", "/login", "/why-public-key", "/nope", "/metadata"]
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_every_response_carries_strict_headers(client: FlaskClient, path: str) -> None:
+    headers = client.get(path).headers
+    csp = headers["Content-Security-Policy"]
+    assert "default-src 'none'" in csp and "script-src" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["Referrer-Policy"] == "no-referrer"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Cross-Origin-Opener-Policy"] == "same-origin"
+    assert headers["Cross-Origin-Resource-Policy"] == "same-origin"
+    assert "no-store" in headers["Cache-Control"]
+
+
+def test_pages_load_nothing_from_elsewhere_and_run_no_script(client: FlaskClient) -> None:
+    for path in ["/", "/generate", "/login", "/why-public-key"]:
+        page = client.get(path).get_data(as_text=True)
+        assert "<script" not in page.lower()
+        assert "http://" not in page and "https://" not in page and 'src="//' not in page
+
+
+def test_session_cookie_is_httponly_samesite_strict_and_not_persistent(
+    source: SourceActions,
+) -> None:
+    source.create()
+    cookie = source.client.get_cookie("sd_session")
+    assert cookie is not None
+    assert cookie.http_only and cookie.same_site == "Strict"
+    assert cookie.expires is None, "a browser-session cookie, never written to disk as persistent"
+
+
+def test_session_cookie_is_encrypted_not_just_signed(
+    source: SourceActions, source_instance: Instance
+) -> None:
+    source.create()
+    cookie = source.client.get_cookie("sd_session")
+    assert cookie is not None
+    assert b"reply_passphrase" not in base64.urlsafe_b64decode(cookie.value + "==")
+    secrets = source_instance.config.require_secrets()
+    fernet = Fernet(
+        base64.urlsafe_b64encode(derive_key(secrets.source_session_key, "source session cookie"))
+    )
+    assert "reply_passphrase" in json.loads(fernet.decrypt(cookie.value.encode()))
+
+
+def test_an_idle_session_expires(source: SourceActions, source_instance: Instance) -> None:
+    source.create()
+    cookie = source.client.get_cookie("sd_session")
+    assert cookie is not None
+    secrets = source_instance.config.require_secrets()
+    fernet = Fernet(
+        base64.urlsafe_b64encode(derive_key(secrets.source_session_key, "source session cookie"))
+    )
+    content = fernet.decrypt(cookie.value.encode())
+    idle = source_instance.config.session_minutes * 60 + 60
+    stale = fernet.encrypt_at_time(content, int(time.time()) - idle).decode()
+    source.client.set_cookie("sd_session", stale)
+    response = source.client.get("/lookup")
+    assert response.status_code == 302 and response.headers["Location"] == "/login"
+
+
+@pytest.mark.parametrize("path", ["/login", "/create", "/submit", "/logout", "/replies/delete-all"])
+def test_posts_without_csrf_token_are_refused(source: SourceActions, path: str) -> None:
+    source.create()
+    response = source.client.post(path, data={"codename": "x", "msg": "hello"})
+    assert response.status_code == 400
+    assert "form expired or was incomplete" in response.get_data(as_text=True)
+
+
+def test_production_mode_refuses_other_hosts(
+    make_config: ConfigFactory, reader_keys: ReaderKeys
+) -> None:
+    onion = "a" * 56 + ".onion"
+    config = make_config(extra={"SEALDROP_SOURCE_ONION": onion})
+    initialise(config, submission_key=reader_keys.public_key)
+    inst = open_instance(make_config.reload(config))
+    try:
+        client = create_app(inst.config, instance=inst).test_client()
+        assert client.get("/", headers={"Host": onion}).status_code == 200
+        refused = client.get("/", headers={"Host": "127.0.0.1:8080"})
+        assert refused.status_code == 400
+        assert "only at its onion address" in refused.get_data(as_text=True)
+    finally:
+        inst.close()
+
+
+def test_nothing_about_the_client_is_logged(
+    source: SourceActions, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    agent = "Mozilla/5.0 (Windows NT 10.0; rv:128.0) Gecko/20100101 Firefox/128.0 SealdropUA"
+    source.client.environ_base.update(
+        {
+            "HTTP_USER_AGENT": agent,
+            "REMOTE_ADDR": "203.0.113.9",
+            "HTTP_REFERER": "http://example.invalid/from",
+        }
+    )
+    source.create()
+    source.submit("logged?", [(b"body", "f.txt")])
+    source.client.get("/nope")
+    text = caplog.text
+    assert "203.0.113.9" not in text and "SealdropUA" not in text and "example.invalid" not in text

@@ -1,0 +1,177 @@
+"""The source's pages through the Flask test client: codenames, login, submit, replies, key."""
+
+from __future__ import annotations
+
+import gzip
+
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from sealdrop import codenames
+from sealdrop.db.models import Reply, Source, Submission
+from sealdrop.services import replies as reply_service
+from sealdrop.services.instance import Instance, submission_key_fingerprint
+from tests.harness import TODAY, ReaderKeys
+from tests.source_interface.actions import CODENAME_PATTERN, SourceActions
+
+
+def only_source(inst: Instance) -> Source:
+    with inst.sessions() as session:
+        return session.scalars(select(Source)).one()
+
+
+def send_reply(inst: Instance, text: str) -> None:
+    with inst.sessions() as session:
+        source = session.scalars(select(Source)).one()
+        key = submission_key_fingerprint(session)
+        assert key is not None
+        reply_service.create_reply(
+            session, inst.store, inst.gpg, source=source, text=text, submission_key=key, today=TODAY
+        )
+
+
+def test_landing_page_explains_and_links_onward(client: FlaskClient) -> None:
+    page = client.get("/").get_data(as_text=True)
+    assert 'href="/generate"' in page and 'href="/login"' in page
+    assert "Tor Browser" in page and "Safest" in page
+
+
+def test_generate_shows_a_fresh_seven_word_codename_each_time(client: FlaskClient) -> None:
+    seen = set()
+    for _ in range(3):
+        match = CODENAME_PATTERN.search(client.get("/generate").get_data(as_text=True))
+        assert match
+        assert codenames.normalise(match.group(1)) == match.group(1)
+        seen.add(match.group(1))
+    assert len(seen) == 3
+
+
+def test_create_requires_confirming_the_codename_was_saved(
+    client: FlaskClient, source: SourceActions, source_instance: Instance
+) -> None:
+    page = client.get("/generate")
+    match = CODENAME_PATTERN.search(page.get_data(as_text=True))
+    assert match
+    response = client.post(
+        "/create", data={"codename": match.group(1), "csrf_token": source.csrf_from(page)}
+    )
+    assert response.status_code == 400
+    assert "confirm that you saved your codename" in response.get_data(as_text=True)
+    with source_instance.sessions() as session:
+        assert session.scalars(select(Source)).all() == []
+
+
+def test_created_source_lands_on_lookup_and_is_stored_without_its_codename(
+    source: SourceActions, source_instance: Instance
+) -> None:
+    codename = source.create()
+    assert source.client.get("/lookup").status_code == 200
+    stored = only_source(source_instance)
+    assert stored.pending is True
+    database = source_instance.config.data_dir.joinpath("sealdrop.sqlite").read_bytes()
+    assert codename.encode() not in database
+    assert codename.split()[0].encode() + b" " + codename.split()[1].encode() not in database
+
+
+def test_login_accepts_the_codename_however_it_is_typed(source: SourceActions) -> None:
+    codename = source.create()
+    source.logout()
+    assert source.client.get("/lookup").status_code == 302
+    messy = "  " + "\t ".join(word.upper() for word in codename.split()) + "  "
+    response = source.login(messy)
+    assert response.status_code == 302 and response.headers["Location"] == "/lookup"
+    assert source.client.get("/lookup").status_code == 200
+
+
+def test_logout_ends_the_session(source: SourceActions) -> None:
+    source.create()
+    page = source.logout().get_data(as_text=True)
+    assert "You are logged out" in page
+    response = source.client.get("/lookup")
+    assert response.status_code == 302 and response.headers["Location"] == "/login"
+
+
+def test_submission_is_encrypted_to_the_newsroom_and_the_source_stops_pending(
+    source: SourceActions, source_instance: Instance, reader_keys: ReaderKeys
+) -> None:
+    source.create()
+    response = source.submit("a tip", [(b"document body", "notes.txt")])
+    assert response.status_code == 302
+    assert "Thank you" in " ".join(source.flashes())
+    stored = only_source(source_instance)
+    assert stored.pending is False and stored.interaction_count == 2
+    with source_instance.sessions() as session:
+        rows = session.scalars(select(Submission).order_by(Submission.interaction_count)).all()
+        names = [row.filename for row in rows]
+    designation = stored.journalist_designation.replace(" ", "-")
+    assert names == [f"1-{designation}-msg.gpg", f"2-{designation}-doc.gz.gpg"]
+    folder = source_instance.store.source_dir(stored.filesystem_id)
+    assert reader_keys.decrypt(folder / names[0]) == b"a tip"
+    assert gzip.decompress(reader_keys.decrypt(folder / names[1])) == b"document body"
+
+
+def test_several_files_in_one_submission(
+    source: SourceActions, source_instance: Instance, reader_keys: ReaderKeys
+) -> None:
+    source.create()
+    files = [(b"one", "a.txt"), (b"two", "b.txt"), (b"three", "c.txt")]
+    assert source.submit("", files).status_code == 302
+    stored = only_source(source_instance)
+    folder = source_instance.store.source_dir(stored.filesystem_id)
+    contents = sorted(gzip.decompress(reader_keys.decrypt(p)) for p in folder.glob("*-doc.gz.gpg"))
+    assert contents == [b"one", b"three", b"two"]
+
+
+def test_replies_are_shown_decrypted_and_can_be_deleted(
+    source: SourceActions, source_instance: Instance
+) -> None:
+    source.create()
+    send_reply(source_instance, "Thanks, we are looking into it.")
+    send_reply(source_instance, "Second reply.")
+    page = source.client.get("/lookup").get_data(as_text=True)
+    assert "Thanks, we are looking into it." in page and "Second reply." in page
+    with source_instance.sessions() as session:
+        first = session.scalars(select(Reply).order_by(Reply.interaction_count)).first()
+        assert first is not None
+        first_uuid = first.uuid
+    token = source.csrf("/lookup")
+    response = source.client.post(f"/replies/{first_uuid}/delete", data={"csrf_token": token})
+    assert response.status_code == 302
+    page = source.client.get("/lookup").get_data(as_text=True)
+    assert "Thanks, we are looking into it." not in page and "Second reply." in page
+    response = source.client.post(
+        "/replies/delete-all", data={"csrf_token": source.csrf("/lookup")}
+    )
+    assert response.status_code == 302
+    assert "There are no replies yet" in source.client.get("/lookup").get_data(as_text=True)
+    with source_instance.sessions() as session:
+        assert all(r.deleted_by_source for r in session.scalars(select(Reply)))
+
+
+def test_replies_survive_logging_out_and_back_in(
+    source: SourceActions, source_instance: Instance
+) -> None:
+    codename = source.create()
+    send_reply(source_instance, "Please send the second page.")
+    source.logout()
+    source.login(codename)
+    assert "Please send the second page." in source.client.get("/lookup").get_data(as_text=True)
+
+
+def test_public_key_download_and_explanation(client: FlaskClient, reader_keys: ReaderKeys) -> None:
+    response = client.get("/public-key")
+    assert response.status_code == 200
+    assert response.mimetype == "application/pgp-keys"
+    assert f"{reader_keys.fingerprint}.asc" in response.headers["Content-Disposition"]
+    assert "BEGIN PGP PUBLIC KEY BLOCK" in response.get_data(as_text=True)
+    assert "PRIVATE" not in response.get_data(as_text=True)
+    assert reader_keys.fingerprint in client.get("/why-public-key").get_data(as_text=True)
+
+
+def test_metadata_names_the_instance_key_and_version(
+    client: FlaskClient, reader_keys: ReaderKeys
+) -> None:
+    data = client.get("/metadata").get_json()
+    assert data["gpg_fpr"] == reader_keys.fingerprint
+    assert data["instance_name"] == "Sealdrop"
+    assert data["sd_version"] and data["supported_languages"] == ["en", "fr"]
