@@ -19,7 +19,7 @@ MAX_TYPED_LENGTH = 200
 
 @cache
 def wordlist() -> tuple[str, ...]:
-    """The EFF large word list as shipped by the xkcdpass package (CC BY 3.0 US, see NOTICE)."""
+    """The EFF large word list (EFF, CC BY 3.0 US) as shipped by the xkcdpass package."""
     text = resources.files("xkcdpass").joinpath("static/eff-long").read_text(encoding="utf-8")
     words = tuple(line.strip() for line in text.splitlines() if line.strip())
     if len(words) != EFF_LARGE_LIST_SIZE or len(set(words)) != EFF_LARGE_LIST_SIZE:

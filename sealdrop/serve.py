@@ -35,7 +35,7 @@ def gunicorn_argv(config: Config, app: str, bind: str | None) -> list[str]:
         "--error-logfile",
         "-",
         "--log-level",
-        "warning",
+        "error",  # gunicorn names the peer address in its warnings; errors name nobody
         "--no-control-socket",
         # The heartbeat files of gunicorn's workers go to RAM, never beside anything else.
         *(["--worker-tmp-dir", SHM] if Path(SHM).is_dir() else []),

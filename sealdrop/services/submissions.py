@@ -6,6 +6,7 @@ import contextlib
 import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
+from typing import BinaryIO
 
 from sqlalchemy import update
 from sqlalchemy.orm import Session
@@ -18,14 +19,27 @@ from sealdrop.services.naming import Kind, stored_name
 from sealdrop.services.uploads import StagedUpload, UploadBudget
 from sealdrop.storage.store import Store
 
+STREAM_CHUNK = 1 << 20
+
 
 def open_upload(
-    store: Store, gpg: Gpg, *, source: Source, filename: str | None,
-    recipients: Sequence[Fingerprint], budget: UploadBudget,
+    store: Store,
+    gpg: Gpg,
+    *,
+    source: Source,
+    filename: str | None,
+    recipients: Sequence[Fingerprint],
+    budget: UploadBudget,
 ) -> StagedUpload:
     """A sink for one file part, encrypting to `recipients` as the part streams in."""
-    return StagedUpload(store, gpg, source_id=source.filesystem_id, filename=filename,
-                        recipients=recipients, budget=budget)
+    return StagedUpload(
+        store,
+        gpg,
+        source_id=source.filesystem_id,
+        filename=filename,
+        recipients=recipients,
+        budget=budget,
+    )
 
 
 def reserve_interaction(session: Session, source: Source) -> int:
@@ -124,3 +138,67 @@ def accept(
     for upload in files:
         upload.claimed = True
     return records
+
+
+def accept_message(
+    session: Session,
+    store: Store,
+    gpg: Gpg,
+    *,
+    source: Source,
+    text: str,
+    recipients: Sequence[Fingerprint],
+    today: dt.date,
+) -> Submission:
+    """Store one message; the web form goes through accept() with its uploads instead."""
+    [record] = accept(
+        session,
+        store,
+        gpg,
+        source=source,
+        message=text,
+        uploads=[],
+        recipients=recipients,
+        today=today,
+    )
+    return record
+
+
+def accept_file(
+    session: Session,
+    store: Store,
+    gpg: Gpg,
+    *,
+    source: Source,
+    stream: BinaryIO,
+    filename: str,
+    recipients: Sequence[Fingerprint],
+    today: dt.date,
+    max_bytes: int,
+) -> Submission:
+    """Encrypt a file from `stream` as it is read and record it; nothing stays on failure."""
+    upload = open_upload(
+        store,
+        gpg,
+        source=source,
+        filename=filename,
+        recipients=recipients,
+        budget=UploadBudget(max_bytes),
+    )
+    try:
+        while chunk := stream.read(STREAM_CHUNK):
+            upload.write(chunk)
+    except BaseException:
+        upload.discard()
+        raise
+    [record] = accept(
+        session,
+        store,
+        gpg,
+        source=source,
+        message="",
+        uploads=[upload],
+        recipients=recipients,
+        today=today,
+    )
+    return record

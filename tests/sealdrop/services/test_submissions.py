@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import io
 import os
 import threading
 from collections.abc import Sequence
@@ -15,9 +16,9 @@ from sqlalchemy.orm import Session
 from sealdrop.crypto.gpg import Fingerprint
 from sealdrop.db.models import Source, Submission
 from sealdrop.designations import as_filename_part
-from sealdrop.errors import EmptySubmission, EncryptionFailed
+from sealdrop.errors import EmptySubmission, EncryptionFailed, UploadTooLarge
 from sealdrop.services.instance import Instance, require_open
-from sealdrop.services.submissions import accept, open_upload
+from sealdrop.services.submissions import accept, accept_file, accept_message, open_upload
 from sealdrop.services.uploads import StagedUpload, UploadBudget
 from tests.harness import TODAY, ReaderKeys, new_source
 
@@ -239,3 +240,34 @@ def test_concurrent_submissions_get_distinct_numbers(instance: Instance,
     assert [row.interaction_count for row in rows] == list(range(1, threads * rounds + 1))
     sent = {reader_keys.decrypt(root / row.filename).decode() for row in rows}
     assert sent == {f"{w}/{r}" for w in range(threads) for r in range(rounds)}
+
+
+def test_accept_message_and_accept_file_read_streams(
+    instance: Instance, reader_keys: ReaderKeys
+) -> None:
+    data = os.urandom(3 * (1 << 20) + 17)
+    with instance.sessions() as session:
+        _, login = new_source(instance, session)
+        source, to = login.source, recipients(instance, session)
+        note = accept_message(session, instance.store, instance.gpg, source=source, text="note",
+                              recipients=to, today=TODAY)
+        doc = accept_file(session, instance.store, instance.gpg, source=source,
+                          stream=io.BytesIO(data), filename="scan.png", recipients=to,
+                          today=TODAY, max_bytes=len(data))
+        folder = instance.store.root / source.filesystem_id
+        assert (note.interaction_count, doc.interaction_count) == (1, 2)
+        assert reader_keys.decrypt(folder / note.filename) == b"note"
+        member = reader_keys.decrypt(folder / doc.filename)
+        assert gzip.decompress(member) == data and gzip_name(member) == "scan.png"
+
+
+def test_accept_file_over_its_limit_stores_nothing(instance: Instance) -> None:
+    with instance.sessions() as session:
+        _, login = new_source(instance, session)
+        source, to = login.source, recipients(instance, session)
+        source_id = source.id
+        with pytest.raises(UploadTooLarge):
+            accept_file(session, instance.store, instance.gpg, source=source,
+                        stream=io.BytesIO(b"x" * 5000), filename="big", recipients=to,
+                        today=TODAY, max_bytes=4096)
+    assert_nothing_stored(instance, source_id)
