@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from sealdrop.crypto.gpg import Gpg, generate_reader_key_pair
-from sealdrop.services.instance import Instance, initialise, open_instance
+from sealdrop.services.instance import Instance
 from tests.harness import ConfigFactory, ReaderKeys
 from tests.pgserver import PostgresServer, create_database, start_postgres
 
@@ -79,10 +79,6 @@ def instance(request: pytest.FixtureRequest, make_config: ConfigFactory,
     database_url: str | None = None
     if request.param == "postgresql":
         database_url = request.getfixturevalue("postgres_url")
-    config = make_config(database_url=database_url)
-    initialise(config, submission_key=reader_keys.public_key)
-    opened = open_instance(make_config.reload(config))
-    try:
+    with make_config.instance(submission_key=reader_keys.public_key,
+                              database_url=database_url) as opened:
         yield opened
-    finally:
-        opened.close()

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import subprocess
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from sealdrop import codenames
 from sealdrop.codenames import Codename
 from sealdrop.config import Config, load_config
 from sealdrop.crypto.gpg import Fingerprint, Gpg
-from sealdrop.services.instance import Instance
+from sealdrop.services.instance import Instance, initialise, open_instance
 from sealdrop.services.sources import SourceLogin, create_source
 
 TODAY = dt.date(2024, 5, 1)
@@ -78,6 +79,18 @@ class ConfigFactory:
 
     def reload(self, config: Config) -> Config:
         return load_config(self._envs[config.data_dir])
+
+    @contextlib.contextmanager
+    def instance(self, *, submission_key: str | None, database_url: str | None = None,
+                 extra: Mapping[str, str] | None = None) -> Iterator[Instance]:
+        """`sealdrop init` on a new data dir (with the key, if any), then the opened instance."""
+        config = self(database_url=database_url, extra=extra)
+        initialise(config, submission_key=submission_key)
+        opened = open_instance(self.reload(config))
+        try:
+            yield opened
+        finally:
+            opened.close()
 
 
 def new_source(inst: Instance, session: Session) -> tuple[Codename, SourceLogin]:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
+
+from sealdrop.services.instance import Instance
 
 CSRF_PATTERN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 CODENAME_PATTERN = re.compile(r'id="codename">([^<]+)<')
@@ -57,3 +60,7 @@ class SourceActions:
     def flashes(self) -> list[str]:
         page = self.client.get("/lookup").get_data(as_text=True)
         return re.findall(r'class="flash[^"]*">([^<]+)<', page)
+
+
+# `with make_site(extra={...}) as (source, instance):` a source app on an instance of its own.
+SiteFactory = Callable[..., AbstractContextManager[tuple[SourceActions, Instance]]]

@@ -2,27 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import contextlib
+from collections.abc import Iterator, Mapping
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from sealdrop.services.instance import Instance, initialise, open_instance
+from sealdrop.services.instance import Instance
 from source_interface import create_app
 from tests.harness import ConfigFactory, ReaderKeys
-from tests.source_interface.actions import SourceActions
+from tests.source_interface.actions import SiteFactory, SourceActions
 
 
 @pytest.fixture
 def source_instance(make_config: ConfigFactory, reader_keys: ReaderKeys) -> Iterator[Instance]:
-    config = make_config()
-    initialise(config, submission_key=reader_keys.public_key)
-    opened = open_instance(make_config.reload(config))
-    try:
+    with make_config.instance(submission_key=reader_keys.public_key) as opened:
         yield opened
-    finally:
-        opened.close()
 
 
 @pytest.fixture
@@ -38,3 +34,17 @@ def client(app: Flask) -> FlaskClient:
 @pytest.fixture
 def source(client: FlaskClient) -> SourceActions:
     return SourceActions(client)
+
+
+@pytest.fixture
+def make_site(make_config: ConfigFactory, reader_keys: ReaderKeys) -> SiteFactory:
+    """A source app on an instance of its own: `with make_site(extra={...}) as (source, inst)`."""
+
+    @contextlib.contextmanager
+    def site(*, extra: Mapping[str, str] | None = None,
+             with_key: bool = True) -> Iterator[tuple[SourceActions, Instance]]:
+        key = reader_keys.public_key if with_key else None
+        with make_config.instance(submission_key=key, extra=extra) as inst:
+            yield SourceActions(create_app(inst.config, instance=inst).test_client()), inst
+
+    return site

@@ -9,10 +9,9 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 
-from sealdrop.services.instance import Instance, initialise, open_instance
-from source_interface import create_app
-from tests.harness import ConfigFactory, ReaderKeys
-from tests.source_interface.actions import SourceActions
+from sealdrop.services.instance import Instance
+from tests.harness import ReaderKeys
+from tests.source_interface.actions import SiteFactory, SourceActions
 
 
 def stored_files(inst: Instance) -> list[Path]:
@@ -40,19 +39,11 @@ def test_bad_codenames_get_a_clear_answer(
     assert says in response.get_data(as_text=True)
 
 
-def test_repeated_wrong_codenames_are_throttled(
-    make_config: ConfigFactory, reader_keys: ReaderKeys
-) -> None:
-    config = make_config(extra={"SEALDROP_FAILED_LOGINS_PER_CODENAME": "3"})
-    initialise(config, submission_key=reader_keys.public_key)
-    inst = open_instance(make_config.reload(config))
-    try:
-        source = SourceActions(create_app(inst.config, instance=inst).test_client())
+def test_repeated_wrong_codenames_are_throttled(make_site: SiteFactory) -> None:
+    with make_site(extra={"SEALDROP_FAILED_LOGINS_PER_CODENAME": "3"}) as (source, _):
         wrong = "abacus abacus abacus abacus abacus abacus abacus"
         assert [source.login(wrong).status_code for _ in range(4)] == [403, 403, 403, 429]
         assert "Wait a minute" in source.login(wrong).get_data(as_text=True)
-    finally:
-        inst.close()
 
 
 def test_a_tampered_codename_at_creation_gets_a_new_one(
@@ -131,23 +122,14 @@ def test_truncated_multipart_is_a_400_and_stores_nothing(
     assert list(source_instance.store.root.rglob(".*.part")) == []
 
 
-def test_body_over_the_limit_is_a_413_and_stores_nothing(
-    make_config: ConfigFactory, reader_keys: ReaderKeys
-) -> None:
-    config = make_config(
-        extra={"SEALDROP_MAX_UPLOAD_BYTES": "1000", "SEALDROP_MAX_MESSAGE_BYTES": "1000"}
-    )
-    initialise(config, submission_key=reader_keys.public_key)
-    inst = open_instance(make_config.reload(config))
-    try:
-        source = SourceActions(create_app(inst.config, instance=inst).test_client())
+def test_body_over_the_limit_is_a_413_and_stores_nothing(make_site: SiteFactory) -> None:
+    limits = {"SEALDROP_MAX_UPLOAD_BYTES": "1000", "SEALDROP_MAX_MESSAGE_BYTES": "1000"}
+    with make_site(extra=limits) as (source, inst):
         source.create()
         response = source.submit("", [(b"x" * 200_000, "big.bin")])
         assert response.status_code == 413
         assert "larger than this service accepts" in response.get_data(as_text=True)
         assert stored_files(inst) == []
-    finally:
-        inst.close()
 
 
 def test_a_message_over_the_form_limit_is_a_413(source: SourceActions) -> None:
@@ -185,34 +167,20 @@ def test_unknown_language_is_ignored(client: FlaskClient) -> None:
     assert '<html lang="en">' in page and "<script>" not in page
 
 
-def test_submissions_are_refused_without_a_submission_key(make_config: ConfigFactory) -> None:
-    config = make_config()
-    initialise(config, submission_key=None)
-    inst = open_instance(make_config.reload(config))
-    try:
-        source = SourceActions(create_app(inst.config, instance=inst).test_client())
+def test_submissions_are_refused_without_a_submission_key(make_site: SiteFactory) -> None:
+    with make_site(with_key=False) as (source, inst):
         source.create()
         response = source.submit("hello", [(b"file", "f.txt")])
         assert response.status_code == 503
         assert "not ready to take submissions" in response.get_data(as_text=True)
         assert stored_files(inst) == []
         assert source.client.get("/public-key").status_code == 404
-    finally:
-        inst.close()
 
 
-def test_submissions_are_refused_when_the_disk_is_nearly_full(
-    make_config: ConfigFactory, reader_keys: ReaderKeys
-) -> None:
-    config = make_config(extra={"SEALDROP_MIN_FREE_BYTES": str(10**18)})
-    initialise(config, submission_key=reader_keys.public_key)
-    inst = open_instance(make_config.reload(config))
-    try:
-        source = SourceActions(create_app(inst.config, instance=inst).test_client())
+def test_submissions_are_refused_when_the_disk_is_nearly_full(make_site: SiteFactory) -> None:
+    with make_site(extra={"SEALDROP_MIN_FREE_BYTES": str(10**18)}) as (source, inst):
         source.create()
         response = source.submit("hello")
         assert response.status_code == 503
         assert "cannot take submissions right now" in response.get_data(as_text=True)
         assert stored_files(inst) == []
-    finally:
-        inst.close()

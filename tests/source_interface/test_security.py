@@ -11,11 +11,9 @@ import pytest
 from cryptography.fernet import Fernet
 from flask.testing import FlaskClient
 
-from sealdrop.services.instance import Instance, initialise, open_instance
-from source_interface import create_app
+from sealdrop.services.instance import Instance
 from source_interface.cookies import derive_key
-from tests.harness import ConfigFactory, ReaderKeys
-from tests.source_interface.actions import SourceActions
+from tests.source_interface.actions import SiteFactory, SourceActions
 
 PAGES = ["/", "/generate", "/login", "/why-public-key", "/nope", "/metadata"]
 
@@ -89,21 +87,14 @@ def test_posts_without_csrf_token_are_refused(source: SourceActions, path: str) 
     assert "form expired or was incomplete" in response.get_data(as_text=True)
 
 
-def test_production_mode_refuses_other_hosts(
-    make_config: ConfigFactory, reader_keys: ReaderKeys
-) -> None:
+def test_production_mode_refuses_other_hosts(make_site: SiteFactory) -> None:
     onion = "a" * 56 + ".onion"
-    config = make_config(extra={"SEALDROP_SOURCE_ONION": onion})
-    initialise(config, submission_key=reader_keys.public_key)
-    inst = open_instance(make_config.reload(config))
-    try:
-        client = create_app(inst.config, instance=inst).test_client()
+    with make_site(extra={"SEALDROP_SOURCE_ONION": onion}) as (source, _):
+        client = source.client
         assert client.get("/", headers={"Host": onion}).status_code == 200
         refused = client.get("/", headers={"Host": "127.0.0.1:8080"})
         assert refused.status_code == 400
         assert "only at its onion address" in refused.get_data(as_text=True)
-    finally:
-        inst.close()
 
 
 def test_nothing_about_the_client_is_logged(
