@@ -109,6 +109,12 @@ def submission_key_fingerprint(session: Session) -> Fingerprint | None:
     return Fingerprint(settings.submission_key_fingerprint)
 
 
+def uploads_allowed(session: Session) -> bool:
+    """Whether sources may send files, or only messages (an admin setting)."""
+    settings = session.get(InstanceSettings, 1)
+    return settings.allow_document_uploads if settings else True
+
+
 def submission_public_key(session: Session, gpg: Gpg) -> tuple[Fingerprint, str]:
     """The Submission public key, for sources who want to check or use it."""
     fingerprint = submission_key_fingerprint(session)
@@ -136,12 +142,11 @@ def require_open(
 
 def public_metadata(session: Session, config: Config) -> dict[str, object]:
     """What `/metadata` tells the world: nothing about sources, only the instance's own facts."""
-    settings = session.get(InstanceSettings, 1)
     return {
         "instance_name": config.instance_name,
         "sd_version": __version__,
         "server_os": "debian",
         "gpg_fpr": submission_key_fingerprint(session),
-        "allow_document_uploads": settings.allow_document_uploads if settings else True,
+        "allow_document_uploads": uploads_allowed(session),
         "supported_languages": list(config.languages),
     }

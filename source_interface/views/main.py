@@ -33,6 +33,7 @@ def _lookup_page(form: SubmitForm, status: int = 200) -> ResponseReturnValue:
         replies=shown,
         action=ActionForm(),
         max_upload_bytes=inst.config.max_upload_bytes,
+        uploads_allowed=instance.uploads_allowed(g.db),
     ), status
 
 
@@ -49,10 +50,11 @@ def submit() -> ResponseReturnValue:
     recipient = instance.require_open(
         g.db, inst.store, config=inst.config, incoming_bytes=request.content_length or 0
     )
-    request.upload_factory = partial(  # type: ignore[attr-defined]
-        submissions.open_upload, inst.store, inst.gpg, source=g.source, recipients=[recipient],
-        budget=UploadBudget(inst.config.max_upload_bytes),
-    )
+    if instance.uploads_allowed(g.db):  # otherwise file parts are dropped unread
+        request.upload_factory = partial(  # type: ignore[attr-defined]
+            submissions.open_upload, inst.store, inst.gpg, source=g.source,
+            recipients=[recipient], budget=UploadBudget(inst.config.max_upload_bytes),
+        )
     form = SubmitForm()  # reading the form streams every file part through gpg
     if not form.validate_on_submit():
         flash(

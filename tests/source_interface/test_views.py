@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sealdrop import codenames
 from sealdrop.db.models import Reply, Source, Submission
 from sealdrop.services import replies as reply_service
-from sealdrop.services.instance import Instance, submission_key_fingerprint
+from sealdrop.services.instance import Instance, instance_settings, submission_key_fingerprint
 from tests.harness import TODAY, ReaderKeys
 from tests.source_interface.actions import CODENAME_PATTERN, SourceActions
 
@@ -175,3 +175,19 @@ def test_metadata_names_the_instance_key_and_version(
     assert data["gpg_fpr"] == reader_keys.fingerprint
     assert data["instance_name"] == "Sealdrop"
     assert data["sd_version"] and data["supported_languages"] == ["en", "fr"]
+
+
+def test_with_uploads_turned_off_only_messages_are_taken(
+    source: SourceActions, source_instance: Instance, reader_keys: ReaderKeys
+) -> None:
+    with source_instance.sessions() as session:
+        instance_settings(session).allow_document_uploads = False
+        session.commit()
+    source.create()
+    page = source.client.get("/lookup").get_data(as_text=True)
+    assert 'type="file"' not in page and "messages only" in page
+    assert source.submit("words only", [(b"FILE-BYTES", "f.txt")]).status_code == 302
+    folder = source_instance.store.source_dir(only_source(source_instance).filesystem_id)
+    [message] = sorted(folder.iterdir())
+    assert message.name.endswith("-msg.gpg") and reader_keys.decrypt(message) == b"words only"
+    assert source.client.get("/metadata").get_json()["allow_document_uploads"] is False
