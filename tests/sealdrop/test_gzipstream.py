@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from sealdrop.gzipstream import MAX_NAME_BYTES, GzipWriter, safe_member_name
+from sealdrop.gzipstream import MAX_NAME_BYTES, SAMPLE_BYTES, GzipWriter, safe_member_name
 
 
 def compress(data: bytes, *, chunk: int, name: str = "file.txt") -> bytes:
@@ -100,3 +100,31 @@ def test_long_names_are_cut_on_a_character_boundary(character: str) -> None:
     assert len(encoded) <= MAX_NAME_BYTES
     assert len(encoded) > MAX_NAME_BYTES - len(character.encode("utf-8"))
     assert safe == "x" + character * (len(safe) - 1)
+
+
+def test_incompressible_input_is_stored_at_copy_speed_and_still_gunzips() -> None:
+    data = os.urandom(SAMPLE_BYTES * 3 + 5)
+    out = io.BytesIO()
+    writer = GzipWriter(out.write, member_name="video.mp4")
+    for offset in range(0, len(data), 64 * 1024):
+        writer.write(data[offset : offset + 64 * 1024])
+    writer.close()
+    assert writer.compressing is False
+    assert len(out.getvalue()) < len(data) * 1.001
+    assert gzip.decompress(out.getvalue()) == data
+
+
+def test_compressible_input_stays_compressed_past_the_sample() -> None:
+    data = b"quarterly figures, " * (SAMPLE_BYTES // 8)
+    out = io.BytesIO()
+    writer = GzipWriter(out.write, member_name="report.csv")
+    writer.write(data)
+    writer.close()
+    assert writer.compressing is True
+    assert gzip.decompress(out.getvalue()) == data
+
+
+def test_switching_to_stored_blocks_mid_stream_keeps_every_byte() -> None:
+    noise, text = os.urandom(SAMPLE_BYTES + 100), b"plain text follows " * 100_000
+    member = compress(noise + text, chunk=300_001)
+    assert gzip.decompress(member) == noise + text
