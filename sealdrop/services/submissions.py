@@ -91,6 +91,17 @@ def _place_all(
     return records
 
 
+def _undo(
+    session: Session, store: Store, *, paths: Sequence[Path], uploads: Sequence[StagedUpload]
+) -> None:
+    session.rollback()
+    for path in paths:
+        with contextlib.suppress(OSError):
+            store.secure_delete(path)
+    for upload in uploads:
+        upload.discard()
+
+
 def accept(
     session: Session,
     store: Store,
@@ -128,12 +139,7 @@ def accept(
         source.last_updated = today
         session.commit()
     except BaseException:
-        session.rollback()
-        for path in [*placed, *(path for path, _ in staged)]:
-            with contextlib.suppress(OSError):
-                store.secure_delete(path)
-        for upload in uploads:
-            upload.discard()
+        _undo(session, store, paths=[*placed, *(path for path, _ in staged)], uploads=uploads)
         raise
     for upload in files:
         upload.claimed = True
