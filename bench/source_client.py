@@ -59,7 +59,8 @@ class SourceClient:
         codename, token = CODENAME_PATTERN.search(page), CSRF_PATTERN.search(page)
         if status != 200 or not codename or not token:
             raise RuntimeError(f"GET /generate gave {status} without a codename and token")
-        form = {"codename": codename.group(1), "saved": "y", "csrf_token": token.group(1)}
+        # The codename shown stays in the session cookie; /create takes none from the form.
+        form = {"saved": "y", "csrf_token": token.group(1)}
         status, _ = self.request(
             "POST", "/create", urllib.parse.urlencode(form).encode(),
             "application/x-www-form-urlencoded",

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from sealdrop.config import Config, load_config
+from sealdrop.config import Config, load_config, require_loopback
 from sealdrop.errors import SealdropError
 from sealdrop.serve import APPS, gunicorn_argv
 from sealdrop.services import consistency, instance
@@ -35,6 +36,9 @@ def cmd_init(config: Config, args: argparse.Namespace) -> int:
 def cmd_serve(config: Config, args: argparse.Namespace) -> int:
     instance.open_instance(config).close()  # fail here, clearly, before gunicorn forks workers
     os.umask(0o077)
+    # A crashing worker or gpg must never write a core file: it would hold plaintext chunks and
+    # passphrases. The limit is inherited by gunicorn, its workers and every gpg they start.
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     # Eight request threads would otherwise each grow a malloc arena of their own (~2 MB a piece
     # kept after every upload); two arenas keep a worker's memory flat at no cost in speed. A fixed
     # mmap threshold returns each streaming buffer to the system when it is freed, where glibc's
@@ -42,17 +46,13 @@ def cmd_serve(config: Config, args: argparse.Namespace) -> int:
     os.environ.setdefault("MALLOC_ARENA_MAX", "2")
     os.environ.setdefault("MALLOC_MMAP_THRESHOLD_", "2097152")
     os.environ.setdefault("MALLOC_TRIM_THRESHOLD_", "8388608")
-    argv = gunicorn_argv(config, args.app, args.bind)
+    bind = require_loopback(args.bind, what="--bind") if args.bind else None
+    argv = gunicorn_argv(config, args.app, bind)
     os.execv(argv[0], argv)  # noqa: S606 - replaces this process with gunicorn, fixed arguments
 
 
 def cmd_check(config: Config, _args: argparse.Namespace) -> int:
-    inst = instance.open_instance(config)
-    try:
-        with inst.sessions() as session:
-            problems = consistency.find_problems(session, inst.store)
-    finally:
-        inst.close()
+    problems = consistency.check(config)
     for problem in problems:
         print(problem)
     print(f"{len(problems)} problem(s) found" if problems else "database and store agree")

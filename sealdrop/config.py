@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import ipaddress
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from babel import Locale, UnknownLocaleError
+
 from sealdrop.errors import ConfigError
 
 PREFIX = "SEALDROP_"
 SECRETS_FILE = "secrets.toml"
+MIN_KDF_N = 1024
 
 
 @dataclass(frozen=True)
@@ -30,6 +34,7 @@ class Secrets:
     source_id_salt: bytes
     reply_key_salt: bytes
     source_session_key: bytes
+    kdf: KdfCost | None = None  # fixed at init: another cost would give every source a new id
 
 
 @dataclass(frozen=True)
@@ -42,8 +47,10 @@ class Config:
     max_message_bytes: int = 1_000_000
     min_free_bytes: int = 1_000_000_000
     session_minutes: int = 120
+    session_max_hours: int = 8
     failed_logins_per_codename: int = 5
     failed_logins_global: int = 120
+    new_sources_per_window: int = 60
     throttle_window_seconds: int = 60
     source_bind: str = "127.0.0.1:8080"
     source_workers: int = 2
@@ -91,7 +98,31 @@ def _languages(name: str, raw: Any) -> tuple[str, ...]:
     codes = tuple(str(code).strip() for code in items if str(code).strip())
     if not codes or not all(code.replace("_", "").isalpha() for code in codes):
         raise ConfigError(f"{PREFIX}{name.upper()} must be a comma-separated list like 'en,fr'")
+    for code in codes:
+        try:
+            Locale.parse(code)
+        except (ValueError, UnknownLocaleError):
+            raise ConfigError(f"{PREFIX}{name.upper()}: {code!r} is not a known language") from None
     return codes
+
+
+def _loopback_bind(name: str, raw: Any) -> str:
+    return require_loopback(_text(name, raw), what=f"{PREFIX}{name.upper()}")
+
+
+def require_loopback(value: str, *, what: str) -> str:
+    """Invariant 6: the web apps listen on loopback or a unix socket, never a public address."""
+    if value.startswith("unix:"):
+        return value
+    host, _, port = value.rpartition(":")
+    host = host.strip("[]")
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ConfigError(f"{what} must be 127.0.0.1:PORT, [::1]:PORT or unix:PATH")
+    return value
 
 
 _FIELDS: dict[str, Callable[[str, Any], Any]] = {
@@ -101,10 +132,12 @@ _FIELDS: dict[str, Callable[[str, Any], Any]] = {
     "max_message_bytes": _positive_int,
     "min_free_bytes": lambda n, raw: 0 if str(raw).strip() == "0" else _positive_int(n, raw),
     "session_minutes": _positive_int,
+    "session_max_hours": _positive_int,
+    "new_sources_per_window": _positive_int,
     "failed_logins_per_codename": _positive_int,
     "failed_logins_global": _positive_int,
     "throttle_window_seconds": _positive_int,
-    "source_bind": _text,
+    "source_bind": _loopback_bind,
     "source_workers": _positive_int,
     "source_onion": _text,
     "languages": _languages,
@@ -127,10 +160,12 @@ def _read_secrets(path: Path) -> Secrets | None:
         return None
     raw = _read_toml(path, "secrets file")
     try:
+        pinned = raw.get("kdf")
         return Secrets(
             source_id_salt=bytes.fromhex(raw["source_id_salt"]),
             reply_key_salt=bytes.fromhex(raw["reply_key_salt"]),
             source_session_key=bytes.fromhex(raw["source_session_key"]),
+            kdf=None if pinned is None else _kdf_cost({f"kdf_{k}": pinned[k] for k in "nrp"}),
         )
     except (KeyError, TypeError, ValueError):
         raise ConfigError(
@@ -145,8 +180,10 @@ def _kdf_cost(values: Mapping[str, Any]) -> KdfCost:
         r=_positive_int("kdf_r", r) if r is not None else KdfCost.r,
         p=_positive_int("kdf_p", p) if p is not None else KdfCost.p,
     )
-    if cost.n < 2 or cost.n & (cost.n - 1):
-        raise ConfigError(f"{PREFIX}KDF_N must be a power of two, not {cost.n}")
+    if cost.n < MIN_KDF_N or cost.n & (cost.n - 1):
+        raise ConfigError(
+            f"{PREFIX}KDF_N must be a power of two of at least {MIN_KDF_N}, not {cost.n}"
+        )
     return cost
 
 
@@ -174,9 +211,18 @@ def load_config(env: Mapping[str, str]) -> Config:
         raise ConfigError(f"{PREFIX}{unknown[0].upper()} is not a Sealdrop setting (a typo?)")
     parsed = {name: parse(name, values[name]) for name, parse in _FIELDS.items() if name in values}
     parsed.setdefault("database_url", f"sqlite:///{data_dir / 'sealdrop.sqlite'}")
-    return Config(
-        data_dir=data_dir,
-        kdf=_kdf_cost(values),
-        secrets=_read_secrets(data_dir / SECRETS_FILE),
-        **parsed,
-    )
+    secrets = _read_secrets(data_dir / SECRETS_FILE)
+    return Config(data_dir=data_dir, kdf=_pinned_cost(values, secrets), secrets=secrets, **parsed)
+
+
+def _pinned_cost(values: Mapping[str, Any], secrets: Secrets | None) -> KdfCost:
+    """The cost `sealdrop init` recorded wins; asking for another one is a mistake, said clearly."""
+    asked = _kdf_cost(values)
+    if secrets is None or secrets.kdf is None:
+        return asked
+    if any(key in values for key in _KDF_FIELDS) and asked != secrets.kdf:
+        raise ConfigError(
+            f"{PREFIX}KDF_N/_R/_P differ from the cost fixed at init ({secrets.kdf}); changing it "
+            "would lock every source out"
+        )
+    return secrets.kdf

@@ -33,6 +33,16 @@ class LoginThrottled(SealdropError):
     http_status = 429
 
 
+class CreationThrottled(SealdropError):
+    """Too many new codenames were handed out recently; wait a minute and try again."""
+
+    http_status = 429
+
+
+class CodenameTaken(SealdropError):
+    """A new codename collides with an existing source (about 1 in 2^90); get a new one."""
+
+
 class SubmissionsClosed(SealdropError):
     """The instance cannot take submissions right now (no Submission Key, or the disk is full)."""
 

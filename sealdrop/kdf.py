@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import threading
 from enum import Enum
 
 from sealdrop.codenames import Codename
@@ -18,12 +19,22 @@ class Purpose(Enum):
 
 
 DERIVED_BYTES = 32
+# Each derivation holds 128*n*r bytes (16 MiB by default) and a core for ~50 ms. However many
+# logins arrive at once, a process runs at most this many: the rest wait their turn instead of
+# exhausting memory, and no correct codename is ever refused for load.
+CONCURRENT_DERIVATIONS = 2
+_slots = threading.BoundedSemaphore(CONCURRENT_DERIVATIONS)
 
 
 def derive(codename: Codename, *, purpose: Purpose, salt: bytes, cost: KdfCost) -> bytes:
     """scrypt(codename, purpose label || 0 || instance salt); raises ValueError on a bad cost."""
     if len(salt) < 16:
         raise ValueError("an instance salt has at least 16 bytes")
+    with _slots:
+        return _scrypt(codename, purpose=purpose, salt=salt, cost=cost)
+
+
+def _scrypt(codename: Codename, *, purpose: Purpose, salt: bytes, cost: KdfCost) -> bytes:
     return hashlib.scrypt(
         codename.encode("utf-8"),
         salt=purpose.value + b"\x00" + salt,

@@ -20,6 +20,7 @@ from sealdrop.services.instance import Instance, initialise, open_instance
 from sealdrop.services.sources import SourceLogin, create_source
 
 TODAY = dt.date(2024, 5, 1)
+NOW = dt.datetime(2024, 5, 1, 12, 0, 0)
 # scrypt at N=1024 costs about 1 ms; production's N=16384 would make every source test slow.
 FAST_KDF = {"SEALDROP_KDF_N": "1024", "SEALDROP_KDF_R": "8", "SEALDROP_KDF_P": "1"}
 
@@ -66,7 +67,9 @@ class ConfigFactory:
     def env(self, *, database_url: str | None = None,
             extra: Mapping[str, str] | None = None) -> dict[str, str]:
         data_dir = Path(tempfile.mkdtemp(prefix="d", dir=self.base)) / "data"
-        env = {"SEALDROP_DATA_DIR": str(data_dir), "SEALDROP_MIN_FREE_BYTES": "0", **FAST_KDF}
+        env = {"SEALDROP_DATA_DIR": str(data_dir), "SEALDROP_MIN_FREE_BYTES": "0", **FAST_KDF,
+               # Tests make sources by the dozen at one fixed `now`; throttle tests set it low.
+               "SEALDROP_NEW_SOURCES_PER_WINDOW": "100000"}
         if database_url is not None:
             env["SEALDROP_DATABASE_URL"] = database_url
         env.update(extra or {})
@@ -96,5 +99,5 @@ class ConfigFactory:
 def new_source(inst: Instance, session: Session) -> tuple[Codename, SourceLogin]:
     """A source created as the source interface would, with its codename for later logins."""
     codename = codenames.generate()
-    login = create_source(session, inst.gpg, config=inst.config, codename=codename, today=TODAY)
+    login = create_source(session, inst.gpg, config=inst.config, codename=codename, now=NOW)
     return codename, login

@@ -34,6 +34,9 @@ PIPE_CHUNK = 1 << 20
 F_SETPIPE_SZ = 1031  # from <linux/fcntl.h>; Python 3.11's fcntl module does not name it
 AGENT_EXIT_SECONDS = 3.0
 SOURCE_KEY_UID = "Sealdrop source key"
+# Every source key says it was made on the same day, so the keyring does not record to the
+# second when each source arrived (DESIGN: timestamps stored for sources are coarse).
+SOURCE_KEY_DATE = "20130514T000000"
 
 
 def _write_private_file(path: Path, text: str) -> None:
@@ -45,7 +48,7 @@ def _write_private_file(path: Path, text: str) -> None:
 class StreamEncryptor:
     """A write-only stream that gpg encrypts into `output` as it arrives, never buffered whole.
 
-    Use write() then finish(); abort() stops gpg and removes the partial output.
+    Use write() then finish(); abort() stops gpg. Removing a partial output is the caller's job.
     """
 
     def __init__(self, gpg: gnupg.GPG, recipients: Sequence[Fingerprint], output: Path) -> None:
@@ -98,15 +101,52 @@ class StreamEncryptor:
         self._thread.join()
 
     def finish(self) -> None:
-        """Wait for gpg; raise EncryptionFailed (and remove the output) unless it succeeded."""
+        """Wait for gpg; raise EncryptionFailed unless it succeeded (the caller wipes output)."""
         self._close_input()
         if self._error is not None or self._result is None or not self._result.ok:
-            self._output.unlink(missing_ok=True)
             raise EncryptionFailed("gpg could not encrypt the data; nothing was stored.")
 
     def abort(self) -> None:
+        """Stop gpg; what it wrote stays for the caller to wipe with the store's secure delete."""
         self._close_input()
-        self._output.unlink(missing_ok=True)
+
+
+RSA_ALGORITHMS = {"1", "2", "3"}
+EDDSA, ECDH = "22", "18"
+MIN_RSA_BITS = 4096
+
+
+def _strong(algo: str, length: str, curve: str, *, curves: set[str]) -> bool:
+    if algo in RSA_ALGORITHMS:
+        return length.isdigit() and int(length) >= MIN_RSA_BITS
+    return curve in curves
+
+
+def _require_strong(key: dict[str, Any]) -> None:
+    """DESIGN: the Submission Key is RSA-4096 or Curve25519, its encryption subkey too."""
+    primary_ok = _strong(
+        key.get("algo", ""),
+        key.get("length", ""),
+        key.get("curve", ""),
+        curves={"ed25519", "Ed25519"},
+    )
+    usable = [
+        sub
+        for sub in key.get("subkey_info", {}).values()
+        if "e" in sub.get("cap", "") and sub.get("trust") not in ("e", "r")
+    ]
+    # gpg encrypts to the newest usable subkey, so every one of them must be strong.
+    subkey_ok = bool(usable) and all(
+        _strong(
+            sub.get("algo", ""),
+            sub.get("length", ""),
+            sub.get("curve", ""),
+            curves={"cv25519", "Curve25519"},
+        )
+        for sub in usable
+    )
+    if not (primary_ok and subkey_ok):
+        raise KeyImportError("That key is too weak: use RSA-4096 or Curve25519 (ed25519/cv25519).")
 
 
 class Gpg:
@@ -147,6 +187,7 @@ class Gpg:
             raise KeyImportError("That key has expired: extend it or make a new one.")
         if "E" not in key.get("cap", ""):
             raise KeyImportError("That key has no usable encryption subkey.")
+        _require_strong(key)
         return Fingerprint(key["fingerprint"])
 
     def import_public_key(self, armored: str) -> Fingerprint:
@@ -183,7 +224,8 @@ class Gpg:
         params = (
             "Key-Type: EDDSA\nKey-Curve: ed25519\nKey-Usage: sign\n"
             "Subkey-Type: ECDH\nSubkey-Curve: cv25519\nSubkey-Usage: encrypt\n"
-            f"Name-Real: {SOURCE_KEY_UID}\nExpire-Date: 0\nPassphrase: {passphrase}\n%commit\n"
+            f"Name-Real: {SOURCE_KEY_UID}\nExpire-Date: 0\nCreation-Date: {SOURCE_KEY_DATE}\n"
+            f"Passphrase: {passphrase}\n%commit\n"
         )
         result = self._gpg.gen_key(params)
         if not result.fingerprint:
@@ -219,12 +261,6 @@ class Gpg:
         encryptor = self.open_encryptor(recipients, output)
         encryptor.write(data)
         encryptor.finish()
-
-    def encrypt_armored(self, data: bytes, recipients: Sequence[Fingerprint]) -> str:
-        result = self._gpg.encrypt(data, list(recipients), armor=True, always_trust=True)
-        if not result.ok:
-            raise EncryptionFailed("gpg could not encrypt the reply.")
-        return str(result)
 
     def decrypt_with_passphrase(self, ciphertext: Path, passphrase: Passphrase) -> bytes:
         """Decrypt a reply for its source; every failure is the same opaque DecryptionFailed."""

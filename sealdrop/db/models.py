@@ -117,11 +117,27 @@ class InstanceSettings(Base):
     organization_name: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
-class FailedLogin(Base):
-    """A wrong codename, kept only for the throttle window; the key is a hash, never a codename."""
+class ThrottleEvent(Base):
+    """One event a throttle counts (a wrong codename, a new source), kept only for its window.
 
-    __tablename__ = "failed_logins"
+    Keys are `login:<hash of what was typed>` or `create`: never a codename, never a source's id
+    (a wrong codename's hash belongs to no source).
+    """
+
+    __tablename__ = "throttle_events"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(64), index=True)
     at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+
+
+class RevokedSession(Base):
+    """A logged-out source session, refused until its cookie would have expired anyway.
+
+    The id is random and the expiry rounded to the hour: nothing here points to a source.
+    """
+
+    __tablename__ = "revoked_sessions"
+
+    session_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires: Mapped[dt.datetime] = mapped_column(DateTime, index=True)

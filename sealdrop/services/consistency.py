@@ -8,7 +8,11 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sealdrop.config import Config
+from sealdrop.db import migrate
+from sealdrop.db.engine import make_engine, make_sessionmaker
 from sealdrop.db.models import Reply, Source, Submission
+from sealdrop.errors import ConfigError
 from sealdrop.storage.store import DIR_MODE, FILE_MODE, Store
 
 
@@ -48,3 +52,19 @@ def find_problems(session: Session, store: Store) -> list[str]:
         if _mode(directory) != DIR_MODE:
             problems.append(f"{directory.name}/: mode {oct(_mode(directory))}, expected 0o700")
     return problems
+
+
+def check(config: Config) -> list[str]:
+    """find_problems() on an initialised data directory, without touching gpg.
+
+    `sealdrop check` runs beside a live server, whose gpg-agent it must leave alone.
+    """
+    config.require_secrets()
+    engine = make_engine(config.database_url)
+    try:
+        if migrate.current_revision(engine) != migrate.HEAD_REVISION:
+            raise ConfigError("The database schema is not current: run `sealdrop init`.")
+        with make_sessionmaker(engine)() as session:
+            return find_problems(session, Store(config.store_dir))
+    finally:
+        engine.dispose()

@@ -13,7 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from sealdrop import __version__
-from sealdrop.config import Config
+from sealdrop.config import Config, KdfCost
 from sealdrop.crypto.gpg import Fingerprint, Gpg
 from sealdrop.db import migrate
 from sealdrop.db.engine import make_engine, make_sessionmaker
@@ -58,11 +58,12 @@ def open_instance(config: Config) -> Instance:
     return Instance(config, engine, make_sessionmaker(engine), store, Gpg(config.gpg_home))
 
 
-def _write_secrets(path: Path) -> None:
+def _write_secrets(path: Path, cost: KdfCost) -> None:
     lines = [
         f'{name} = "{secrets.token_hex(32)}"'
         for name in ("source_id_salt", "reply_key_salt", "source_session_key")
     ]
+    lines.append(f"kdf = {{ n = {cost.n}, r = {cost.r}, p = {cost.p} }}")
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write("# Made by `sealdrop init`. Losing this file locks every source out.\n")
@@ -74,7 +75,7 @@ def initialise(config: Config, *, submission_key: str | None) -> Fingerprint | N
     config.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     config.data_dir.chmod(0o700)
     if not config.secrets_path.exists():
-        _write_secrets(config.secrets_path)
+        _write_secrets(config.secrets_path, config.kdf)
     gpg = Gpg(config.gpg_home)
     engine = make_engine(config.database_url)
     try:

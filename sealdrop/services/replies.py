@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 from sealdrop.crypto.gpg import Fingerprint, Gpg, Passphrase
 from sealdrop.db.models import Reply, Source
 from sealdrop.errors import DecryptionFailed, EmptySubmission, NotFound
-from sealdrop.services.naming import Kind, stored_name
-from sealdrop.services.submissions import reserve_interaction
+from sealdrop.services.naming import Kind
+from sealdrop.services.submissions import place_next
 from sealdrop.storage.store import Store
 
 UNREADABLE = None
@@ -46,9 +46,9 @@ def create_reply(
     placed = None
     try:
         gpg.encrypt_bytes(text.encode("utf-8"), recipients, staged)
-        count = reserve_interaction(session, source)
-        name = stored_name(count, source.journalist_designation, Kind.REPLY)
-        placed = store.place(staged, source.filesystem_id, name)
+        count, name, placed = place_next(
+            session, store, source=source, staged=staged, kind=Kind.REPLY
+        )
         reply = Reply(
             source_id=source.id,
             filename=name,

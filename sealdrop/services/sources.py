@@ -14,14 +14,16 @@ from sealdrop.codenames import Codename
 from sealdrop.config import Config
 from sealdrop.crypto.gpg import Gpg, Passphrase
 from sealdrop.db.models import Source
-from sealdrop.errors import CodenameUnknown, DesignationExhausted, SealdropError
+from sealdrop.errors import (
+    CodenameTaken,
+    CodenameUnknown,
+    CreationThrottled,
+    DesignationExhausted,
+    LoginThrottled,
+)
 from sealdrop.services import throttle
 
 DESIGNATION_DRAWS = 20
-
-
-class CodenameTaken(SealdropError):
-    """The new codename collides with an existing source (about 1 in 2^90); get a new one."""
 
 
 @dataclass(frozen=True)
@@ -49,34 +51,43 @@ def _free_designation(session: Session) -> str:
 
 
 def create_source(
-    session: Session, gpg: Gpg, *, config: Config, codename: Codename, today: dt.date
+    session: Session, gpg: Gpg, *, config: Config, codename: Codename, now: dt.datetime
 ) -> SourceLogin:
-    """Record a new source and make its reply key pair at once; nothing stays if a step fails."""
+    """Record a new source and make its reply key pair at once; nothing stays if a step fails.
+
+    Raises CreationThrottled when too many sources were created in the throttle window.
+    """
+    window = config.throttle_window_seconds
+    made = throttle.count(session, prefix=throttle.CREATE, now=now, window_seconds=window)
+    if made >= config.new_sources_per_window:
+        raise CreationThrottled(
+            "Many people asked for a codename just now. Wait a minute and try again."
+        )
     source_id, passphrase = _derive(config, codename)
     if session.scalar(select(Source.id).where(Source.filesystem_id == source_id)) is not None:
         raise CodenameTaken("That codename cannot be used. Please get a new one.")
+    designation = _free_designation(session)
     fingerprint = gpg.generate_source_key(passphrase)
     source = Source(
         filesystem_id=source_id,
-        journalist_designation=_free_designation(session),
+        journalist_designation=designation,
         key_fingerprint=fingerprint,
         interaction_count=0,
         pending=True,
         is_starred=False,
-        created_on=today,
-        last_updated=today,
+        created_on=now.date(),
+        last_updated=now.date(),
     )
     try:
         session.add(source)
         session.commit()
-    except IntegrityError:
+    except BaseException as exc:
         session.rollback()
         gpg.delete_key_pair(fingerprint)
-        raise CodenameTaken("That codename cannot be used. Please get a new one.") from None
-    except BaseException:
-        session.rollback()
-        gpg.delete_key_pair(fingerprint)
+        if isinstance(exc, IntegrityError):
+            raise CodenameTaken("That codename cannot be used. Please get a new one.") from None
         raise
+    throttle.record(session, key=throttle.CREATE, now=now, window_seconds=window)
     return SourceLogin(source, passphrase)
 
 
@@ -85,30 +96,30 @@ def authenticate_source(
 ) -> SourceLogin:
     """Find the source a typed codename belongs to, throttling wrong guesses.
 
-    Raises CodenameMalformed, CodenameUnknown or LoginThrottled.
+    A correct codename is never refused: only wrong ones are counted, under their own hash, so
+    no one can lock a source out. Raises CodenameMalformed, CodenameUnknown or LoginThrottled.
     """
     window = config.throttle_window_seconds
-    throttle.check(
-        session,
-        key=throttle.GLOBAL_KEY,
-        limit=config.failed_logins_global,
-        now=now,
-        window_seconds=window,
-    )
     codename = codenames.normalise(typed)
     source_id, passphrase = _derive(config, codename)
-    throttle.check(
-        session,
-        key=source_id,
-        limit=config.failed_logins_per_codename,
-        now=now,
-        window_seconds=window,
-    )
+    key = throttle.LOGIN + source_id
+    if throttle.count(session, prefix=key, now=now, window_seconds=window) >= (
+        config.failed_logins_per_codename
+    ):
+        raise LoginThrottled(
+            "Too many codenames were tried in the last minute. Wait a minute, then try again."
+        )
     source = session.scalar(select(Source).where(Source.filesystem_id == source_id))
-    if source is None:
-        throttle.record_failure(session, key=source_id, now=now, window_seconds=window)
-        raise CodenameUnknown("No source has that codename. Check each word and try again.")
-    return SourceLogin(source, passphrase)
+    if source is not None:
+        return SourceLogin(source, passphrase)
+    throttle.record(session, key=key, now=now, window_seconds=window)
+    if throttle.count(session, prefix=throttle.LOGIN, now=now, window_seconds=window) > (
+        config.failed_logins_global
+    ):
+        raise LoginThrottled(
+            "Too many codenames were tried in the last minute. Wait a minute, then try again."
+        )
+    raise CodenameUnknown("No source has that codename. Check each word and try again.")
 
 
 def source_by_uuid(session: Session, source_uuid: str) -> Source | None:

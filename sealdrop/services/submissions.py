@@ -20,6 +20,7 @@ from sealdrop.services.uploads import StagedUpload, UploadBudget
 from sealdrop.storage.store import Store
 
 STREAM_CHUNK = 1 << 20
+PLACE_ATTEMPTS = 10
 
 
 def open_upload(
@@ -56,11 +57,33 @@ def reserve_interaction(session: Session, source: Source) -> int:
     return count
 
 
+def place_next(
+    session: Session, store: Store, *, source: Source, staged: Path, kind: Kind
+) -> tuple[int, str, Path]:
+    """Give a staged file the source's next number; returns (n, name, final path).
+
+    A file already holding that name (left by a crash between rename and commit, or a restored
+    database) is never overwritten: the number is skipped, and `sealdrop check` reports the file.
+    """
+    for _ in range(PLACE_ATTEMPTS):
+        count = reserve_interaction(session, source)
+        name = stored_name(count, source.journalist_designation, kind)
+        try:
+            return count, name, store.place(staged, source.filesystem_id, name)
+        except FileExistsError:
+            continue
+    raise EncryptionFailed("The store is out of step with the database; nothing was stored.")
+
+
 def _stage_message(
     store: Store, gpg: Gpg, *, source: Source, text: str, recipients: Sequence[Fingerprint]
 ) -> Path:
     staged = store.staging_path(source.filesystem_id)
-    gpg.encrypt_bytes(text.encode("utf-8"), recipients, staged)
+    try:
+        gpg.encrypt_bytes(text.encode("utf-8"), recipients, staged)
+    except BaseException:
+        store.secure_delete(staged)
+        raise
     return staged
 
 
@@ -74,9 +97,7 @@ def _place_all(
 ) -> list[Submission]:
     records = []
     for path, kind in staged:
-        count = reserve_interaction(session, source)
-        name = stored_name(count, source.journalist_designation, kind)
-        final = store.place(path, source.filesystem_id, name)
+        count, name, final = place_next(session, store, source=source, staged=path, kind=kind)
         placed.append(final)
         records.append(
             Submission(

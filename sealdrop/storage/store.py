@@ -54,7 +54,12 @@ class Store:
     def staging_path(self, source_id: str) -> Path:
         """A fresh temporary name beside the source's files, so that placing it is one rename."""
         directory = self.source_dir(source_id)
-        directory.mkdir(mode=DIR_MODE, exist_ok=True)
+        try:
+            directory.mkdir(mode=DIR_MODE)
+        except FileExistsError:
+            pass  # another request of the same source made it first
+        else:
+            _to_the_day(self.root)
         return directory / f".{secrets.token_hex(16)}{STAGING_SUFFIX}"
 
     def place(self, staged: Path, source_id: str, name: str) -> Path:
@@ -68,12 +73,20 @@ class Store:
         # link() fails if the target exists, so a counter race can never overwrite a submission.
         os.link(staged, target)
         staged.unlink()
+        # Modification times to the day only, on the file and its folder (ctime stays exact:
+        # the kernel sets it, and only hardening the host, not code, hides it).
+        _to_the_day(target)
+        _to_the_day(target.parent)
         with _open_fd(target.parent) as dir_fd:
             os.fsync(dir_fd)
         return target
 
     def secure_delete(self, path: Path) -> None:
-        """Overwrite a file's blocks once, then unlink it; missing files are fine."""
+        """Overwrite a file's blocks once, then unlink it; missing files are fine.
+
+        A best effort: journaling file systems and SSDs may keep old blocks. Everything the
+        store holds is ciphertext, so this is defence in depth, not the protection itself.
+        """
         try:
             size = path.stat().st_size
             with path.open("r+b", buffering=0) as handle:
@@ -82,6 +95,7 @@ class Store:
                     handle.write(zeros[: min(_WIPE_CHUNK, size - offset)])
                 os.fsync(handle.fileno())
             path.unlink()
+            _to_the_day(path.parent)
         except FileNotFoundError:
             return
 
@@ -116,6 +130,13 @@ class Store:
                     mode=info.st_mode,
                     size=info.st_size,
                 )
+
+
+def _to_the_day(path: Path) -> None:
+    """Set atime and mtime to the start of the UTC day: the store keeps dates, not moments."""
+    now = time.time()
+    day = now - now % 86400
+    os.utime(path, (day, day))
 
 
 @contextlib.contextmanager

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, flash, g, redirect, render_template, url_for
+from flask import Blueprint, flash, g, redirect, render_template, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from sealdrop import codenames
+from sealdrop.codenames import Codename
 from sealdrop.errors import CodenameMalformed, CodenameUnknown, LoginThrottled
 from sealdrop.services import sources
 from source_interface.forms import CreateForm, LoginForm
@@ -19,22 +20,23 @@ bp = Blueprint("auth", __name__)
 
 @bp.get("/generate")
 def generate() -> ResponseReturnValue:
-    form = CreateForm(codename=codenames.generate())
-    return render_template("generate.html", form=form)
+    # Kept in the encrypted session, never in the form: /create takes no codename from the client.
+    session["new_codename"] = codenames.generate()
+    return render_template("generate.html", form=CreateForm(), codename=session["new_codename"])
 
 
 @bp.post("/create")
 def create() -> ResponseReturnValue:
     form = CreateForm()
-    if not form.validate_on_submit():
-        return render_template("generate.html", form=form), 400
-    try:
-        codename = codenames.normalise(form.codename.data or "")
-    except CodenameMalformed:
-        flash(_("That codename was changed on the way. Here is a new one."), "error")
+    codename = session.get("new_codename")
+    if not codename:
+        flash(_("Your page was too old. Here is a new codename."), "error")
         return redirect(url_for("auth.generate"))
+    if not form.validate_on_submit():
+        return render_template("generate.html", form=form, codename=codename), 400
     login = sources.create_source(
-        g.db, g.instance.gpg, config=g.instance.config, codename=codename, today=g.today
+        g.db, g.instance.gpg, config=g.instance.config, codename=Codename(str(codename)),
+        now=dt.datetime.now(dt.UTC).replace(tzinfo=None),
     )
     log_in(login)
     flash(_("Welcome. Remember: your codename is the only way back to this conversation."))

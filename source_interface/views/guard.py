@@ -1,7 +1,15 @@
-"""Who is logged in, kept in the encrypted session; views ask for a source with @login_required."""
+"""Who is logged in, kept in the encrypted session; views ask for a source with @login_required.
+
+A login gets a random session id and its start time. Logging out revokes the id on the server,
+so a copy of the cookie stops working; an idle session ends after `session_minutes` (the cookie's
+seal ages) and any session after `session_max_hours`.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import secrets
+import time
 from collections.abc import Callable
 from functools import wraps
 from typing import ParamSpec, TypeVar
@@ -10,19 +18,32 @@ from flask import flash, g, redirect, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from sealdrop.services import Passphrase, sources
+from sealdrop.services import Passphrase, revocations, sources
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
 
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
 def log_in(login: sources.SourceLogin) -> None:
     log_out()  # a fresh session for the new login, keeping only the chosen language
+    session["sid"] = secrets.token_urlsafe(32)
+    session["since"] = int(time.time())
     session["source_uuid"] = login.source.uuid
     session["reply_passphrase"] = login.reply_passphrase
 
 
+def _expires() -> dt.datetime:
+    since = dt.datetime.fromtimestamp(int(session.get("since", 0)), dt.UTC).replace(tzinfo=None)
+    return since + dt.timedelta(hours=g.instance.config.session_max_hours)
+
+
 def log_out() -> None:
+    if "sid" in session:
+        revocations.revoke(g.db, session_id=str(session["sid"]), expires=_expires(), now=_now())
     locale = session.get("locale")
     session.clear()
     if locale:
@@ -31,10 +52,12 @@ def log_out() -> None:
 
 def load_source() -> bool:
     """Put the logged-in source and its passphrase on `g`; False when nobody is logged in."""
-    source_uuid = session.get("source_uuid")
-    if not source_uuid:
+    if "sid" not in session:
         return False
-    source = sources.source_by_uuid(g.db, str(source_uuid))
+    if _expires() <= _now() or revocations.is_revoked(g.db, session_id=str(session["sid"])):
+        log_out()
+        return False
+    source = sources.source_by_uuid(g.db, str(session["source_uuid"]))
     if source is None:
         log_out()
         return False

@@ -47,13 +47,17 @@ def lookup() -> ResponseReturnValue:
 @login_required
 def submit() -> ResponseReturnValue:
     inst = g.instance
-    recipient = instance.require_open(
-        g.db, inst.store, config=inst.config, incoming_bytes=request.content_length or 0
-    )
+    # A chunked body announces no length: count it as large as the limit lets it be.
+    incoming = request.content_length or inst.config.max_upload_bytes
+    recipient = instance.require_open(g.db, inst.store, config=inst.config, incoming_bytes=incoming)
     if instance.uploads_allowed(g.db):  # otherwise file parts are dropped unread
         request.upload_factory = partial(  # type: ignore[attr-defined]
-            submissions.open_upload, inst.store, inst.gpg, source=g.source,
-            recipients=[recipient], budget=UploadBudget(inst.config.max_upload_bytes),
+            submissions.open_upload,
+            inst.store,
+            inst.gpg,
+            source=g.source,
+            recipients=[recipient],
+            budget=UploadBudget(inst.config.max_upload_bytes),
         )
     form = SubmitForm()  # reading the form streams every file part through gpg
     if not form.validate_on_submit():
@@ -63,7 +67,9 @@ def submit() -> ResponseReturnValue:
         )
         return _lookup_page(SubmitForm(), 400)
     try:
-        uploads = [s for s in request.upload_sinks if isinstance(s, StagedUpload)]  # type: ignore[attr-defined]
+        # Only the form's own file field; parts under any other name are wiped unclaimed.
+        streams: list[object] = [part.stream for part in request.files.getlist("fh")]
+        uploads = [stream for stream in streams if isinstance(stream, StagedUpload)]
         submissions.accept(
             g.db,
             inst.store,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import parse_qs
 
 from playwright.sync_api import Page, Response, expect
 
@@ -52,10 +53,13 @@ class SourceBrowser:
         assert len(codename.split()) == 7, f"not a seven-word codename: {codename!r}"
         return codename
 
-    def confirm_codename_saved(self) -> None:
+    def confirm_codename_saved(self) -> dict[str, list[str]]:
+        """Tick the box and continue; returns the fields the browser sent to /create."""
         self.page.get_by_label("I have written down or memorised my codename.").check()
-        self.page.get_by_role("button", name="Continue").click()
+        with self.page.expect_request(lambda sent: sent.url.endswith("/create")) as request:
+            self.page.get_by_role("button", name="Continue").click()
         expect(self.page).to_have_url(self.base_url + "/lookup")
+        return parse_qs(request.value.post_data or "", keep_blank_values=True)
 
     def submit(self, message: str, files: list[Path]) -> None:
         self.page.get_by_label("Message").fill(message)

@@ -95,8 +95,10 @@ def test_source_submits_reads_a_reply_and_deletes_it(
 
     # Given a first-time source with JavaScript disabled, who takes a codename and keeps it
     codename = source.get_codename()
-    source.confirm_codename_saved()
+    sent = source.confirm_codename_saved()
     assert any(flash.startswith("Welcome.") for flash in source.flashes())
+    # (the server kept the codename: the form sent back only its token and the tick)
+    assert sorted(sent) == ["csrf_token", "saved"], sent
 
     # When they send a message and a file in one submission
     source.submit(message, [upload])

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from sealdrop.config import load_config
+from sealdrop.db import migrate
+from sealdrop.db.engine import make_engine
 from sealdrop.services.instance import open_instance
 from sealdrop.services.submissions import accept
 from tests.harness import TODAY, ConfigFactory, ReaderKeys, new_source
@@ -93,6 +95,18 @@ def test_bad_setting_is_one_line(make_config: ConfigFactory) -> None:
 
 def test_check_before_init(make_config: ConfigFactory) -> None:
     assert_one_clear_line(sealdrop(make_config.env(), "check"), mentions="sealdrop init")
+
+
+def test_check_on_an_old_schema_is_one_line(make_config: ConfigFactory) -> None:
+    env = make_config.env()
+    assert sealdrop(env, "init").code == 0
+    engine = make_engine(load_config(env).database_url)
+    try:
+        migrate.downgrade(engine, "0001")
+    finally:
+        engine.dispose()
+
+    assert_one_clear_line(sealdrop(env, "check"), mentions="schema is not current")
 
 
 def test_check_finds_a_deleted_file(make_config: ConfigFactory, key_file: Path,

@@ -27,6 +27,8 @@ def test_defaults(tmp_path: Path) -> None:
     assert config.store_dir == tmp_path / "data" / "store"
     assert config.gpg_home == tmp_path / "data" / "gpg"
     assert config.secrets is None
+    assert (config.session_max_hours, config.new_sources_per_window) == (8, 60)
+    assert config.source_bind == "127.0.0.1:8080"
 
 
 def test_missing_secrets_are_a_clear_error(tmp_path: Path) -> None:
@@ -92,6 +94,11 @@ def test_values_are_parsed(tmp_path: Path) -> None:
         ("SOURCE_BIND", "127.0.0.1:80\n80"),
         ("LANGUAGES", "en;fr"),
         ("LANGUAGES", " , "),
+        ("LANGUAGES", "xx"),
+        ("LANGUAGES", "en,klingon"),
+        ("SESSION_MAX_HOURS", "0"),
+        ("NEW_SOURCES_PER_WINDOW", "many"),
+        ("NEW_SOURCES_PER_WINDOW", "-1"),
         ("KDF_N", "zero"),
         ("KDF_R", "0"),
         ("KDF_P", "-1"),
@@ -102,15 +109,33 @@ def test_bad_value_names_its_variable(tmp_path: Path, variable: str, value: str)
         load_config(data_env(tmp_path, **{f"SEALDROP_{variable}": value}))
 
 
-@pytest.mark.parametrize("value", ["1", "3", "1000", "1025", "12288"])
-def test_kdf_n_must_be_a_power_of_two(tmp_path: Path, value: str) -> None:
-    with pytest.raises(ConfigError, match="SEALDROP_KDF_N must be a power of two"):
+@pytest.mark.parametrize("value", ["1", "2", "3", "512", "1000", "1025", "12288"])
+def test_kdf_n_must_be_a_power_of_two_of_at_least_1024(tmp_path: Path, value: str) -> None:
+    with pytest.raises(ConfigError, match="SEALDROP_KDF_N must be a power of two of at least 1024"):
         load_config(data_env(tmp_path, SEALDROP_KDF_N=value))
 
 
-@pytest.mark.parametrize("value", ["2", "1024", "65536"])
+@pytest.mark.parametrize("value", ["1024", "65536"])
 def test_kdf_n_powers_of_two_pass(tmp_path: Path, value: str) -> None:
     assert load_config(data_env(tmp_path, SEALDROP_KDF_N=value)).kdf.n == int(value)
+
+
+@pytest.mark.parametrize("value", ["0.0.0.0:80", "[::]:8080", "10.0.0.1:80", "8080",
+                                   "127.0.0.1", "[::1]", "example.org:80", "localhost.evil:80"])
+def test_source_bind_must_be_loopback_with_a_port(tmp_path: Path, value: str) -> None:
+    with pytest.raises(ConfigError, match="SEALDROP_SOURCE_BIND"):
+        load_config(data_env(tmp_path, SEALDROP_SOURCE_BIND=value))
+
+
+@pytest.mark.parametrize("value", ["127.0.0.1:8080", "127.0.0.2:80", "[::1]:8080",
+                                   "localhost:8080", "unix:/run/sealdrop/source.sock"])
+def test_loopback_and_unix_binds_pass(tmp_path: Path, value: str) -> None:
+    assert load_config(data_env(tmp_path, SEALDROP_SOURCE_BIND=value)).source_bind == value
+
+
+def test_known_languages_pass(tmp_path: Path) -> None:
+    config = load_config(data_env(tmp_path, SEALDROP_LANGUAGES="en,pt_BR,ar,zh_Hant"))
+    assert config.languages == ("en", "pt_BR", "ar", "zh_Hant")
 
 
 def test_unknown_variable_is_refused(tmp_path: Path) -> None:
@@ -173,3 +198,42 @@ def test_config_is_frozen(tmp_path: Path) -> None:
     with pytest.raises(AttributeError):
         config.max_upload_bytes = 1  # type: ignore[misc]
     assert isinstance(config, Config)
+
+
+SALTS = 'source_id_salt = "00ff"\nreply_key_salt = "0102"\nsource_session_key = "aa"\n'
+
+
+def write_secrets(tmp_path: Path, text: str) -> None:
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "secrets.toml").write_text(text, encoding="utf-8")
+
+
+def test_kdf_cost_pinned_at_init_wins_over_the_default(tmp_path: Path) -> None:
+    write_secrets(tmp_path, SALTS + "kdf = { n = 2048, r = 4, p = 2 }\n")
+    config = load_config(data_env(tmp_path))
+    assert config.kdf == KdfCost(n=2048, r=4, p=2)
+    assert config.require_secrets().kdf == KdfCost(n=2048, r=4, p=2)
+
+
+def test_same_kdf_cost_in_the_environment_is_fine(tmp_path: Path) -> None:
+    write_secrets(tmp_path, SALTS + "kdf = { n = 2048, r = 4, p = 2 }\n")
+    config = load_config(data_env(tmp_path, SEALDROP_KDF_N="2048", SEALDROP_KDF_R="4",
+                                  SEALDROP_KDF_P="2"))
+    assert config.kdf == KdfCost(n=2048, r=4, p=2)
+
+
+@pytest.mark.parametrize(("variable", "value"), [("N", "4096"), ("R", "8"), ("P", "1")])
+def test_another_kdf_cost_than_the_pinned_one_is_refused(tmp_path: Path, variable: str,
+                                                          value: str) -> None:
+    write_secrets(tmp_path, SALTS + "kdf = { n = 2048, r = 4, p = 2 }\n")
+    pinned = {"SEALDROP_KDF_N": "2048", "SEALDROP_KDF_R": "4", "SEALDROP_KDF_P": "2"}
+    with pytest.raises(ConfigError, match="would lock every source out"):
+        load_config(data_env(tmp_path, **{**pinned, f"SEALDROP_KDF_{variable}": value}))
+
+
+def test_secrets_without_a_kdf_cost_still_load(tmp_path: Path) -> None:
+    """Files written before the cost was recorded: the environment's cost is used, as before."""
+    write_secrets(tmp_path, SALTS)
+    config = load_config(data_env(tmp_path, SEALDROP_KDF_N="1024"))
+    assert config.kdf == KdfCost(n=1024, r=8, p=1)
+    assert config.require_secrets().kdf is None

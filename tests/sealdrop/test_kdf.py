@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 import re
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +28,7 @@ ENCODERS = {"SOURCE_ID": kdf.source_id, "REPLY_KEY": kdf.reply_key_passphrase}
 CHEAP = KdfCost(n=1024, r=8, p=1)
 SALT = bytes(range(16))
 CODENAME = Codename("abacus abdomen abdominal abide abiding ability ablaze")
+PRODUCTION = next(vector for vector in VECTORS if vector["n"] == KdfCost().n)
 
 
 def vector_id(vector: dict[str, Any]) -> str:
@@ -111,3 +116,62 @@ def test_short_salt_is_refused(length: int) -> None:
 def test_bad_cost_is_refused() -> None:
     with pytest.raises(ValueError):  # noqa: PT011 - hashlib's own message varies by version
         kdf.derive(CODENAME, purpose=kdf.Purpose.SOURCE_ID, salt=SALT, cost=KdfCost(n=1000))
+
+
+def derive_vector(vector: dict[str, Any]) -> str:
+    return kdf.derive(
+        Codename(vector["codename"]), purpose=kdf.Purpose[vector["purpose"]],
+        salt=bytes.fromhex(vector["salt_hex"]),
+        cost=KdfCost(n=vector["n"], r=vector["r"], p=vector["p"]),
+    ).hex()
+
+
+@contextlib.contextmanager
+def every_free_slot() -> Iterator[int]:
+    """Take every derivation slot free right now, as concurrent logins would; yields how many."""
+    held = 0
+    try:
+        while kdf._slots.acquire(blocking=False):
+            held += 1
+        yield held
+    finally:
+        for _ in range(held):
+            kdf._slots.release()
+
+
+def test_parallel_derivations_at_production_cost_give_the_known_answers() -> None:
+    workers = 3 * kdf.CONCURRENT_DERIVATIONS
+    start = threading.Barrier(workers)
+
+    def login(_: int) -> str:
+        start.wait(timeout=30)  # all at once, so most of them queue for a slot
+        return derive_vector(PRODUCTION)
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        answers = list(pool.map(login, range(workers)))
+
+    assert answers == [PRODUCTION["derived_hex"]] * workers
+    with every_free_slot() as free:
+        assert free == kdf.CONCURRENT_DERIVATIONS  # every slot came back
+
+
+def test_a_derivation_waits_while_every_slot_is_taken() -> None:
+    vector = VECTORS[0]  # the cheapest cost: unthrottled, it would be done in a millisecond
+    answers: list[str] = []
+    worker = threading.Thread(target=lambda: answers.append(derive_vector(vector)), daemon=True)
+    with every_free_slot() as held:
+        assert held == kdf.CONCURRENT_DERIVATIONS == 2
+        worker.start()
+        worker.join(timeout=0.5)
+        assert worker.is_alive()
+        assert answers == []
+    worker.join(timeout=30)
+    assert answers == [vector["derived_hex"]]
+
+
+def test_a_failed_derivation_gives_its_slot_back() -> None:
+    for _ in range(kdf.CONCURRENT_DERIVATIONS + 1):
+        with pytest.raises(ValueError):  # noqa: PT011 - hashlib's own message varies by version
+            kdf.derive(CODENAME, purpose=kdf.Purpose.SOURCE_ID, salt=SALT, cost=KdfCost(n=1000))
+    with every_free_slot() as free:
+        assert free == kdf.CONCURRENT_DERIVATIONS

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import re
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
+from typing import Any, cast
 
+from cryptography.fernet import Fernet
+from flask.json.tag import TaggedJSONSerializer
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from sealdrop.services.instance import Instance
+from source_interface.cookies import derive_key
 
 CSRF_PATTERN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 CODENAME_PATTERN = re.compile(r'id="codename">([^<]+)<')
+FLASH_PATTERN = re.compile(r'class="flash[^"]*">([^<]+)<')
 
 
 class SourceActions:
@@ -27,20 +33,28 @@ class SourceActions:
         assert match, "the page has no CSRF token"
         return match.group(1)
 
+    @staticmethod
+    def codename_from(response: TestResponse) -> str:
+        match = CODENAME_PATTERN.search(response.get_data(as_text=True))
+        assert match, "the page shows no codename"
+        return match.group(1)
+
     def csrf(self, path: str) -> str:
         return self.csrf_from(self.client.get(path))
+
+    def confirm(self, page: TestResponse, **extra: str) -> TestResponse:
+        """Tick "saved" on a /generate page and send it; the form itself carries no codename."""
+        return self.client.post(
+            "/create", data={"saved": "y", "csrf_token": self.csrf_from(page), **extra}
+        )
 
     def create(self) -> str:
         """Get a codename, confirm it, and land on the lookup page; returns the codename."""
         page = self.client.get("/generate")
-        match = CODENAME_PATTERN.search(page.get_data(as_text=True))
-        assert match, "no codename on /generate"
-        self.codename = match.group(1)
-        response = self.client.post(
-            "/create",
-            data={"codename": self.codename, "saved": "y", "csrf_token": self.csrf_from(page)},
-        )
+        self.codename = self.codename_from(page)
+        response = self.confirm(page)
         assert response.status_code == 302, response.get_data(as_text=True)
+        assert response.headers["Location"] == "/lookup"
         return self.codename
 
     def login(self, codename: str | None = None) -> TestResponse:
@@ -58,8 +72,33 @@ class SourceActions:
         return self.client.post("/submit", data=data, content_type="multipart/form-data")
 
     def flashes(self) -> list[str]:
-        page = self.client.get("/lookup").get_data(as_text=True)
-        return re.findall(r'class="flash[^"]*">([^<]+)<', page)
+        return flashes_on(self.client.get("/lookup"))
+
+
+def flashes_on(response: TestResponse) -> list[str]:
+    return FLASH_PATTERN.findall(response.get_data(as_text=True))
+
+
+class SessionCookie:
+    """The source session cookie opened and resealed with the instance's key, to forge one."""
+
+    NAME = "sd_session"
+
+    def __init__(self, inst: Instance) -> None:
+        key = derive_key(inst.config.require_secrets().source_session_key, "source session cookie")
+        self.fernet = Fernet(base64.urlsafe_b64encode(key))
+        self._json = TaggedJSONSerializer()
+
+    def read(self, client: FlaskClient) -> dict[str, Any]:
+        cookie = client.get_cookie(self.NAME)
+        assert cookie is not None, "no session cookie"
+        plain = self.fernet.decrypt(cookie.value.encode()).decode()
+        return cast(dict[str, Any], self._json.loads(plain))
+
+    def write(self, client: FlaskClient, content: dict[str, Any], *, sealed_at: int) -> None:
+        """Set a cookie holding `content`, as if the server had sealed it at `sealed_at`."""
+        token = self.fernet.encrypt_at_time(self._json.dumps(content).encode(), sealed_at)
+        client.set_cookie(self.NAME, token.decode())
 
 
 # `with make_site(extra={...}) as (source, instance):` a source app on an instance of its own.

@@ -112,15 +112,15 @@ class HttpSource:
         )
 
     def create(self) -> str:
+        """Get a codename (the server keeps it in the session), confirm it; returns it."""
         page = self.request("GET", "/generate").body
         codename = CODENAME_PATTERN.search(page)
         token = CSRF_PATTERN.search(page)
         assert codename and token
         self.codename = codename.group(1)
-        reply = self.post_form(
-            "/create", {"codename": self.codename, "saved": "y", "csrf_token": token.group(1)}
-        )
+        reply = self.post_form("/create", {"saved": "y", "csrf_token": token.group(1)})
         assert reply.status == 302, reply.body
+        assert reply.headers["Location"] == "/lookup", reply.headers
         return self.codename
 
     def upload(
@@ -130,11 +130,13 @@ class HttpSource:
         *,
         hang_up_after: int | None = None,
         pause_after: int | None = None,
+        chunked: bool = False,
     ) -> Reply | None:
         """POST /submit, streaming file parts from generators.
 
         `hang_up_after`: close the connection after that many body bytes (an interrupted upload).
         `pause_after`: stop sending after that many bytes and read the answer (a refused upload).
+        `chunked`: send Transfer-Encoding: chunked and no Content-Length, as a streaming client may.
         """
         boundary = secrets.token_hex(12)
         token = self.csrf("/lookup")
@@ -150,7 +152,10 @@ class HttpSource:
         conn.putrequest("POST", "/submit")
         conn.putheader("Cookie", f"sd_session={self.cookie}")
         conn.putheader("Content-Type", f"multipart/form-data; boundary={boundary}")
-        conn.putheader("Content-Length", str(size))
+        if chunked:
+            conn.putheader("Transfer-Encoding", "chunked")
+        else:
+            conn.putheader("Content-Length", str(size))
         conn.endheaders()
         sent = 0
         for chunk in _chunks(pieces):
@@ -162,8 +167,10 @@ class HttpSource:
                 conn.sock.shutdown(socket.SHUT_RDWR)
                 conn.close()
                 return None
-            conn.send(chunk)
+            conn.send(b"%X\r\n%s\r\n" % (len(chunk), chunk) if chunked else chunk)
             sent += len(chunk)
+        if chunked and pause_after is None:
+            conn.send(b"0\r\n\r\n")
         response = conn.getresponse()
         reply = Reply(response.status, dict(response.headers), response.read().decode())
         conn.close()

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import gzip
+import io
 import uuid
 from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import func, select
 
+from sealdrop.db.models import Submission
 from sealdrop.services.instance import Instance
 from tests.harness import ReaderKeys
 from tests.source_interface.actions import SiteFactory, SourceActions
@@ -37,24 +40,6 @@ def test_bad_codenames_get_a_clear_answer(
     response = source.login(typed)
     assert response.status_code == status
     assert says in response.get_data(as_text=True)
-
-
-def test_repeated_wrong_codenames_are_throttled(make_site: SiteFactory) -> None:
-    with make_site(extra={"SEALDROP_FAILED_LOGINS_PER_CODENAME": "3"}) as (source, _):
-        wrong = "abacus abacus abacus abacus abacus abacus abacus"
-        assert [source.login(wrong).status_code for _ in range(4)] == [403, 403, 403, 429]
-        assert "Wait a minute" in source.login(wrong).get_data(as_text=True)
-
-
-def test_a_tampered_codename_at_creation_gets_a_new_one(
-    client: FlaskClient, source: SourceActions
-) -> None:
-    page = client.get("/generate")
-    response = client.post(
-        "/create",
-        data={"codename": "not a codename", "saved": "y", "csrf_token": source.csrf_from(page)},
-    )
-    assert response.status_code == 302 and response.headers["Location"] == "/generate"
 
 
 def test_empty_submission_is_refused_and_nothing_stored(
@@ -103,6 +88,26 @@ def test_hostile_file_names_never_reach_the_file_system(
     assert gzip.decompress(member) == b"content"
     stored_name = member[10:].split(b"\0", 1)[0].decode()
     assert "/" not in stored_name and "\\" not in stored_name and ".." not in stored_name
+
+
+@pytest.mark.parametrize(("message", "status"), [("with a stray part", 302), ("", 400)])
+def test_a_file_under_another_field_name_is_not_stored(
+    source: SourceActions, source_instance: Instance, reader_keys: ReaderKeys,
+    message: str, status: int,
+) -> None:
+    source.create()
+    data = {
+        "csrf_token": source.csrf("/lookup"),
+        "msg": message,
+        "not_fh": (io.BytesIO(b"STRAY PART " * 100_000), "stray.txt"),
+    }
+    response = source.client.post("/submit", data=data, content_type="multipart/form-data")
+    assert response.status_code == status
+    # Only the message, if any: no document, and no staged .part of the stray file left behind.
+    stored = stored_files(source_instance)
+    assert [reader_keys.decrypt(path).decode() for path in stored] == ([message] if message else [])
+    with source_instance.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Submission)) == len(stored)
 
 
 def test_truncated_multipart_is_a_400_and_stores_nothing(

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import base64
-import json
 import logging
 import time
 
 import pytest
-from cryptography.fernet import Fernet
 from flask.testing import FlaskClient
 
 from sealdrop.services.instance import Instance
-from source_interface.cookies import derive_key
-from tests.source_interface.actions import SiteFactory, SourceActions
+from tests.source_interface.actions import SessionCookie, SiteFactory, SourceActions
 
 PAGES = ["/", "/generate", "/login", "/why-public-key", "/nope", "/metadata"]
 
@@ -56,27 +53,72 @@ def test_session_cookie_is_encrypted_not_just_signed(
     cookie = source.client.get_cookie("sd_session")
     assert cookie is not None
     assert b"reply_passphrase" not in base64.urlsafe_b64decode(cookie.value + "==")
-    secrets = source_instance.config.require_secrets()
-    fernet = Fernet(
-        base64.urlsafe_b64encode(derive_key(secrets.source_session_key, "source session cookie"))
-    )
-    assert "reply_passphrase" in json.loads(fernet.decrypt(cookie.value.encode()))
+    assert "reply_passphrase" in SessionCookie(source_instance).read(source.client)
+
+
+def test_each_login_gets_a_random_session_id_and_its_start_time(
+    source: SourceActions, source_instance: Instance
+) -> None:
+    cookies = SessionCookie(source_instance)
+    codename = source.create()
+    first = cookies.read(source.client)
+    source.logout()
+    source.login(codename)
+    second = cookies.read(source.client)
+    assert len(first["sid"]) >= 32 and first["sid"] != second["sid"]
+    for content in (first, second):
+        assert abs(content["since"] - time.time()) < 60, "since is the login's epoch time"
 
 
 def test_an_idle_session_expires(source: SourceActions, source_instance: Instance) -> None:
+    cookies = SessionCookie(source_instance)
+    source.create()
+    idle = source_instance.config.session_minutes * 60 + 60
+    cookies.write(source.client, cookies.read(source.client), sealed_at=int(time.time()) - idle)
+    response = source.client.get("/lookup")
+    assert response.status_code == 302 and response.headers["Location"] == "/login"
+
+
+def test_a_session_older_than_its_maximum_is_refused_though_active(
+    source: SourceActions, source_instance: Instance
+) -> None:
+    cookies = SessionCookie(source_instance)
+    source.create()
+    content = cookies.read(source.client)
+    max_age = source_instance.config.session_max_hours * 3600
+    # Just inside the maximum, resealed now (as each request does): still logged in.
+    cookies.write(source.client, {**content, "since": int(time.time()) - max_age + 120},
+                  sealed_at=int(time.time()))
+    assert source.client.get("/lookup").status_code == 200
+    cookies.write(source.client, {**content, "since": int(time.time()) - max_age - 60},
+                  sealed_at=int(time.time()))
+    response = source.client.get("/lookup")
+    assert response.status_code == 302 and response.headers["Location"] == "/login"
+
+
+def test_logging_out_revokes_every_copy_of_the_cookie(source: SourceActions) -> None:
     source.create()
     cookie = source.client.get_cookie("sd_session")
     assert cookie is not None
-    secrets = source_instance.config.require_secrets()
-    fernet = Fernet(
-        base64.urlsafe_b64encode(derive_key(secrets.source_session_key, "source session cookie"))
-    )
-    content = fernet.decrypt(cookie.value.encode())
-    idle = source_instance.config.session_minutes * 60 + 60
-    stale = fernet.encrypt_at_time(content, int(time.time()) - idle).decode()
-    source.client.set_cookie("sd_session", stale)
-    response = source.client.get("/lookup")
+    copy = source.client.application.test_client()  # say, a second tab or a stolen cookie
+    copy.set_cookie("sd_session", cookie.value)
+    assert copy.get("/lookup").status_code == 200
+    source.logout()
+    response = copy.get("/lookup")
     assert response.status_code == 302 and response.headers["Location"] == "/login"
+
+
+def test_sessions_last_as_long_on_a_server_east_of_utc(
+    source: SourceActions, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TZ", "Asia/Tokyo")  # UTC+9, more than session_max_hours' default of 8
+    time.tzset()
+    try:
+        source.create()
+        assert source.client.get("/lookup").status_code == 200
+    finally:
+        monkeypatch.undo()
+        time.tzset()
 
 
 @pytest.mark.parametrize("path", ["/login", "/create", "/submit", "/logout", "/replies/delete-all"])

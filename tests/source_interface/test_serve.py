@@ -1,9 +1,11 @@
-"""`sealdrop serve source` for real: a unix socket, huge headers, and a log naming nobody."""
+"""`sealdrop serve source` for real: where it listens, its limits, and a log naming nobody."""
 
 from __future__ import annotations
 
 import http.client
 import os
+import re
+import resource
 import shutil
 import signal
 import socket
@@ -12,6 +14,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -102,3 +105,67 @@ def test_huge_headers_and_a_silent_log(initialised_env: tuple[dict[str, str], Pa
         assert source.request("GET", "/nope").status == 404
         log = server.log()
     assert "127.0.0.1" not in log and agent not in log and "/lookup" not in log
+
+
+@pytest.mark.parametrize("bind", ["0.0.0.0:8080", "[::]:8080", "192.0.2.7:8080"])
+def test_serve_refuses_a_public_address_in_one_line(tmp_path: Path, bind: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "sealdrop.cli", "serve", "source"],
+        env={**os.environ, "SEALDROP_DATA_DIR": str(tmp_path / "none"),
+             "SEALDROP_SOURCE_BIND": bind},
+        capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert done.returncode == 2
+    [line] = done.stderr.splitlines()
+    assert line.startswith("sealdrop: ") and "SEALDROP_SOURCE_BIND" in line
+    assert "Traceback" not in done.stderr
+
+
+@contextmanager
+def core_files_allowed() -> Iterator[None]:
+    """Let this process (and so the server it starts) write core files, as a default host may."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_CORE)
+    assert hard != 0, "core files are already off for this runner: the test would prove nothing"
+    resource.setrlimit(resource.RLIMIT_CORE, (hard, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_CORE, (soft, hard))
+
+
+def test_workers_can_never_write_a_core_file(initialised_env: tuple[dict[str, str], Path]) -> None:
+    env, base = initialised_env
+    with core_files_allowed(), serve_source(env, base) as server:
+        pids = [server.process.pid, *server.worker_pids()]
+        limits = {pid: Path(f"/proc/{pid}/limits").read_text() for pid in pids}
+    assert len(limits) >= 2, "no worker to inspect"
+    for pid, text in limits.items():
+        assert re.search(r"^Max core file size\s+0\s+0\s", text, re.MULTILINE), (pid, text)
+
+
+def stored_under(store: Path) -> list[Path]:
+    """Every file in the source folders, staged .part files included."""
+    return sorted(path for path in store.glob("*/*") if path.is_file())
+
+
+def test_a_chunked_upload_counts_as_the_largest_for_the_disk_check(
+    initialised_env: tuple[dict[str, str], Path],
+) -> None:
+    env, base = initialised_env
+    store = load_config(env).store_dir
+    free = shutil.disk_usage(store).free
+    margin = min(1 << 30, free // 4)  # room for whatever else writes to this disk meanwhile
+    # Free space minus a small upload stays above the floor; minus the largest one falls below.
+    limits = {"SEALDROP_MIN_FREE_BYTES": str(free - margin),
+              "SEALDROP_MAX_UPLOAD_BYTES": str(2 * margin)}
+    with serve_source({**env, **limits}, base) as server:
+        source = HttpSource(server.port)
+        source.create()
+        part = FilePart("small.bin", 20_000, b"c")
+        refused = source.upload("chunked", [part], chunked=True)
+        assert refused is not None and refused.status == 503
+        assert "cannot take submissions right now" in refused.body
+        assert stored_under(store) == []
+        accepted = source.upload("with a length", [part])
+        assert accepted is not None and accepted.status == 302
+        assert len(stored_under(store)) == 2

@@ -119,6 +119,21 @@ def test_message_and_file_are_stored_encrypted_only(
     assert member[3] & 0x08 and member[10:].split(b"\0", 1)[0] == b"report.pdf"  # gzip FNAME
 
 
+def test_a_chunked_upload_is_stored_encrypted_like_any_other(
+    served: Served, reader_keys: ReaderKeys
+) -> None:
+    """No Content-Length, Transfer-Encoding: chunked: what a streaming client may send."""
+    source = HttpSource(served.server.port)
+    source.create()
+    text, fill = marker(), marker()
+    part = FilePart("chunked.bin", 1_000_000, fill)
+    reply = source.upload(text.decode(), [part], chunked=True)
+    assert reply is not None and reply.status == 302
+    assert served.scan_for(text) == [] and served.scan_for(fill) == []
+    _message, document = files_with_message(served, reader_keys, text)
+    assert gzip.decompress(reader_keys.decrypt(document)) == part.content()
+
+
 def test_workers_hold_no_plaintext_file_during_a_slow_upload(served: Served) -> None:
     source = HttpSource(served.server.port)
     source.create()

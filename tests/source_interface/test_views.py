@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import time
 
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -50,13 +51,12 @@ def test_create_requires_confirming_the_codename_was_saved(
     client: FlaskClient, source: SourceActions, source_instance: Instance
 ) -> None:
     page = client.get("/generate")
-    match = CODENAME_PATTERN.search(page.get_data(as_text=True))
-    assert match
-    response = client.post(
-        "/create", data={"codename": match.group(1), "csrf_token": source.csrf_from(page)}
-    )
+    shown = source.codename_from(page)
+    assert 'name="codename"' not in page.get_data(as_text=True), "the form carries no codename"
+    response = client.post("/create", data={"csrf_token": source.csrf_from(page)})
     assert response.status_code == 400
     assert "confirm that you saved your codename" in response.get_data(as_text=True)
+    assert source.codename_from(response) == shown, "the same codename, shown again"
     with source_instance.sessions() as session:
         assert session.scalars(select(Source)).all() == []
 
@@ -108,6 +108,22 @@ def test_submission_is_encrypted_to_the_newsroom_and_the_source_stops_pending(
     folder = source_instance.store.source_dir(stored.filesystem_id)
     assert reader_keys.decrypt(folder / names[0]) == b"a tip"
     assert gzip.decompress(reader_keys.decrypt(folder / names[1])) == b"document body"
+
+
+def test_stored_files_and_their_folder_are_dated_to_the_day_only(
+    source: SourceActions, source_instance: Instance
+) -> None:
+    source.create()
+    before = time.time()
+    assert source.submit("dated", [(b"document body", "notes.txt")]).status_code == 302
+    after = time.time()
+    folder = source_instance.store.source_dir(only_source(source_instance).filesystem_id)
+    stored = sorted(folder.iterdir())
+    assert len(stored) == 2
+    for path in [*stored, folder]:
+        mtime = path.stat().st_mtime
+        assert mtime % 86400 == 0, f"{path.name}: {mtime} is not the start of a UTC day"
+        assert before - 86400 < mtime <= after, path.name
 
 
 def test_several_files_in_one_submission(

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from sealdrop.db import migrate
 from sealdrop.db.engine import make_engine, make_sessionmaker
-from sealdrop.db.models import InstanceSettings, Reply, Source, Submission
+from sealdrop.db.models import InstanceSettings, Reply, RevokedSession, Source, Submission
 
 DAY = dt.date(2024, 1, 2)
 
@@ -114,3 +114,12 @@ def test_deleting_a_source_in_sql_cascades(session: Session) -> None:
 
     assert session.scalar(select(func.count()).select_from(Submission)) == 0
     assert session.scalar(select(func.count()).select_from(Reply)) == 0
+
+
+def test_a_session_is_revoked_once(session: Session) -> None:
+    moment = dt.datetime(2024, 5, 1, 13, 0, 0)
+    session.add(RevokedSession(session_hash="a" * 64, expires=moment))
+    session.flush()
+    session.add(RevokedSession(session_hash="a" * 64, expires=moment))
+    with pytest.raises(IntegrityError):
+        session.flush()

@@ -8,12 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from sealdrop.services.consistency import find_problems
+from sealdrop.db import migrate
+from sealdrop.errors import ConfigError
+from sealdrop.services.consistency import check, find_problems
 from sealdrop.services.instance import Instance
 from sealdrop.services.replies import create_reply
 from sealdrop.services.submissions import accept, open_upload
 from sealdrop.services.uploads import UploadBudget
-from tests.harness import TODAY, ReaderKeys, new_source
+from tests.harness import TODAY, ConfigFactory, ReaderKeys, new_source
 
 
 @dataclass(frozen=True)
@@ -102,3 +104,33 @@ def test_wrong_directory_modes(stocked: Stocked) -> None:
     assert any("mode 0o750, expected 0o700" in problem for problem in problems)
     assert any(problem.startswith(f"{stocked.source_dir.name}/: mode 0o755")
                for problem in problems)
+
+
+def test_check_reads_the_data_directory(stocked: Stocked) -> None:
+    config = stocked.instance.config
+    assert check(config) == []
+    stocked.files[0].unlink()
+    [problem] = check(config)
+    assert problem.startswith(f"missing file: {stocked.source_dir.name}/{stocked.files[0].name}")
+
+
+def test_check_before_init_is_a_clear_error(make_config: ConfigFactory) -> None:
+    with pytest.raises(ConfigError, match="sealdrop init"):
+        check(make_config())
+
+
+def test_check_refuses_an_old_schema(stocked: Stocked) -> None:
+    migrate.downgrade(stocked.instance.engine, "0001")
+    with pytest.raises(ConfigError, match="schema is not current"):
+        check(stocked.instance.config)
+
+
+def test_check_leaves_gpg_alone(make_config: ConfigFactory, reader_keys: ReaderKeys) -> None:
+    """It runs beside a live server: it must neither start an agent nor touch the keyring."""
+    with make_config.instance(submission_key=reader_keys.public_key) as instance:
+        config = instance.config
+    config.gpg_home.rename(config.data_dir / "gpg-elsewhere")
+
+    assert check(config) == []
+
+    assert not config.gpg_home.exists()

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from sealdrop.config import KdfCost, load_config
 from sealdrop.crypto.gpg import Gpg
 from sealdrop.db.models import InstanceSettings
 from sealdrop.errors import ConfigError, KeyImportError, NotFound, SubmissionsClosed
@@ -34,8 +35,20 @@ def test_initialised_layout_is_private(instance: Instance) -> None:
     assert mode(config.store_dir) == 0o700
     assert mode(config.gpg_home) == 0o700
     secrets = config.require_secrets()
-    assert len({secrets.source_id_salt, secrets.reply_key_salt, secrets.source_session_key}) == 3
-    assert all(len(value) == 32 for value in dataclasses.astuple(secrets))
+    salts = (secrets.source_id_salt, secrets.reply_key_salt, secrets.source_session_key)
+    assert len(set(salts)) == 3
+    assert all(len(value) == 32 for value in salts)
+    assert secrets.kdf == config.kdf == KdfCost(n=1024, r=8, p=1)  # the harness's cheap cost
+
+
+def test_init_pins_the_kdf_cost(make_config: ConfigFactory) -> None:
+    env = {key: value for key, value in make_config.env().items()
+           if not key.startswith("SEALDROP_KDF_")}
+    initialise(load_config({**env, "SEALDROP_KDF_N": "2048"}), submission_key=None)
+
+    assert load_config(env).kdf == KdfCost(n=2048, r=8, p=1)  # no longer the default 16384
+    with pytest.raises(ConfigError, match="would lock every source out"):
+        load_config({**env, "SEALDROP_KDF_N": "4096"})
 
 
 def test_server_keyring_holds_no_submission_secret(instance: Instance,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import stat
 import time
@@ -24,6 +25,11 @@ def store(tmp_path: Path) -> Store:
 
 def mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
+
+
+def start_of_utc_day(moment: float) -> float:
+    day = dt.datetime.fromtimestamp(moment, dt.UTC).date()
+    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).timestamp()
 
 
 def staged(store: Store, source_id: str, data: bytes = b"ciphertext") -> Path:
@@ -104,6 +110,21 @@ def test_place_moves_atomically_and_sets_the_mode(store: Store) -> None:
     assert mode(placed) == 0o600
     assert placed.stat().st_nlink == 1
     assert not path.exists()
+
+
+def test_place_dates_the_file_and_its_folder_to_the_day(store: Store) -> None:
+    """Access and modification times say which UTC day, never which second, a file arrived."""
+    path = staged(store, SOURCE)
+    before = time.time()
+
+    placed = store.place(path, SOURCE, NAME)
+
+    after = time.time()
+    days = {start_of_utc_day(before), start_of_utc_day(after)}  # midnight may pass meanwhile
+    for item in (placed, placed.parent):
+        info = item.stat()
+        assert info.st_mtime == info.st_atime
+        assert info.st_mtime in days
 
 
 def test_place_refuses_to_overwrite(store: Store) -> None:

@@ -1,0 +1,218 @@
+"""The GnuPG wrapper's gate on Submission Keys: one usable, strong public key, or nothing."""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from sealdrop.crypto.gpg import Fingerprint, Gpg, generate_reader_key_pair
+from sealdrop.errors import KeyImportError
+from tests.harness import ReaderKeys
+
+UNKNOWN = Fingerprint("0123456789ABCDEF0123456789ABCDEF01234567")
+
+
+@dataclass(frozen=True)
+class OtherKeys:
+    """Armored public keys the server must refuse (or, for `another`, accept alone)."""
+
+    expiring: str
+    sign_only: str
+    revoked: str
+    another: str
+
+
+def _gpg(home: Path, *args: str, stdin: str | None = None) -> str:
+    done = subprocess.run(["gpg", "--homedir", str(home), "--batch", *args], input=stdin,
+                          capture_output=True, text=True, check=True)
+    return done.stdout
+
+
+def _new_key(home: Path, uid: str, algo: str, usage: str, expire: str) -> str:
+    _gpg(home, "--passphrase", "", "--quick-gen-key", uid, algo, usage, expire)
+    return _gpg(home, "--armor", "--export", uid)
+
+
+def _fingerprint(home: Path, uid: str) -> str:
+    return next(line.split(":")[9] for line in _gpg(
+        home, "--with-colons", "--list-keys", uid).splitlines() if line.startswith("fpr:"))
+
+
+def _rsa_key(home: Path, uid: str, bits: int) -> str:
+    """An RSA key with an RSA encryption subkey of the same size, from a batch parameter file."""
+    _gpg(home, "--gen-key", stdin=(
+        f"Key-Type: RSA\nKey-Length: {bits}\nSubkey-Type: RSA\nSubkey-Length: {bits}\n"
+        f"Subkey-Usage: encrypt\nName-Real: {uid}\nExpire-Date: 0\n%no-protection\n%commit\n"))
+    return _gpg(home, "--armor", "--export", uid)
+
+
+def _with_subkey(home: Path, uid: str, primary: str, subkey: str) -> str:
+    _gpg(home, "--passphrase", "", "--quick-gen-key", uid, primary, "sign", "never")
+    _gpg(home, "--passphrase", "", "--quick-add-key", _fingerprint(home, uid), subkey, "encr")
+    return _gpg(home, "--armor", "--export", uid)
+
+
+@contextlib.contextmanager
+def keyring() -> Iterator[Path]:
+    """A throwaway gpg home (short path for the agent socket), its agent stopped afterwards."""
+    home = Path(tempfile.mkdtemp(prefix="sdk-"))
+    try:
+        yield home
+    finally:
+        subprocess.run(["gpgconf", "--homedir", str(home), "--kill", "gpg-agent"], check=False)
+        shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def other_keys() -> Iterator[OtherKeys]:
+    with keyring() as home:
+        _new_key(home, "Revoked <r@example.org>", "future-default", "default", "never")
+        fingerprint = _fingerprint(home, "r@example.org")
+        certificate = (home / "openpgp-revocs.d" / f"{fingerprint}.rev").read_text()
+        # gpg stores a revocation certificate with a colon guarding its armor line.
+        (home / "revoke.asc").write_text(certificate.replace(":-----BEGIN", "-----BEGIN"))
+        _gpg(home, "--import", str(home / "revoke.asc"))
+        yield OtherKeys(
+            expiring=_new_key(home, "Expiring <e@example.org>", "future-default", "default", "1d"),
+            sign_only=_new_key(home, "Signer <s@example.org>", "ed25519", "sign", "never"),
+            revoked=_gpg(home, "--armor", "--export", "r@example.org"),
+            another=_new_key(home, "Another <a@example.org>", "future-default", "default", "never"),
+        )
+
+
+@pytest.fixture(scope="module")
+def weak_keys() -> Iterator[dict[str, str]]:
+    """Keys able to encrypt that DESIGN rules out: small RSA, or a curve other than 25519."""
+    with keyring() as home:
+        yield {
+            "rsa1024": _rsa_key(home, "RSA 1024 <w1@example.org>", 1024),
+            "rsa2048": _rsa_key(home, "RSA 2048 <w2@example.org>", 2048),
+            "ed25519+rsa2048": _with_subkey(home, "Weak sub <w3@example.org>", "ed25519",
+                                            "rsa2048"),
+            "rsa2048+cv25519": _with_subkey(home, "Weak primary <w4@example.org>", "rsa2048",
+                                            "cv25519"),
+            "nistp256": _with_subkey(home, "NIST <w5@example.org>", "nistp256", "nistp256"),
+        }
+
+
+@pytest.fixture(scope="session")
+def rsa4096_key() -> Iterator[str]:
+    """RSA-4096 with an RSA-4096 encryption subkey: 2-4 s to make, so made once."""
+    with keyring() as home:
+        yield _rsa_key(home, "RSA 4096 <s@example.org>", 4096)
+
+
+def test_inspect_accepts_one_encryption_key(server_gpg: Gpg, reader_keys: ReaderKeys) -> None:
+    assert server_gpg.inspect_public_key(reader_keys.public_key) == reader_keys.fingerprint
+    assert not server_gpg.has_public_key(reader_keys.fingerprint)  # inspecting imports nothing
+
+
+def test_secret_key_block_is_refused(server_gpg: Gpg, reader_keys: ReaderKeys) -> None:
+    with pytest.raises(KeyImportError, match="private key"):
+        server_gpg.import_public_key(reader_keys.export_secret_key())
+    assert server_gpg.secret_fingerprints() == set()
+
+
+def test_secret_key_under_a_public_header_is_refused(server_gpg: Gpg,
+                                                     reader_keys: ReaderKeys) -> None:
+    disguised = reader_keys.export_secret_key().replace("PRIVATE KEY BLOCK", "PUBLIC KEY BLOCK")
+    with pytest.raises(KeyImportError, match="private key"):
+        server_gpg.import_public_key(disguised)
+    assert server_gpg.secret_fingerprints() == set()
+
+
+def test_two_keys_are_refused(server_gpg: Gpg, reader_keys: ReaderKeys,
+                              other_keys: OtherKeys) -> None:
+    with pytest.raises(KeyImportError, match=r"exactly one .* found 2"):
+        server_gpg.inspect_public_key(reader_keys.public_key + other_keys.another)
+
+
+@pytest.mark.parametrize(
+    "garbage",
+    ["", "hello",
+     "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nAAAA\n-----END PGP PUBLIC KEY BLOCK-----\n"],
+    ids=["empty", "text", "broken-armor"],
+)
+def test_garbage_is_refused(server_gpg: Gpg, garbage: str) -> None:
+    with pytest.raises(KeyImportError, match="found 0"):
+        server_gpg.inspect_public_key(garbage)
+
+
+def test_expired_key_is_refused(server_gpg: Gpg, other_keys: OtherKeys) -> None:
+    server_gpg.inspect_public_key(other_keys.expiring)  # valid today
+    with pytest.raises(KeyImportError, match="expired"):
+        server_gpg.inspect_public_key(other_keys.expiring, now=time.time() + 10 * 86400)
+
+
+def test_sign_only_key_is_refused(server_gpg: Gpg, other_keys: OtherKeys) -> None:
+    with pytest.raises(KeyImportError, match="no usable encryption subkey"):
+        server_gpg.import_public_key(other_keys.sign_only)
+
+
+def test_revoked_key_is_refused(server_gpg: Gpg, other_keys: OtherKeys) -> None:
+    with pytest.raises(KeyImportError, match="revoked"):
+        server_gpg.import_public_key(other_keys.revoked)
+
+
+@pytest.mark.parametrize(
+    "name", ["rsa1024", "rsa2048", "ed25519+rsa2048", "rsa2048+cv25519", "nistp256"]
+)
+def test_weak_key_is_refused(server_gpg: Gpg, weak_keys: dict[str, str], name: str) -> None:
+    with pytest.raises(KeyImportError, match="too weak"):
+        server_gpg.inspect_public_key(weak_keys[name])
+    with pytest.raises(KeyImportError, match="too weak"):
+        server_gpg.import_public_key(weak_keys[name])
+    listed = _gpg(server_gpg.home, "--with-colons", "--list-keys").splitlines()
+    assert not [line for line in listed if line.startswith("pub:")]  # nothing was imported
+
+
+def test_rsa4096_key_is_accepted(server_gpg: Gpg, rsa4096_key: str) -> None:
+    fingerprint = server_gpg.import_public_key(rsa4096_key)
+    assert server_gpg.has_public_key(fingerprint)
+
+
+def test_curve25519_key_is_accepted(server_gpg: Gpg, other_keys: OtherKeys) -> None:
+    fingerprint = server_gpg.import_public_key(other_keys.another)  # ed25519 with cv25519
+    assert server_gpg.has_public_key(fingerprint)
+
+
+def test_a_weak_encryption_subkey_beside_a_strong_one_is_refused(server_gpg: Gpg) -> None:
+    """gpg encrypts to the newest encryption subkey, so every usable one must be strong."""
+    uid = "Mixed <m@example.org>"
+    with keyring() as home:
+        earlier = ("--faked-system-time", "20200101T000000!")  # so the weak subkey is the newest
+        _gpg(home, *earlier, "--passphrase", "", "--quick-gen-key", uid, "ed25519", "sign", "never")
+        fingerprint = _fingerprint(home, uid)
+        _gpg(home, *earlier, "--passphrase", "", "--quick-add-key", fingerprint, "cv25519", "encr")
+        _gpg(home, "--passphrase", "", "--quick-add-key", fingerprint, "rsa1024", "encr")
+        mixed = _gpg(home, "--armor", "--export", uid)
+    with pytest.raises(KeyImportError, match="too weak"):
+        server_gpg.inspect_public_key(mixed)
+
+
+def test_import_keeps_only_the_public_half(server_gpg: Gpg, reader_keys: ReaderKeys) -> None:
+    assert server_gpg.import_public_key(reader_keys.public_key) == reader_keys.fingerprint
+
+    assert server_gpg.has_public_key(reader_keys.fingerprint)
+    assert not server_gpg.has_secret_key(reader_keys.fingerprint)
+    assert server_gpg.secret_fingerprints() == set()
+    assert "BEGIN PGP PUBLIC KEY BLOCK" in server_gpg.export_public_key(reader_keys.fingerprint)
+
+
+def test_import_refuses_a_key_whose_secret_the_server_holds(server_gpg: Gpg) -> None:
+    fingerprint = generate_reader_key_pair(server_gpg, "Misplaced Submission Key")
+    with pytest.raises(KeyImportError, match="private half"):
+        server_gpg.import_public_key(server_gpg.export_public_key(fingerprint))
+
+
+def test_export_of_an_unknown_key_fails(server_gpg: Gpg) -> None:
+    with pytest.raises(KeyImportError):
+        server_gpg.export_public_key(UNKNOWN)
