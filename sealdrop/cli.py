@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import resource
 import sys
@@ -12,7 +13,7 @@ from pathlib import Path
 from sealdrop.config import Config, load_config, require_loopback
 from sealdrop.errors import SealdropError
 from sealdrop.serve import APPS, gunicorn_argv
-from sealdrop.services import consistency, instance
+from sealdrop.services import consistency, instance, pending
 
 
 def _read_key(path: str) -> str:
@@ -59,10 +60,28 @@ def cmd_check(config: Config, _args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
+def cmd_purge_pending(config: Config, args: argparse.Namespace) -> int:
+    inst = instance.open_instance(config)
+    before = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=args.older_than_days)
+    try:
+        with inst.sessions() as session:
+            removed = pending.purge_pending(session, inst.store, inst.gpg, created_before=before)
+    finally:
+        inst.close(stop_agent=False)  # run from cron beside the live server and its agent
+    print(f"removed {removed} pending source(s) created before {before.isoformat()}")
+    return 0
+
+
 def cmd_demo(_config: Config | None, args: argparse.Namespace) -> int:
     from sealdrop import demo
 
     return demo.run(port=args.port)
+
+
+def _days(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError("a whole number of days, at least 1")
+    return int(text)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -77,6 +96,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=cmd_serve)
     check = commands.add_parser("check", help="verify that the database and the store agree")
     check.set_defaults(func=cmd_check)
+    purge = commands.add_parser(
+        "purge-pending", help="remove sources that never sent anything (run daily from cron)"
+    )
+    purge.add_argument("--older-than-days", type=_days, default=7, metavar="N")
+    purge.set_defaults(func=cmd_purge_pending)
     demo = commands.add_parser("demo", help="run a throwaway demo instance on 127.0.0.1")
     demo.add_argument("--port", type=int, default=8080)
     demo.set_defaults(func=cmd_demo, needs_config=False)

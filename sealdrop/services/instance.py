@@ -35,8 +35,10 @@ class Instance:
     store: Store
     gpg: Gpg
 
-    def close(self) -> None:
-        self.gpg.close()
+    def close(self, *, stop_agent: bool = True) -> None:
+        """Release the database; stop gpg-agent unless a live server may be using it."""
+        if stop_agent:
+            self.gpg.close()
         self.engine.dispose()
 
 
