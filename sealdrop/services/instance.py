@@ -135,12 +135,16 @@ def require_open(
         raise SubmissionsClosed(
             "This instance is not ready to take submissions yet. Please try again later."
         )
-    free = shutil.disk_usage(store.root).free
-    if free - incoming_bytes < config.min_free_bytes:
+    require_space(store, config=config, incoming_bytes=incoming_bytes)
+    return fingerprint
+
+
+def require_space(store: Store, *, config: Config, incoming_bytes: int = 0) -> None:
+    """SubmissionsClosed unless `incoming_bytes` more would leave the configured floor free."""
+    if shutil.disk_usage(store.root).free - incoming_bytes < config.min_free_bytes:
         raise SubmissionsClosed(
             "This instance cannot take submissions right now. Please try again later."
         )
-    return fingerprint
 
 
 def public_metadata(session: Session, config: Config) -> dict[str, object]:

@@ -6,7 +6,7 @@ request, so plaintext exists only in the chunk being passed along, never in a fi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from sealdrop.crypto.gpg import Fingerprint, Gpg, StreamEncryptor
@@ -14,13 +14,21 @@ from sealdrop.errors import EncryptionFailed, UploadTooLarge
 from sealdrop.gzipstream import GzipWriter
 from sealdrop.storage.store import Store
 
+SPACE_CHECK_BYTES = 64 << 20
+
 
 class UploadBudget:
-    """The bytes one request may still upload, across all its files, checked as they stream."""
+    """The bytes one request may still upload, across all its files, checked as they stream.
 
-    def __init__(self, limit: int) -> None:
+    `check_space`, if given, runs again every SPACE_CHECK_BYTES: several large uploads at once
+    each passed the free-space check at their start, and must stop before the disk fills.
+    """
+
+    def __init__(self, limit: int, *, check_space: Callable[[], object] | None = None) -> None:
         self.limit = limit
         self.used = 0
+        self._check_space = check_space
+        self._next_check = SPACE_CHECK_BYTES
 
     def take(self, size: int) -> None:
         self.used += size
@@ -29,6 +37,9 @@ class UploadBudget:
                 "The files are larger than this service accepts. Send smaller files, or fewer "
                 "at once."
             )
+        if self._check_space is not None and self.used >= self._next_check:
+            self._next_check = self.used + SPACE_CHECK_BYTES
+            self._check_space()
 
 
 class StagedUpload:

@@ -57,7 +57,10 @@ def submit() -> ResponseReturnValue:
             inst.gpg,
             source=g.source,
             recipients=[recipient],
-            budget=UploadBudget(inst.config.max_upload_bytes),
+            budget=UploadBudget(
+                inst.config.max_upload_bytes,
+                check_space=partial(instance.require_space, inst.store, config=inst.config),
+            ),
         )
     form = SubmitForm()  # reading the form streams every file part through gpg
     if not form.validate_on_submit():

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 from collections.abc import Iterator
+from functools import partial
 
 import pytest
 
 from sealdrop.crypto.gpg import Fingerprint
-from sealdrop.errors import EncryptionFailed, UploadTooLarge
-from sealdrop.services.instance import Instance
-from sealdrop.services.uploads import StagedUpload, UploadBudget
+from sealdrop.errors import EncryptionFailed, SubmissionsClosed, UploadTooLarge
+from sealdrop.services.instance import Instance, require_space
+from sealdrop.services.uploads import SPACE_CHECK_BYTES, StagedUpload, UploadBudget
 from tests.harness import ReaderKeys
 
 SOURCE_ID = "a" * 52
@@ -118,3 +120,11 @@ def test_unknown_recipient_fails_at_the_end_of_the_part(instance: Instance) -> N
         upload.seek(0)
     upload.close()
     assert staged_files(instance) == []
+
+
+def test_a_full_disk_stops_an_upload_midway(instance: Instance) -> None:
+    full = dataclasses.replace(instance.config, min_free_bytes=10**18)
+    budget = UploadBudget(10**12, check_space=partial(require_space, instance.store, config=full))
+    budget.take(SPACE_CHECK_BYTES - 1)
+    with pytest.raises(SubmissionsClosed):
+        budget.take(1)
