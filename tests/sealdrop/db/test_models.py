@@ -3,29 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from sealdrop.db import migrate
-from sealdrop.db.engine import make_engine, make_sessionmaker
 from sealdrop.db.models import InstanceSettings, Reply, RevokedSession, Source, Submission
 
 DAY = dt.date(2024, 1, 2)
-
-
-@pytest.fixture
-def session(database_url: str) -> Iterator[Session]:
-    engine = make_engine(database_url)
-    migrate.upgrade(engine)
-    try:
-        with make_sessionmaker(engine)() as session:
-            yield session
-    finally:
-        engine.dispose()
 
 
 def new_source(session: Session, tag: str = "a", **overrides: object) -> Source:

@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
-import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from sealdrop.db import migrate
-from sealdrop.db.engine import make_engine, make_sessionmaker
 from sealdrop.db.models import ThrottleEvent
 from sealdrop.services import throttle
 from tests.harness import NOW
@@ -18,17 +14,6 @@ from tests.harness import NOW
 WINDOW = 60
 WRONG = throttle.LOGIN + "a" * 52
 OTHER = throttle.LOGIN + "b" * 52
-
-
-@pytest.fixture
-def session(database_url: str) -> Iterator[Session]:
-    engine = make_engine(database_url)
-    migrate.upgrade(engine)
-    try:
-        with make_sessionmaker(engine)() as session:
-            yield session
-    finally:
-        engine.dispose()
 
 
 def at(seconds: float) -> dt.datetime:
