@@ -9,7 +9,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from sealdrop.errors import EmptySubmission, NotFound
-from sealdrop.services import instance, replies, submissions
+from sealdrop.services import Fingerprint, instance, replies, submissions
 from sealdrop.services.uploads import StagedUpload, UploadBudget
 from source_interface.forms import ActionForm, SubmitForm
 from source_interface.views.guard import load_source, login_required
@@ -43,6 +43,27 @@ def lookup() -> ResponseReturnValue:
     return _lookup_page(SubmitForm())
 
 
+def _stream_uploads_to(recipient: Fingerprint) -> None:
+    """Make every file part of this request stream through gzip and gpg as it is parsed."""
+    inst = g.instance
+    if not instance.uploads_allowed(g.db):
+        return  # file parts are then dropped unread
+    budget = UploadBudget(
+        inst.config.max_upload_bytes,
+        check_space=partial(instance.require_space, inst.store, config=inst.config),
+    )
+    request.upload_factory = partial(  # type: ignore[attr-defined]
+        submissions.open_upload, inst.store, inst.gpg, source=g.source, recipients=[recipient],
+        budget=budget,
+    )
+
+
+def _uploads_of_the_form() -> list[StagedUpload]:
+    """Only the form's own file field; parts under any other name are wiped unclaimed."""
+    streams: list[object] = [part.stream for part in request.files.getlist("fh")]
+    return [stream for stream in streams if isinstance(stream, StagedUpload)]
+
+
 @bp.post("/submit")
 @login_required
 def submit() -> ResponseReturnValue:
@@ -50,48 +71,21 @@ def submit() -> ResponseReturnValue:
     # A chunked body announces no length: count it as large as the limit lets it be.
     incoming = request.content_length or inst.config.max_upload_bytes
     recipient = instance.require_open(g.db, inst.store, config=inst.config, incoming_bytes=incoming)
-    if instance.uploads_allowed(g.db):  # otherwise file parts are dropped unread
-        request.upload_factory = partial(  # type: ignore[attr-defined]
-            submissions.open_upload,
-            inst.store,
-            inst.gpg,
-            source=g.source,
-            recipients=[recipient],
-            budget=UploadBudget(
-                inst.config.max_upload_bytes,
-                check_space=partial(instance.require_space, inst.store, config=inst.config),
-            ),
-        )
+    _stream_uploads_to(recipient)
     form = SubmitForm()  # reading the form streams every file part through gpg
     if not form.validate_on_submit():
-        flash(
-            _("The form expired or was incomplete. Nothing was stored; please send it again."),
-            "error",
-        )
+        flash(_("The form expired or was incomplete. Nothing was stored; please send it again."),
+              "error")
         return _lookup_page(SubmitForm(), 400)
     try:
-        # Only the form's own file field; parts under any other name are wiped unclaimed.
-        streams: list[object] = [part.stream for part in request.files.getlist("fh")]
-        uploads = [stream for stream in streams if isinstance(stream, StagedUpload)]
-        submissions.accept(
-            g.db,
-            inst.store,
-            inst.gpg,
-            source=g.source,
-            message=form.msg.data or "",
-            uploads=uploads,
-            recipients=[recipient],
-            today=g.today,
-        )
+        submissions.accept(g.db, inst.store, inst.gpg, source=g.source,
+                           message=form.msg.data or "", uploads=_uploads_of_the_form(),
+                           recipients=[recipient], today=g.today)
     except EmptySubmission as exc:
         flash(_(str(exc)), "error")
         return _lookup_page(form, 400)
-    flash(
-        _(
-            "Thank you. Your submission was encrypted and stored. Come back later to check "
-            "for replies."
-        )
-    )
+    flash(_("Thank you. Your submission was encrypted and stored. Come back later to check "
+            "for replies."))
     return redirect(url_for("main.lookup"))
 
 

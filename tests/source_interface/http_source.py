@@ -167,10 +167,14 @@ class HttpSource:
                 conn.sock.shutdown(socket.SHUT_RDWR)
                 conn.close()
                 return None
-            conn.send(b"%X\r\n%s\r\n" % (len(chunk), chunk) if chunked else chunk)
+            try:
+                conn.send(b"%X\r\n%s\r\n" % (len(chunk), chunk) if chunked else chunk)
+            except (BrokenPipeError, ConnectionResetError):
+                break  # the server answered early (a refusal) and closed: read what it said
             sent += len(chunk)
-        if chunked and pause_after is None:
-            conn.send(b"0\r\n\r\n")
+        else:
+            if chunked and pause_after is None:
+                conn.send(b"0\r\n\r\n")
         response = conn.getresponse()
         reply = Reply(response.status, dict(response.headers), response.read().decode())
         conn.close()

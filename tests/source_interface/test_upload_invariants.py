@@ -170,7 +170,7 @@ def test_oversize_upload_is_refused_with_413_and_nothing_stored(served: Served) 
     before = (served.stored(), served.submission_rows())
     fill = marker()
     reply = source.upload(
-        "hello", [FilePart("huge.bin", MAX_UPLOAD + 2_000_000, fill)], pause_after=256 * 1024
+        "hello", [FilePart("huge.bin", MAX_UPLOAD + 2_000_000, fill)], pause_after=64 * 1024
     )
     assert reply is not None and reply.status == 413
     assert "larger than this service accepts" in reply.body
