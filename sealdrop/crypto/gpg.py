@@ -15,6 +15,7 @@ from typing import Any, BinaryIO, NewType
 
 import gnupg
 
+from sealdrop.crypto.key_policy import require_strong
 from sealdrop.errors import DecryptionFailed, EncryptionFailed, KeyImportError
 
 Fingerprint = NewType("Fingerprint", str)
@@ -111,44 +112,6 @@ class StreamEncryptor:
         self._close_input()
 
 
-RSA_ALGORITHMS = {"1", "2", "3"}
-EDDSA, ECDH = "22", "18"
-MIN_RSA_BITS = 4096
-
-
-def _strong(algo: str, length: str, curve: str, *, curves: set[str]) -> bool:
-    if algo in RSA_ALGORITHMS:
-        return length.isdigit() and int(length) >= MIN_RSA_BITS
-    return curve in curves
-
-
-def _require_strong(key: dict[str, Any]) -> None:
-    """DESIGN: the Submission Key is RSA-4096 or Curve25519, its encryption subkey too."""
-    primary_ok = _strong(
-        key.get("algo", ""),
-        key.get("length", ""),
-        key.get("curve", ""),
-        curves={"ed25519", "Ed25519"},
-    )
-    usable = [
-        sub
-        for sub in key.get("subkey_info", {}).values()
-        if "e" in sub.get("cap", "") and sub.get("trust") not in ("e", "r")
-    ]
-    # gpg encrypts to the newest usable subkey, so every one of them must be strong.
-    subkey_ok = bool(usable) and all(
-        _strong(
-            sub.get("algo", ""),
-            sub.get("length", ""),
-            sub.get("curve", ""),
-            curves={"cv25519", "Curve25519"},
-        )
-        for sub in usable
-    )
-    if not (primary_ok and subkey_ok):
-        raise KeyImportError("That key is too weak: use RSA-4096 or Curve25519 (ed25519/cv25519).")
-
-
 class Gpg:
     """A keyring in its own GNUPGHOME (0700) with an agent that caches no passphrase."""
 
@@ -187,7 +150,7 @@ class Gpg:
             raise KeyImportError("That key has expired: extend it or make a new one.")
         if "E" not in key.get("cap", ""):
             raise KeyImportError("That key has no usable encryption subkey.")
-        _require_strong(key)
+        require_strong(key)
         return Fingerprint(key["fingerprint"])
 
     def import_public_key(self, armored: str) -> Fingerprint:

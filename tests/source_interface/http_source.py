@@ -58,6 +58,20 @@ def _file_body(part: FilePart) -> Iterator[bytes]:
         yield piece
 
 
+def _multipart(
+    boundary: str, token: str, message: str, parts: list[FilePart]
+) -> tuple[list[bytes | Iterator[bytes]], int]:
+    """The body as pieces (file contents as generators) and its total length."""
+    pieces: list[bytes | Iterator[bytes]] = [
+        _parts_preamble(boundary, {"csrf_token": token, "msg": message})
+    ]
+    for part in parts:
+        pieces += [_file_header(boundary, part), _file_body(part), b"\r\n"]
+    pieces.append(f"--{boundary}--\r\n".encode())
+    size = sum(len(p) if isinstance(p, bytes) else 0 for p in pieces)
+    return pieces, size + sum(part.size for part in parts)
+
+
 def _chunks(pieces: list[bytes | Iterator[bytes]]) -> Iterator[bytes]:
     for piece in pieces:
         if isinstance(piece, bytes):
@@ -139,15 +153,7 @@ class HttpSource:
         `chunked`: send Transfer-Encoding: chunked and no Content-Length, as a streaming client may.
         """
         boundary = secrets.token_hex(12)
-        token = self.csrf("/lookup")
-        pieces: list[bytes | Iterator[bytes]] = [
-            _parts_preamble(boundary, {"csrf_token": token, "msg": message})
-        ]
-        for part in parts:
-            pieces += [_file_header(boundary, part), _file_body(part), b"\r\n"]
-        pieces.append(f"--{boundary}--\r\n".encode())
-        size = sum(len(p) if isinstance(p, bytes) else 0 for p in pieces)
-        size += sum(part.size for part in parts)
+        pieces, size = _multipart(boundary, self.csrf("/lookup"), message, parts)
         conn = self._connection()
         conn.putrequest("POST", "/submit")
         conn.putheader("Cookie", f"sd_session={self.cookie}")

@@ -1,0 +1,46 @@
+"""Which OpenPGP keys may serve as the Submission Key: RSA-4096 or Curve25519, nothing weaker.
+
+It reads the key listing gpg gives (python-gnupg's scan result) and imports no gpg module itself.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sealdrop.errors import KeyImportError
+
+RSA_ALGORITHMS = {"1", "2", "3"}
+MIN_RSA_BITS = 4096
+
+
+def _strong(algo: str, length: str, curve: str, *, curves: set[str]) -> bool:
+    if algo in RSA_ALGORITHMS:
+        return length.isdigit() and int(length) >= MIN_RSA_BITS
+    return curve in curves
+
+
+def require_strong(key: dict[str, Any]) -> None:
+    """DESIGN: the Submission Key is RSA-4096 or Curve25519, its encryption subkey too."""
+    primary_ok = _strong(
+        key.get("algo", ""),
+        key.get("length", ""),
+        key.get("curve", ""),
+        curves={"ed25519", "Ed25519"},
+    )
+    usable = [
+        sub
+        for sub in key.get("subkey_info", {}).values()
+        if "e" in sub.get("cap", "") and sub.get("trust") not in ("e", "r")
+    ]
+    # gpg encrypts to the newest usable subkey, so every one of them must be strong.
+    subkey_ok = bool(usable) and all(
+        _strong(
+            sub.get("algo", ""),
+            sub.get("length", ""),
+            sub.get("curve", ""),
+            curves={"cv25519", "Curve25519"},
+        )
+        for sub in usable
+    )
+    if not (primary_ok and subkey_ok):
+        raise KeyImportError("That key is too weak: use RSA-4096 or Curve25519 (ed25519/cv25519).")
