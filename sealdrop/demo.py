@@ -9,12 +9,12 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
 from sealdrop.config import load_config
 from sealdrop.crypto.gpg import Gpg, generate_reader_key_pair
-from sealdrop.serve import gunicorn_argv
 from sealdrop.services import instance
 
 
@@ -47,8 +47,9 @@ def run(*, port: int) -> int:
         }
         instance.initialise(load_config(env), submission_key=reader.export_public_key(fingerprint))
         print(_banner(base, port, fingerprint), flush=True)
-        server = subprocess.Popen(  # noqa: S603 - our own gunicorn command line
-            gunicorn_argv(load_config(env), "source", None), env={**os.environ, **env}
+        # Through `sealdrop serve`, so the demo runs with the same checks and process limits.
+        server = subprocess.Popen(
+            [sys.executable, "-m", "sealdrop.cli", "serve", "source"], env={**os.environ, **env}
         )
         try:
             return server.wait()
