@@ -86,6 +86,11 @@ class UploadResult:
 Upload = Callable[[SourceClient, Path, str], UploadResult]
 
 
+def submit_path(csrf: str) -> str:
+    """The form posts to an address carrying its CSRF token, checked before the body is read."""
+    return "/submit?" + urllib.parse.urlencode({"csrf_token": csrf})
+
+
 def multipart_parts(csrf: str, filename: str) -> tuple[str, bytes, bytes]:
     boundary = "sealdrop-bench-" + secrets.token_hex(12)
     head = (
@@ -117,7 +122,7 @@ def upload_python(client: SourceClient, path: Path, csrf: str) -> UploadResult:
     }
     started = time.perf_counter()
     try:
-        conn.request("POST", "/submit", body=body(), headers=headers)
+        conn.request("POST", submit_path(csrf), body=body(), headers=headers)
         response = conn.getresponse()
         seconds = time.perf_counter() - started
         response.read()
@@ -139,7 +144,7 @@ def upload_curl(client: SourceClient, path: Path, csrf: str) -> UploadResult:
             "-w", "%{http_code} %{time_total} %{redirect_url}",
             "-F", f"csrf_token={csrf}", "-F", "msg=",
             "-F", f"fh=@{path};type=application/octet-stream",
-            f"http://127.0.0.1:{client.port}/submit",
+            f"http://127.0.0.1:{client.port}{submit_path(csrf)}",
         ],
         capture_output=True, text=True, check=False,
     )

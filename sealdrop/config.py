@@ -56,6 +56,7 @@ class Config:
     source_workers: int = 2
     source_onion: str | None = None
     languages: tuple[str, ...] = ("en", "fr")
+    uploads_per_session: int = 2
     secrets: Secrets | None = None
 
     @property
@@ -141,6 +142,7 @@ _FIELDS: dict[str, Callable[[str, Any], Any]] = {
     "source_workers": _positive_int,
     "source_onion": _text,
     "languages": _languages,
+    "uploads_per_session": _positive_int,
 }
 _KDF_FIELDS = ("kdf_n", "kdf_r", "kdf_p")
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -33,9 +34,37 @@ Decrypt a submission as the newsroom's reader machine would:
 Press Ctrl-C to stop; everything above is deleted then.
 """
 
+# Ways a demo is told to stop besides Ctrl-C: `kill`, a closed terminal, a supervisor.
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+
+
+class _Stop(Exception):
+    """Raised in the main thread by a stop signal, so every `finally` below still runs."""
+
+
+def _raise_stop(signum: int, _frame: object) -> None:
+    for other in STOP_SIGNALS:
+        signal.signal(other, signal.SIG_IGN)  # one stop is enough; a second must not cut clean-up
+    raise _Stop(signal.Signals(signum).name)
+
 
 def run(*, port: int) -> int:
+    """Serve a throwaway instance until stopped; its directory, with the demo private key and
+    its gpg-agents, is removed whether it ends by Ctrl-C, SIGTERM or SIGHUP."""
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, _raise_stop)
     base = Path(tempfile.mkdtemp(prefix="sealdrop-demo-"))
+    try:
+        return _run_in(base, port)
+    except _Stop:
+        return 0
+    finally:
+        for signum in STOP_SIGNALS:
+            signal.signal(signum, signal.SIG_IGN)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def _run_in(base: Path, port: int) -> int:
     reader = Gpg(base / "reader-gpg")
     try:
         fingerprint = generate_reader_key_pair(reader, "Sealdrop demo newsroom")
@@ -53,11 +82,10 @@ def run(*, port: int) -> int:
         )
         try:
             return server.wait()
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, _Stop):
             server.terminate()
             server.wait(timeout=15)
             return 0
     finally:
         reader.close()
         Gpg(base / "data" / "gpg").close()
-        shutil.rmtree(base, ignore_errors=True)

@@ -5,25 +5,33 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from flask import Flask
+from flask import Flask, Response, send_from_directory
 from flask_wtf.csrf import CSRFProtect
 
 from sealdrop.config import Config
 from sealdrop.services.instance import Instance, open_instance
-from source_interface import context, errors, security
+from source_interface import busy, context, errors, security
 from source_interface.cookies import EncryptedCookieSessionInterface, derive_key
+from source_interface.limits import SMALL_BODY_BYTES, SMALL_FORM_PARTS
 from source_interface.uploads import StreamingUploadRequest
 from source_interface.views import auth, info, main
 
-# Room for the form fields (CSRF token, message) on top of the files themselves.
-FORM_OVERHEAD_BYTES = 64 * 1024
+
+class SourceApp(Flask):
+    def send_static_file(self, filename: str) -> Response:
+        """Static files without ETag, Last-Modified or 304s: each would tell the install time."""
+        return send_from_directory(
+            str(self.static_folder), filename, conditional=False, etag=False, max_age=None
+        )
 
 
 def create_app(config: Config, *, instance: Instance | None = None) -> Flask:
     """Build the source app for `config`; pass `instance` to share one already opened (tests)."""
     inst = instance or open_instance(config)
     secrets = config.require_secrets()
-    app = Flask(__name__)
+    app = SourceApp(__name__)
+    # First of all hooks: a request to the wrong name is refused before anything reads its body.
+    security.install(app, expected_host=config.source_onion)
     app.request_class = StreamingUploadRequest
     app.session_interface = EncryptedCookieSessionInterface(secrets.source_session_key)
     app.config.update(
@@ -32,22 +40,25 @@ def create_app(config: Config, *, instance: Instance | None = None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Strict",
         PERMANENT_SESSION_LIFETIME=dt.timedelta(minutes=config.session_minutes),
-        WTF_CSRF_TIME_LIMIT=config.session_minutes * 60,
+        # A token lives as long as the session may: a long upload over Tor must not outlast it.
+        WTF_CSRF_TIME_LIMIT=config.session_max_hours * 3600,
         WTF_CSRF_SSL_STRICT=False,  # onion services are http://; Tor secures the transport
-        MAX_CONTENT_LENGTH=config.max_upload_bytes + config.max_message_bytes + FORM_OVERHEAD_BYTES,
+        # Small for every route; the submit view raises it for itself before reading the body.
+        MAX_CONTENT_LENGTH=SMALL_BODY_BYTES,
         MAX_FORM_MEMORY_SIZE=config.max_message_bytes,
+        MAX_FORM_PARTS=SMALL_FORM_PARTS,
         BABEL_DEFAULT_LOCALE=config.languages[0],
         TEMPLATES_AUTO_RELOAD=False,
     )
     # Werkzeug's request log names the client; the source side logs no request at all.
     logging.getLogger("werkzeug").disabled = True
     context.install(app, inst)
+    busy.install(app, per_session=config.uploads_per_session)
     # Registered after the hook above, so CSRF failures render with the request context ready.
     csrf = CSRFProtect(app)
-    # The submit view checks its CSRF token itself, after installing the upload sink: the
-    # global check would parse the body first and drop the files.
+    # The submit view checks the token of its query string itself, before the body is read:
+    # the global check would parse the whole upload first, then throw it away if it failed.
     csrf.exempt(main.submit)
-    security.install(app, expected_host=config.source_onion)
     errors.install(app)
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)

@@ -20,6 +20,7 @@ TITLES = {
     403: _l("Not allowed"),
     404: _l("Page not found"),
     405: _l("That action is not available here"),
+    421: _l("Wrong address"),
     413: _l("That is too large"),
     429: _l("Please slow down"),
     500: _l("Something went wrong on our side"),
@@ -34,6 +35,13 @@ def render_error(status: int, message: str) -> ResponseReturnValue:
 
 def _http_error(exc: HTTPException) -> ResponseReturnValue:
     status = exc.code or 500
+    retry_after = getattr(exc, "retry_after", None)
+    if status == 503 and retry_after is not None:
+        page = render_template(
+            "error.html", title=str(TITLES[503]), status=503,
+            message=exc.description or _("Please try again in a few minutes."),
+        )
+        return page, 503, {"Retry-After": str(retry_after)}
     if status == 413:
         return render_error(
             413,

@@ -65,4 +65,5 @@ def login() -> ResponseReturnValue:
 @bp.post("/logout")
 def logout() -> ResponseReturnValue:
     log_out()
-    return render_template("logout.html")
+    # Also asks the browser to forget this site's cookies and cache; the language goes with them.
+    return render_template("logout.html"), 200, {"Clear-Site-Data": '"cache", "cookies"'}

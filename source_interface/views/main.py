@@ -4,14 +4,30 @@ from __future__ import annotations
 
 from functools import partial
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError, validate_csrf
+from wtforms.validators import ValidationError
 
 from sealdrop.errors import EmptySubmission, NotFound
 from sealdrop.services import Fingerprint, instance, replies, submissions
 from sealdrop.services.uploads import StagedUpload, UploadBudget
+from source_interface.busy import upload_slots
 from source_interface.forms import ActionForm, SubmitForm
+from source_interface.limits import MAX_SUBMISSION_PARTS, upload_body_limit
+from source_interface.uploads import SMALL_FIELDS_BYTES, DroppedUpload, current_request
 from source_interface.views.guard import load_source, login_required
 
 bp = Blueprint("main", __name__)
@@ -46,16 +62,28 @@ def lookup() -> ResponseReturnValue:
 def _stream_uploads_to(recipient: Fingerprint) -> None:
     """Make every file part of this request stream through gzip and gpg as it is parsed."""
     inst = g.instance
+    incoming = current_request()
     if not instance.uploads_allowed(g.db):
-        return  # file parts are then dropped unread
+        incoming.stream_uploads_into(
+            lambda _name: DroppedUpload(), max_field_bytes=_fields_budget()
+        )
+        return
     budget = UploadBudget(
         inst.config.max_upload_bytes,
         check_space=partial(instance.require_space, inst.store, config=inst.config),
     )
-    request.upload_factory = partial(  # type: ignore[attr-defined]
+    open_upload = partial(
         submissions.open_upload, inst.store, inst.gpg, source=g.source, recipients=[recipient],
         budget=budget,
     )
+    incoming.stream_uploads_into(
+        lambda name: open_upload(filename=name), max_field_bytes=_fields_budget()
+    )
+
+
+def _fields_budget() -> int:
+    """All text fields of a submission together: the message and a little room for the rest."""
+    return int(g.instance.config.max_message_bytes) + SMALL_FIELDS_BYTES
 
 
 def _uploads_of_the_form() -> list[StagedUpload]:
@@ -64,26 +92,44 @@ def _uploads_of_the_form() -> list[StagedUpload]:
     return [stream for stream in streams if isinstance(stream, StagedUpload)]
 
 
+def _check_before_reading() -> None:
+    """Everything that can refuse an upload is decided before its first byte is read.
+
+    The CSRF token travels in the form's address, so a long upload over Tor is never thrown
+    away at its end for a token that was checked too late.
+    """
+    try:
+        validate_csrf(request.args.get("csrf_token", ""))
+    except ValidationError:
+        raise CSRFError() from None
+    if request.mimetype != "multipart/form-data":
+        # Any other body (JSON, say) would be read whole into memory: only the page's form is taken.
+        abort(415, description=_("Send your message and files with the form on this page."))
+    limit = upload_body_limit(g.instance.config)
+    if request.content_length is not None and request.content_length > limit:
+        abort(413)
+    current_request().max_content_length = limit
+    current_request().max_form_parts = MAX_SUBMISSION_PARTS
+
+
 @bp.post("/submit")
 @login_required
 def submit() -> ResponseReturnValue:
     inst = g.instance
+    _check_before_reading()
     # A chunked body announces no length: count it as large as the limit lets it be.
     incoming = request.content_length or inst.config.max_upload_bytes
     recipient = instance.require_open(g.db, inst.store, config=inst.config, incoming_bytes=incoming)
-    _stream_uploads_to(recipient)
-    form = SubmitForm()  # reading the form streams every file part through gpg
-    if not form.validate_on_submit():
-        flash(_("The form expired or was incomplete. Nothing was stored; please send it again."),
-              "error")
-        return _lookup_page(SubmitForm(), 400)
-    try:
-        submissions.accept(g.db, inst.store, inst.gpg, source=g.source,
-                           message=form.msg.data or "", uploads=_uploads_of_the_form(),
-                           recipients=[recipient], today=g.today)
-    except EmptySubmission as exc:
-        flash(_(str(exc)), "error")
-        return _lookup_page(form, 400)
+    with upload_slots(current_app).hold(str(session.get("sid", ""))):
+        _stream_uploads_to(recipient)
+        form = SubmitForm(meta={"csrf": False})  # reading the form streams every file through gpg
+        try:
+            submissions.accept(g.db, inst.store, inst.gpg, source=g.source,
+                               message=form.msg.data or "", uploads=_uploads_of_the_form(),
+                               recipients=[recipient], today=g.today)
+        except EmptySubmission as exc:
+            flash(_(str(exc)), "error")
+            return _lookup_page(form, 400)
     flash(_("Thank you. Your submission was encrypted and stored. Come back later to check "
             "for replies."))
     return redirect(url_for("main.lookup"))

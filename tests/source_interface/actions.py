@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, cast
+from urllib.parse import urlencode
 
 from cryptography.fernet import Fernet
 from flask.json.tag import TaggedJSONSerializer
@@ -67,12 +68,20 @@ class SourceActions:
         return self.client.post("/logout", data={"csrf_token": self.csrf("/lookup")})
 
     def submit(self, message: str = "", files: Sequence[tuple[bytes, str]] = ()) -> TestResponse:
-        data: dict[str, object] = {"csrf_token": self.csrf("/lookup"), "msg": message}
+        """Send the lookup page's form; its CSRF token is in the form's address, as on the page."""
+        data: dict[str, object] = {"msg": message}
         data["fh"] = [(io.BytesIO(content), name) for content, name in files]
-        return self.client.post("/submit", data=data, content_type="multipart/form-data")
+        return self.client.post(
+            submit_path(self.csrf("/lookup")), data=data, content_type="multipart/form-data"
+        )
 
     def flashes(self) -> list[str]:
         return flashes_on(self.client.get("/lookup"))
+
+
+def submit_path(token: str) -> str:
+    """Where the submission form posts: the server checks this token before reading the body."""
+    return "/submit?" + urlencode({"csrf_token": token})
 
 
 def flashes_on(response: TestResponse) -> list[str]:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from http.cookies import SimpleCookie
 from urllib.parse import urlencode
 
-from tests.source_interface.actions import CODENAME_PATTERN, CSRF_PATTERN
+from tests.source_interface.actions import CODENAME_PATTERN, CSRF_PATTERN, submit_path
 
 CHUNK = 64 * 1024
 
@@ -153,9 +153,10 @@ class HttpSource:
         `chunked`: send Transfer-Encoding: chunked and no Content-Length, as a streaming client may.
         """
         boundary = secrets.token_hex(12)
-        pieces, size = _multipart(boundary, self.csrf("/lookup"), message, parts)
+        token = self.csrf("/lookup")
+        pieces, size = _multipart(boundary, token, message, parts)
         conn = self._connection()
-        conn.putrequest("POST", "/submit")
+        conn.putrequest("POST", submit_path(token))
         conn.putheader("Cookie", f"sd_session={self.cookie}")
         conn.putheader("Content-Type", f"multipart/form-data; boundary={boundary}")
         if chunked:

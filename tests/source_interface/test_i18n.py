@@ -6,6 +6,7 @@ Whether the catalogue itself is complete is checked in test_i18n_catalogue.py.
 from __future__ import annotations
 
 import re
+from urllib.parse import urljoin, urlsplit
 
 import pytest
 from flask.testing import FlaskClient
@@ -132,7 +133,7 @@ def test_unknown_language_does_not_override_accept_language(client: FlaskClient)
 def test_chooser_is_on_every_page_and_works_without_javascript(
     client: FlaskClient, source: SourceActions
 ) -> None:
-    anonymous = ["/", "/generate", "/login", "/why-public-key", "/no-such-page"]
+    anonymous = ["/", "/generate", "/login", "/why-public-key"]
     pages = {path: client.get(path) for path in anonymous}
     source.create()
     pages["/lookup"] = client.get("/lookup")
@@ -149,6 +150,26 @@ def test_chooser_is_on_every_page_and_works_without_javascript(
         assert CURRENT_LANGUAGE.findall(page(french)) == ["français"], path
         assert chooser_links(french) == {"en": f"{path}?l=en"}, path
         assert html_lang(client.get(f"{path}?l=en")) == "en", path
+
+
+# As the server decodes them: `/%5Cevil.example/`, `/%09/x`, `//x`, a bare page that is not there.
+CRAFTED_PATHS = ["/\\evil.example/", "/\t/x", "//x", "//evil.example/%2e%2e", "/no-such-page"]
+
+
+@pytest.mark.parametrize("path", CRAFTED_PATHS)
+def test_chooser_on_a_page_that_matched_no_route_leads_to_the_start(
+    client: FlaskClient, path: str
+) -> None:
+    """A crafted path is never echoed into a link: `/%5Cevil.example/` once led off the onion."""
+    # PATH_INFO set as a server would, since the test client reads `//x` as a host name.
+    response = client.get("/", environ_overrides={"PATH_INFO": path})
+    assert response.status_code == 404
+    assert chooser_links(response) == {"fr": "/?l=fr"}
+    base = "http://127.0.0.1:8080" + path
+    for href in re.findall(r'(?:href|action)="([^"]*)"', page(response)):
+        # A browser reads a backslash as a slash, which is how the old link left the site.
+        resolved = urlsplit(urljoin(base, href.replace("&amp;", "&").replace("\\", "/")))
+        assert (resolved.scheme, resolved.netloc) == ("http", "127.0.0.1:8080"), href
 
 
 def test_chooser_is_on_the_logout_page(source: SourceActions) -> None:

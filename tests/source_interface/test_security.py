@@ -10,7 +10,12 @@ import pytest
 from flask.testing import FlaskClient
 
 from sealdrop.services.instance import Instance
-from tests.source_interface.actions import SessionCookie, SiteFactory, SourceActions
+from tests.source_interface.actions import (
+    SessionCookie,
+    SiteFactory,
+    SourceActions,
+    submit_path,
+)
 
 PAGES = ["/", "/generate", "/login", "/why-public-key", "/nope", "/metadata"]
 
@@ -135,8 +140,59 @@ def test_production_mode_refuses_other_hosts(make_site: SiteFactory) -> None:
         client = source.client
         assert client.get("/", headers={"Host": onion}).status_code == 200
         refused = client.get("/", headers={"Host": "127.0.0.1:8080"})
-        assert refused.status_code == 400
+        assert refused.status_code == 421
         assert "only at its onion address" in refused.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("host", ["news.example", "evil.example:80", "10.0.0.1", ""])
+def test_without_an_onion_only_loopback_names_are_served(client: FlaskClient, host: str) -> None:
+    """A proxy forwarding a clearnet name by mistake is refused even before an onion is set."""
+    assert client.get("/", headers={"Host": "127.0.0.1:8080"}).status_code == 200
+    assert client.get("/", headers={"Host": "[::1]:8080"}).status_code == 200
+    refused = client.get("/", headers={"Host": host})
+    assert refused.status_code == 421
+    assert "only at its onion address" in refused.get_data(as_text=True)
+
+
+def test_the_host_check_runs_before_the_body_is_read(source: SourceActions) -> None:
+    source.create()
+    body = b"--B\r\n" + b"x" * 10_000_000  # far over every limit: reading it would say 413
+    refused = source.client.post(
+        submit_path(source.csrf("/lookup")), data=body, headers={"Host": "news.example"},
+        content_type="multipart/form-data; boundary=B",
+    )
+    assert refused.status_code == 421
+
+
+def test_options_is_refused_and_robots_are_told_to_stay_away(client: FlaskClient) -> None:
+    assert client.options("/").status_code == 405
+    assert client.options("/submit").status_code == 405
+    robots = client.get("/robots.txt")
+    assert robots.status_code == 200
+    assert robots.get_data(as_text=True) == "User-agent: *\nDisallow: /\n"
+    landing = client.get("/")
+    assert landing.headers["X-Robots-Tag"] == "noindex, nofollow, noarchive"
+    assert '<meta name="robots" content="noindex, nofollow, noarchive">' in landing.get_data(
+        as_text=True
+    )
+
+
+def test_static_files_tell_no_install_time(client: FlaskClient) -> None:
+    response = client.get("/static/style.css")
+    assert response.status_code == 200 and response.get_data()
+    assert "ETag" not in response.headers and "Last-Modified" not in response.headers
+    # A conditional request must not learn the file's time by a 304 either.
+    again = client.get(
+        "/static/style.css", headers={"If-Modified-Since": "Thu, 01 Jan 2099 00:00:00 GMT"}
+    )
+    assert again.status_code == 200
+
+
+def test_logging_out_asks_the_browser_to_forget_the_site(source: SourceActions) -> None:
+    source.create()
+    response = source.logout()
+    assert response.headers["Clear-Site-Data"] == '"cache", "cookies"'
+
 
 
 def test_nothing_about_the_client_is_logged(
