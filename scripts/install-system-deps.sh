@@ -3,9 +3,9 @@
 # Quick and silent on a ready machine, so `make test` can call it on every run.
 set -euo pipefail
 
-# gnupg: encryption at the door; chromium(-driver): end-to-end tests without JavaScript;
+# gnupg: encryption at the door; chromium: end-to-end tests without JavaScript (Playwright);
 # postgresql: tests/pgserver.py starts a throwaway server from it; fonts: legible screenshots.
-wanted=(gnupg chromium chromium-driver postgresql fonts-dejavu-core)
+wanted=(gnupg chromium postgresql fonts-dejavu-core)
 # An npm from elsewhere (nvm, nodesource) is fine; Debian's is only the fallback.
 command -v npm >/dev/null 2>&1 || wanted+=(nodejs npm)
 

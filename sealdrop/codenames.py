@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import secrets
 from functools import cache
 from importlib import resources
@@ -17,10 +18,15 @@ EFF_LARGE_LIST_SIZE = 7776
 MAX_TYPED_LENGTH = 200
 
 
+_SYSTEM_RANDOM = secrets.SystemRandom()
+
+
 @cache
 def wordlist() -> tuple[str, ...]:
-    """The EFF large word list (EFF, CC BY 3.0 US) as shipped by the xkcdpass package."""
-    text = resources.files("xkcdpass").joinpath("static/eff-long").read_text(encoding="utf-8")
+    """The EFF large word list (EFF, CC BY 3.0 US), shipped in sealdrop/data with its notice."""
+    text = resources.files("sealdrop").joinpath("data/eff_large_wordlist.txt").read_text(
+        encoding="utf-8"
+    )
     words = tuple(line.strip() for line in text.splitlines() if line.strip())
     if len(words) != EFF_LARGE_LIST_SIZE or len(set(words)) != EFF_LARGE_LIST_SIZE:
         raise RuntimeError(f"the EFF word list has {len(words)} words, expected 7776")
@@ -32,10 +38,13 @@ def _wordset() -> frozenset[str]:
     return frozenset(wordlist())
 
 
-def generate(words: int = WORDS_PER_CODENAME) -> Codename:
-    """A new random codename; about 12.9 bits a word, so about 90 bits for seven words."""
+def generate(words: int = WORDS_PER_CODENAME, *, rng: random.Random = _SYSTEM_RANDOM) -> Codename:
+    """A new random codename; about 12.9 bits a word, so about 90 bits for seven words.
+
+    `rng` is the operating system's CSPRNG; tests pass a seeded one to get a known codename.
+    """
     choices = wordlist()
-    return Codename(" ".join(secrets.choice(choices) for _ in range(words)))
+    return Codename(" ".join(rng.choice(choices) for _ in range(words)))
 
 
 def normalise(typed: str) -> Codename:

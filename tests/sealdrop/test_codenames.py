@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import random
 import re
+from importlib import resources
 
 import pytest
 
@@ -19,6 +22,22 @@ def test_wordlist_is_the_eff_large_list() -> None:
     assert len(set(WORDS)) == 7776
     # Words are split on white space when typed, so none may contain any.
     assert all(re.fullmatch(r"[a-z]+(-[a-z]+)?", word) for word in WORDS)
+
+
+def test_the_shipped_list_is_unchanged() -> None:
+    """Another list would give every source a codename from other words: a change is noticed."""
+    data = resources.files("sealdrop").joinpath("data/eff_large_wordlist.txt").read_bytes()
+    assert hashlib.sha256(data).hexdigest() == (
+        "6d557f0693958fb5e650b68b5bee585eb82cf4da32965505c789e924743bc522"
+    )
+    assert (WORDS[0], WORDS[-1]) == ("abacus", "zoom")
+
+
+def test_generate_takes_its_randomness_as_a_parameter() -> None:
+    first = codenames.generate(rng=random.Random(7))
+    assert first == codenames.generate(rng=random.Random(7))
+    assert first != codenames.generate(rng=random.Random(8))
+    assert codenames.normalise(first) == first
 
 
 def test_generate_gives_seven_listed_words() -> None:

@@ -13,6 +13,7 @@ from sealdrop.db.models import Reply, Source, Submission
 from sealdrop.services import replies as reply_service
 from sealdrop.services.instance import Instance, instance_settings, submission_key_fingerprint
 from tests.harness import TODAY, ReaderKeys
+from tests.project import project_version
 from tests.source_interface.actions import CODENAME_PATTERN, SourceActions
 
 
@@ -190,7 +191,8 @@ def test_metadata_names_the_instance_key_and_version(
     data = client.get("/metadata").get_json()
     assert data["gpg_fpr"] == reader_keys.fingerprint
     assert data["instance_name"] == "Sealdrop"
-    assert data["sd_version"] and data["supported_languages"] == ["en", "fr"]
+    assert data["sd_version"] == project_version()
+    assert data["supported_languages"] == ["en", "fr"]
 
 
 def test_with_uploads_turned_off_only_messages_are_taken(

@@ -22,6 +22,7 @@ from sealdrop.services.instance import (
     submission_public_key,
 )
 from tests.harness import ConfigFactory, ReaderKeys
+from tests.project import project_version
 
 
 def mode(path: Path) -> int:
@@ -129,7 +130,7 @@ def test_public_metadata_names_no_source(instance: Instance, reader_keys: Reader
     with instance.sessions() as session:
         metadata = public_metadata(session, instance.config)
     assert metadata == {
-        "instance_name": "Sealdrop", "sd_version": metadata["sd_version"], "server_os": "debian",
+        "instance_name": "Sealdrop", "sd_version": project_version(), "server_os": "debian",
         "gpg_fpr": reader_keys.fingerprint, "allow_document_uploads": True,
         "supported_languages": ["en", "fr"],
     }
