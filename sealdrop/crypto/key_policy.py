@@ -20,7 +20,7 @@ def _strong(algo: str, length: str, curve: str, *, curves: set[str]) -> bool:
 
 
 def require_strong(key: dict[str, Any]) -> None:
-    """DESIGN: the Submission Key is RSA-4096 or Curve25519, its encryption subkey too."""
+    """The Submission Key is RSA-4096 or Curve25519, and so is every usable encryption subkey."""
     primary_ok = _strong(
         key.get("algo", ""),
         key.get("length", ""),

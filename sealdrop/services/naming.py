@@ -1,4 +1,4 @@
-"""Stored file names: `<n>-<designation>-msg.gpg`, `-doc.gz.gpg` and `-reply.gpg` (DESIGN.md)."""
+"""Stored file names: `<n>-<designation>-msg.gpg`, `-doc.gz.gpg`, `-reply.gpg` (see docs/)."""
 
 from __future__ import annotations
 

@@ -50,7 +50,7 @@ def playwright() -> Iterator[Playwright]:
 def browser(playwright: Playwright) -> Iterator[Browser]:
     executable = shutil.which("chromium")
     if executable is None:
-        pytest.fail("Chromium is not installed: apt-get install chromium (see FACTS.md section 6)")
+        pytest.fail("Chromium is not installed: apt-get install chromium (make test installs it)")
     launched = playwright.chromium.launch(
         executable_path=executable, headless=True, args=CHROMIUM_ARGS
     )

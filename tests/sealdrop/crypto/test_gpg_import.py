@@ -90,7 +90,7 @@ def other_keys() -> Iterator[OtherKeys]:
 
 @pytest.fixture(scope="module")
 def weak_keys() -> Iterator[dict[str, str]]:
-    """Keys able to encrypt that DESIGN rules out: small RSA, or a curve other than 25519."""
+    """Keys able to encrypt that the policy rules out: small RSA, or a curve other than 25519."""
     with keyring() as home:
         yield {
             "rsa1024": _rsa_key(home, "RSA 1024 <w1@example.org>", 1024),
