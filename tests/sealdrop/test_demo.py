@@ -72,6 +72,8 @@ def test_demo_serves_and_leaves_nothing_behind(stop: signal.Signals) -> None:
         if demo.poll() is None:
             os.killpg(demo.pid, signal.SIGKILL)
             demo.wait()
+        if demo.stdout is not None:
+            demo.stdout.close()
     assert not base.exists(), "the demo directory (with its private key) was left behind"
     assert processes_mentioning(str(base)) == [], "a process of the demo outlived it"
     tmp_path.rmdir()  # empty: the demo made nothing else there
