@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import IO, Any, Protocol, cast
 
 from flask import Request, request
+from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 from werkzeug.formparser import FormDataParser
@@ -100,7 +101,7 @@ class _MultipartReader:
                     return self.fields, self.files
         except ValueError:
             # Werkzeug's parser would return an empty form: say what happened instead.
-            raise BadRequest("The upload was cut off before its end. Nothing was stored.") from None
+            raise BadRequest(_("The upload was cut off before its end. Nothing was stored.")) from None
 
     def _drain_events(self) -> bool:
         """Handle every event decoded so far; True once the body's last boundary was read."""
