@@ -101,7 +101,8 @@ class _MultipartReader:
                     return self.fields, self.files
         except ValueError:
             # Werkzeug's parser would return an empty form: say what happened instead.
-            raise BadRequest(_("The upload was cut off before its end. Nothing was stored.")) from None
+            cut_off = _("The upload was cut off before its end. Nothing was stored.")
+            raise BadRequest(cut_off) from None
 
     def _drain_events(self) -> bool:
         """Handle every event decoded so far; True once the body's last boundary was read."""
