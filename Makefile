@@ -6,13 +6,18 @@ NODE_DIR := tests/e2e/node
 # Only the trees that exist yet: mypy fails on a missing path.
 TYPED_DIRS := $(wildcard sealdrop source_interface tests bench)
 
-.PHONY: test lint venv system-deps node-deps demo clean translations
+.PHONY: test test-fast lint venv system-deps node-deps demo clean translations
 
 # lint runs after the dependencies and before pytest, so a type error fails fast.
 # pytest exits 5 when it collects nothing; that is a failure here, never a green run.
 test: system-deps venv node-deps
 	$(MAKE) lint
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# The inner loop: unit and Flask-client tests, no server process, browser or PostgreSQL, no apt.
+# `make test` before you push: CI runs that, and only it proves the invariants end to end.
+test-fast: venv
+	$(VENV)/bin/pytest -q -m "not server and not e2e and not postgres" $(PYTEST_ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff check .
