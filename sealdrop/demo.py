@@ -1,7 +1,7 @@
 """`make demo`: a throwaway instance on 127.0.0.1 with a fresh demo Submission Key.
 
-The private half of the demo key lives in a separate "reader" keyring beside the data directory,
-never in the server's keyring, as on a real instance where it stays on the air-gapped reader.
+The private half of the demo key lives in a separate "reader" keyring beside the data directory;
+the server keeps no keyring at all, as on a real instance where the key stays on the reader.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 
 from sealdrop.config import load_config
-from sealdrop.crypto.gpg import Gpg, generate_reader_key_pair
+from sealdrop.crypto.gpg import Keyring
 from sealdrop.services import instance
 
 
@@ -36,9 +36,9 @@ Press Ctrl-C to stop; everything above is deleted then.
 
 def run(*, port: int) -> int:
     base = Path(tempfile.mkdtemp(prefix="sealdrop-demo-"))
-    reader = Gpg(base / "reader-gpg")
+    reader = Keyring(base / "reader-gpg")
     try:
-        fingerprint = generate_reader_key_pair(reader, "Sealdrop demo newsroom")
+        fingerprint = reader.generate_reader_key_pair("Sealdrop demo newsroom")
         env = {
             "SEALDROP_DATA_DIR": str(base / "data"),
             "SEALDROP_INSTANCE_NAME": "Sealdrop demo",
@@ -59,5 +59,4 @@ def run(*, port: int) -> int:
             return 0
     finally:
         reader.close()
-        Gpg(base / "data" / "gpg").close()
         shutil.rmtree(base, ignore_errors=True)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from sealdrop.crypto.gpg import Gpg, generate_reader_key_pair
+from sealdrop.crypto.gpg import Keyring
 from sealdrop.services.instance import Instance
 from tests.harness import ConfigFactory, ReaderKeys
 from tests.pgserver import PostgresServer, create_database, start_postgres
@@ -52,9 +52,9 @@ def reader_keys() -> Iterator[ReaderKeys]:
     """The reader machine's keyring with an unprotected Submission key pair."""
     # gpg-agent's socket path must stay under ~100 characters; pytest's tmp_path can be longer.
     home = Path(tempfile.mkdtemp(prefix="sdr-"))
-    gpg = Gpg(home)
+    gpg = Keyring(home)
     try:
-        fingerprint = generate_reader_key_pair(gpg, "Sealdrop test Submission Key")
+        fingerprint = gpg.generate_reader_key_pair("Sealdrop test Submission Key")
         yield ReaderKeys(gpg=gpg, fingerprint=fingerprint,
                          public_key=gpg.export_public_key(fingerprint))
     finally:

@@ -9,7 +9,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from sealdrop.errors import EmptySubmission, NotFound
-from sealdrop.services import Fingerprint, instance, replies, submissions
+from sealdrop.services import PublicKey, instance, replies, submissions
 from sealdrop.services.uploads import StagedUpload, UploadBudget
 from source_interface.forms import ActionForm, SubmitForm
 from source_interface.views.guard import load_source, login_required
@@ -43,7 +43,7 @@ def lookup() -> ResponseReturnValue:
     return _lookup_page(SubmitForm())
 
 
-def _stream_uploads_to(recipient: Fingerprint) -> None:
+def _stream_uploads_to(recipient: PublicKey) -> None:
     """Make every file part of this request stream through gzip and gpg as it is parsed."""
     inst = g.instance
     if not instance.uploads_allowed(g.db):
@@ -70,7 +70,8 @@ def submit() -> ResponseReturnValue:
     inst = g.instance
     # A chunked body announces no length: count it as large as the limit lets it be.
     incoming = request.content_length or inst.config.max_upload_bytes
-    recipient = instance.require_open(g.db, inst.store, config=inst.config, incoming_bytes=incoming)
+    recipient = instance.require_open(g.db, inst.store, inst.gpg, config=inst.config,
+                                      incoming_bytes=incoming)
     _stream_uploads_to(recipient)
     form = SubmitForm()  # reading the form streams every file part through gpg
     if not form.validate_on_submit():

@@ -122,7 +122,7 @@ def test_check_finds_a_deleted_file(make_config: ConfigFactory, key_file: Path,
             _, login = new_source(instance, session)
             [record] = accept(session, instance.store, instance.gpg, source=login.source,
                               message="hello", uploads=[],
-                              recipients=[reader_keys.fingerprint], today=TODAY)
+                              recipients=[reader_keys.key], today=TODAY)
             stored = instance.store.path_of(login.source.filesystem_id, record.filename)
     finally:
         instance.close()
