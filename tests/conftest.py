@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -82,3 +83,18 @@ def instance(request: pytest.FixtureRequest, make_config: ConfigFactory,
     with make_config.instance(submission_key=reader_keys.public_key,
                               database_url=database_url) as opened:
         yield opened
+
+
+@pytest.fixture(scope="session")
+def expiring_key() -> Iterator[str]:
+    """An armored Curve25519 public key that expires one hour after the test run starts."""
+    home = Path(tempfile.mkdtemp(prefix="sdx-"))
+    try:
+        subprocess.run(["gpg", "--homedir", str(home), "--batch", "--passphrase", "",
+                        "--quick-gen-key", "Soon <s@example.org>", "future-default", "default",
+                        "seconds=3600"], check=True, capture_output=True)
+        yield subprocess.run(["gpg", "--homedir", str(home), "--armor", "--export"],
+                             check=True, capture_output=True, text=True).stdout
+    finally:
+        subprocess.run(["gpgconf", "--homedir", str(home), "--kill", "gpg-agent"], check=False)
+        shutil.rmtree(home, ignore_errors=True)

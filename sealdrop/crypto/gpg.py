@@ -9,12 +9,10 @@ from __future__ import annotations
 import contextlib
 import copy
 import datetime as dt
-import fcntl
 import functools
 import logging
 import os
 import shutil
-import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -25,6 +23,7 @@ import gnupg
 
 from sealdrop.crypto.key_policy import require_strong
 from sealdrop.crypto.scratch import stop_agent, throwaway_home, write_private_file
+from sealdrop.crypto.stream import PIPE_CHUNK, StreamEncryptor
 from sealdrop.errors import EncryptionFailed, KeyImportError
 
 Fingerprint = NewType("Fingerprint", str)
@@ -45,8 +44,6 @@ GPG_CONF = "no-greeting\nno-comments\nno-emit-version\nuse-agent\n"
 HOME_FILES = {"gpg-agent.conf": AGENT_CONF.encode(), "gpg.conf": GPG_CONF.encode()}
 # Files are gzipped before gpg sees them; gpg compressing again would cost 5x the time for nothing.
 NO_COMPRESSION = ["--compress-algo", "none"]
-PIPE_CHUNK = 1 << 20
-F_SETPIPE_SZ = 1031  # from <linux/fcntl.h>; Python 3.11's fcntl module does not name it
 SOURCE_KEY_UID = "Sealdrop source key"
 PRIVATE_BLOCK = "PRIVATE KEY BLOCK"
 
@@ -94,71 +91,6 @@ def _encryption_keygrip(listing: list[dict[str, Any]], fingerprint: str) -> str:
             if "e" in sub.get("cap", "") and sub.get("keygrip"):
                 return str(sub["keygrip"])
     raise KeyImportError("That key has no encryption subkey with a secret part here.")
-
-
-class StreamEncryptor:
-    """A write-only stream that gpg encrypts into `output` as it arrives, never buffered whole.
-
-    Use write() then finish(); abort() stops gpg. Removing a partial output is the caller's job.
-    `cleanup` runs once gpg has stopped (it removes the throwaway home).
-    """
-
-    def __init__(self, gpg: gnupg.GPG, recipients: Sequence[Fingerprint], output: Path, *,
-                 args: list[str], cleanup: Callable[[], object]) -> None:
-        self._output = output
-        self._cleanup = cleanup
-        read_fd, write_fd = os.pipe()
-        with contextlib.suppress(OSError):  # Linux only; a larger pipe means fewer thread wake-ups
-            fcntl.fcntl(write_fd, F_SETPIPE_SZ, PIPE_CHUNK)
-        self._reader = os.fdopen(read_fd, "rb", buffering=PIPE_CHUNK)
-        self._writer: BinaryIO | None = os.fdopen(write_fd, "wb", buffering=0)
-        self._result: Any = None
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(
-            target=self._run, args=(gpg, list(recipients), args), name="gpg-encrypt", daemon=True
-        )
-        self._thread.start()
-
-    def _run(self, gpg: gnupg.GPG, recipients: list[str], args: list[str]) -> None:
-        try:
-            self._result = gpg.encrypt_file(self._reader, recipients, armor=False,
-                                            always_trust=True, output=str(self._output),
-                                            extra_args=args)
-        except BaseException as exc:
-            self._error = exc
-        finally:
-            self._reader.close()
-
-    def write(self, data: bytes) -> int:
-        if self._writer is None:
-            raise EncryptionFailed("The encrypted stream was already closed.")
-        view = memoryview(data)
-        try:
-            while view:
-                written = self._writer.write(view)
-                view = view[written or 0 :]
-        except OSError:
-            self.abort()
-            raise EncryptionFailed("gpg stopped while encrypting; nothing was stored.") from None
-        return len(data)
-
-    def _close_input(self) -> None:
-        if self._writer is not None:
-            with contextlib.suppress(OSError):
-                self._writer.close()
-            self._writer = None
-            self._thread.join()
-            self._cleanup()
-
-    def finish(self) -> None:
-        """Wait for gpg; raise EncryptionFailed unless it succeeded (the caller wipes output)."""
-        self._close_input()
-        if self._error is not None or self._result is None or not self._result.ok:
-            raise EncryptionFailed("gpg could not encrypt the data; nothing was stored.")
-
-    def abort(self) -> None:
-        """Stop gpg; what it wrote stays for the caller to wipe with the store's secure delete."""
-        self._close_input()
 
 
 class Gpg:
@@ -262,7 +194,12 @@ class Gpg:
             raise
         args = [*NO_COMPRESSION, "--faked-system-time", literal_date(self._clock())]
         fingerprints = [key.fingerprint for key in recipients]
-        return StreamEncryptor(gpg, fingerprints, output, args=args, cleanup=stack.close)
+
+        def encrypt(plaintext: BinaryIO) -> Any:
+            return gpg.encrypt_file(plaintext, fingerprints, armor=False, always_trust=True,
+                                    output=str(output), extra_args=args)
+
+        return StreamEncryptor(encrypt, cleanup=stack.close)
 
     def encrypt_bytes(self, data: bytes, recipients: Sequence[PublicKey], output: Path) -> None:
         encryptor = self.open_encryptor(recipients, output)

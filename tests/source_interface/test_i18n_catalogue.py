@@ -38,6 +38,7 @@ CORE_RAISE_SITES: dict[str, frozenset[str] | None] = {
     },
     "sealdrop.codenames": None,
     "sealdrop.crypto.gpg": frozenset({"EncryptionFailed", "DecryptionFailed"}),
+    "sealdrop.crypto.stream": frozenset({"EncryptionFailed"}),
 }
 
 

@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import shutil
 import stat
-import subprocess
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -188,17 +184,3 @@ def test_public_metadata_names_no_source(instance: Instance, reader_keys: Reader
         "supported_languages": ["en", "fr"],
     }
 
-
-@pytest.fixture(scope="module")
-def expiring_key() -> Iterator[str]:
-    """A Curve25519 key that expires in one hour."""
-    home = Path(tempfile.mkdtemp(prefix="sdx-"))
-    try:
-        subprocess.run(["gpg", "--homedir", str(home), "--batch", "--passphrase", "",
-                        "--quick-gen-key", "Soon <s@example.org>", "future-default", "default",
-                        "seconds=3600"], check=True, capture_output=True)
-        yield subprocess.run(["gpg", "--homedir", str(home), "--armor", "--export"],
-                             check=True, capture_output=True, text=True).stdout
-    finally:
-        subprocess.run(["gpgconf", "--homedir", str(home), "--kill", "gpg-agent"], check=False)
-        shutil.rmtree(home, ignore_errors=True)
