@@ -12,6 +12,7 @@ import datetime as dt
 import functools
 import logging
 import os
+import re
 import shutil
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -206,6 +207,23 @@ class Gpg:
         encryptor.write(data)
         encryptor.finish()
 
+    def reprotect(self, key: SourceKey, passphrase: Passphrase) -> SourceKey:
+        """The same key under the same passphrase, without the second its protection was made.
+
+        For keys moved out of an old keyring, whose agent file says when the key was made
+        ("protected-at"); gpg binds that stamp to the protection, so only re-protecting with
+        the passphrase (known only while the source is logged in) removes it.
+        """
+        with self._home() as (gpg, home):
+            grip = _install_source_key(gpg, home, key)
+            exported = gpg.export_keys(key.public.fingerprint, secret=True, armor=False,
+                                       passphrase=passphrase)
+            data = exported if isinstance(exported, bytes) else str(exported).encode("latin-1")
+            (home / "private-keys-v1.d" / f"{grip}.key").unlink()
+            if not data or not gpg.import_keys(data, passphrase=passphrase).sec_imported:
+                raise EncryptionFailed("gpg could not encrypt the data; nothing was stored.")
+            return _export_source_key(gpg, home, key.public.fingerprint)
+
     def decrypt_with_key(self, ciphertexts: Sequence[Path], key: SourceKey,
                          passphrase: Passphrase) -> list[bytes | None]:
         """Decrypt each file with a source's key; None for each that fails, for any reason."""
@@ -237,7 +255,13 @@ def _export_source_key(gpg: gnupg.GPG, home: Path, fingerprint: Fingerprint) -> 
     return SourceKey(PublicKey(fingerprint, armored), secret)
 
 
-def _install_source_key(gpg: gnupg.GPG, home: Path, key: SourceKey) -> None:
+def needs_reprotection(key: SourceKey) -> bool:
+    """Whether the key's protection carries a moment other than the fixed date of source keys."""
+    stamp = re.search(rb'protected-at\s+"([0-9T\s]+)"', key.secret)
+    return stamp is not None and b"".join(stamp.group(1).split()) != SOURCE_KEY_DATE.encode()
+
+
+def _install_source_key(gpg: gnupg.GPG, home: Path, key: SourceKey) -> str:
     result = gpg.import_keys(key.public.armored)
     if key.public.fingerprint not in (result.fingerprints or []):
         raise KeyImportError("The source's public key could not be read.")
@@ -245,6 +269,7 @@ def _install_source_key(gpg: gnupg.GPG, home: Path, key: SourceKey) -> None:
     folder = home / "private-keys-v1.d"
     folder.mkdir(mode=0o700, exist_ok=True)
     write_private_file(folder / f"{grip}.key", key.secret)
+    return grip
 
 
 def read_legacy_keyring(home: Path) -> tuple[dict[Fingerprint, SourceKey], list[PublicKey]]:

@@ -16,7 +16,14 @@ from sqlalchemy.orm import Session
 from sealdrop import codenames, designations, kdf
 from sealdrop.codenames import Codename
 from sealdrop.config import Config
-from sealdrop.crypto.gpg import Gpg, Passphrase
+from sealdrop.crypto.gpg import (
+    Fingerprint,
+    Gpg,
+    Passphrase,
+    PublicKey,
+    SourceKey,
+    needs_reprotection,
+)
 from sealdrop.db.models import Source
 from sealdrop.errors import CodenameTaken, CodenameUnknown, DesignationExhausted
 from sealdrop.services.throttle import LoginThrottle
@@ -106,13 +113,14 @@ def create_row(session: Session, gpg: Gpg, *, new: NewSource, today: dt.date,
     raise DesignationExhausted("No free journalist designation was found; try again.")
 
 
-def authenticate_source(session: Session, *, config: Config, throttle: LoginThrottle,
-                        typed: str) -> SourceLogin:
+def authenticate_source(session: Session, gpg: Gpg, *, config: Config,
+                        throttle: LoginThrottle, typed: str) -> SourceLogin:
     """Find the source a typed codename belongs to; derive its key passphrase only then.
 
     Raises CodenameMalformed, CodenameUnknown, or LoginThrottled when this process saw too
     many wrong codenames lately (the one typed, or all together). A codename that never
-    submitted has no row, so it is unknown.
+    submitted has no row, so it is unknown. A key moved out of an old keyring is re-protected
+    at its source's first login, which drops the second it was made (see Gpg.reprotect).
     """
     codename = codenames.normalise(typed)
     source_id = _source_id(config, codename)
@@ -121,7 +129,19 @@ def authenticate_source(session: Session, *, config: Config, throttle: LoginThro
     if source is None:
         throttle.record_failure(source_id)
         raise CodenameUnknown("No source has that codename. Check each word and try again.")
-    return SourceLogin(source, _passphrase(config, codename))
+    passphrase = _passphrase(config, codename)
+    _renew_protection(session, gpg, source, passphrase)
+    return SourceLogin(source, passphrase)
+
+
+def _renew_protection(session: Session, gpg: Gpg, source: Source, passphrase: Passphrase) -> None:
+    if source.public_key is None or source.secret_key is None:
+        return
+    key = SourceKey(PublicKey(Fingerprint(source.key_fingerprint), source.public_key),
+                    source.secret_key)
+    if needs_reprotection(key):
+        source.secret_key = gpg.reprotect(key, passphrase).secret
+        session.commit()
 
 
 def source_by_uuid(session: Session, source_uuid: str) -> Source | None:

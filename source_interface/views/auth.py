@@ -57,7 +57,7 @@ def login() -> ResponseReturnValue:
         return render_template("login.html", form=form), 400 if form.is_submitted() else 200
     try:
         login = sources.authenticate_source(
-            g.db, config=g.instance.config, throttle=g.instance.throttle,
+            g.db, g.instance.gpg, config=g.instance.config, throttle=g.instance.throttle,
             typed=form.codename.data or "",
         )
     except (CodenameMalformed, CodenameUnknown, LoginThrottled) as exc:

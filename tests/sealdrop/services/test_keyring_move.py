@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import subprocess
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from sealdrop.db.models import InstanceSettings, Source
 from sealdrop.errors import ConfigError
 from sealdrop.services.instance import _write_secrets, initialise, open_instance
 from sealdrop.services.replies import replies_for_source
+from sealdrop.services.sources import authenticate_source
 from tests.harness import ConfigFactory, ReaderKeys
 
 # What versions before 0003 wrote into the data directory's keyring.
@@ -125,3 +127,34 @@ def test_a_row_whose_key_is_missing_stops_the_move_and_wipes_nothing(
     with pytest.raises(ConfigError, match="no key for source 'amber heron'"):
         initialise(config, submission_key=None)
     assert (config.legacy_gpg_home / "pubring.kbx").exists()
+
+
+def test_a_moved_key_loses_its_creation_second_at_the_first_login(
+    make_config: ConfigFactory, reader_keys: ReaderKeys
+) -> None:
+    config, codename, _ = old_instance(make_config, reader_keys)
+    initialise(config, submission_key=None)
+    inst = open_instance(config)
+    try:
+        with inst.sessions() as session:
+            [source] = session.scalars(select(Source)).all()
+            assert source.secret_key and b'protected-at "2013' not in source.secret_key
+            before = source.secret_key
+
+            login = authenticate_source(session, inst.gpg, config=config,
+                                        throttle=inst.throttle, typed=codename)
+
+        with inst.sessions() as session:
+            [source] = session.scalars(select(Source)).all()
+            assert source.secret_key != before
+            assert source.secret_key is not None
+            stamps = re.findall(rb'protected-at "([0-9T]+)"', source.secret_key)
+            assert set(stamps) <= {b"20130514T000000"}, stamps
+            [reply] = replies_for_source(session, inst.store, inst.gpg, source=source,
+                                         passphrase=login.reply_passphrase)
+            assert reply.text == "an old reply"
+            again = authenticate_source(session, inst.gpg, config=config,
+                                        throttle=inst.throttle, typed=codename)
+            assert again.source.secret_key == source.secret_key  # done once only
+    finally:
+        inst.close()

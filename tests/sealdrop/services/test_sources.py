@@ -24,6 +24,7 @@ from sealdrop.services.instance import Instance
 from sealdrop.services.replies import source_key
 from sealdrop.services.sources import (
     NewSource,
+    SourceLogin,
     authenticate_source,
     begin_source,
     create_row,
@@ -44,6 +45,12 @@ def throttle_of(instance: Instance, *, overall: int | None = None) -> LoginThrot
     return LoginThrottle(window_seconds=config.throttle_window_seconds,
                          per_codename=config.failed_logins_per_codename,
                          overall=overall or config.failed_logins_global)
+
+
+def authenticate(instance: Instance, session: Session, throttle: LoginThrottle,
+                 typed: str) -> SourceLogin:
+    return authenticate_source(session, instance.gpg, config=instance.config, throttle=throttle,
+                               typed=typed)
 
 
 def test_a_new_codename_stores_nothing(instance: Instance) -> None:
@@ -126,8 +133,7 @@ def test_login_with_the_codename_as_typed(instance: Instance) -> None:
         codename, created = new_source(instance, session)
         typed = "  " + codename.upper().replace(" ", "\t ") + "\n"
 
-        login = authenticate_source(session, config=instance.config,
-                                    throttle=throttle_of(instance), typed=typed)
+        login = authenticate(instance, session, throttle_of(instance), typed)
 
         assert login.source.id == created.source.id
         assert login.reply_passphrase == created.reply_passphrase
@@ -140,8 +146,7 @@ def test_a_codename_that_never_submitted_is_unknown(instance: Instance) -> None:
         codename = codenames.generate()
         begin_source(session, config=instance.config, codename=codename)
         with pytest.raises(CodenameUnknown):
-            authenticate_source(session, config=instance.config, throttle=throttle,
-                                typed=codename)
+            authenticate(instance, session, throttle, codename)
     assert len(throttle) == 1
 
 
@@ -149,7 +154,7 @@ def test_a_codename_that_never_submitted_is_unknown(instance: Instance) -> None:
 def test_malformed_codename(instance: Instance, typed: str) -> None:
     throttle = throttle_of(instance)
     with instance.sessions() as session, pytest.raises(CodenameMalformed):
-        authenticate_source(session, config=instance.config, throttle=throttle, typed=typed)
+        authenticate(instance, session, throttle, typed)
     assert len(throttle) == 0
 
 
@@ -160,16 +165,14 @@ def test_per_codename_throttle(instance: Instance) -> None:
         codename, _ = new_source(instance, session)
         for _ in range(instance.config.failed_logins_per_codename):
             with pytest.raises(CodenameUnknown):
-                authenticate_source(session, config=instance.config, throttle=throttle,
-                                    typed=wrong)
+                authenticate(instance, session, throttle, wrong)
         with pytest.raises(LoginThrottled) as refused:
-            authenticate_source(session, config=instance.config, throttle=throttle, typed=wrong)
+            authenticate(instance, session, throttle, wrong)
         assert refused.value.http_status == 429
         # Someone retrying one wrong codename holds back neither other codenames nor the source.
         with pytest.raises(CodenameUnknown):
-            authenticate_source(session, config=instance.config, throttle=throttle,
-                                typed=codenames.generate())
-        authenticate_source(session, config=instance.config, throttle=throttle, typed=codename)
+            authenticate(instance, session, throttle, codenames.generate())
+        authenticate(instance, session, throttle, codename)
 
 
 def test_right_codename_is_never_refused_for_others_failures(instance: Instance) -> None:
@@ -178,13 +181,10 @@ def test_right_codename_is_never_refused_for_others_failures(instance: Instance)
         codename, created = new_source(instance, session)
         for _ in range(3):
             with pytest.raises(CodenameUnknown):
-                authenticate_source(session, config=instance.config, throttle=throttle,
-                                    typed=codenames.generate())
+                authenticate(instance, session, throttle, codenames.generate())
         # Past the overall limit, a wrong codename is throttled rather than called unknown...
         with pytest.raises(LoginThrottled):
-            authenticate_source(session, config=instance.config, throttle=throttle,
-                                typed=codenames.generate())
+            authenticate(instance, session, throttle, codenames.generate())
         # ...but the right one still logs in, at once.
-        login = authenticate_source(session, config=instance.config, throttle=throttle,
-                                    typed=codename)
+        login = authenticate(instance, session, throttle, codename)
         assert login.source.id == created.source.id
