@@ -88,6 +88,9 @@ def create_row(session: Session, gpg: Gpg, *, new: NewSource, today: dt.date,
     The caller commits it together with the submission, or rolls both back. Two first
     submissions at once from the same source make one row: the second finds the first's.
     """
+    existing = find(session, new.filesystem_id)
+    if existing is not None:  # another tab's first submission got there first
+        return existing
     key = gpg.generate_source_key(new.reply_passphrase)
     for _ in range(ROW_ATTEMPTS):
         source = Source(

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
+import threading
+import time
 from collections.abc import Sequence
 from typing import TypeVar
 
@@ -188,3 +191,40 @@ def test_right_codename_is_never_refused_for_others_failures(instance: Instance)
         # ...but the right one still logs in, at once.
         login = authenticate(instance, session, throttle, codename)
         assert login.source.id == created.source.id
+
+
+def test_the_key_passphrase_is_derived_only_after_a_match(instance: Instance) -> None:
+    """With a reply-key salt scrypt refuses, only a login that matched a row gets that far."""
+    secrets = instance.config.require_secrets()
+    broken = dataclasses.replace(
+        instance.config, secrets=dataclasses.replace(secrets, reply_key_salt=b"short"))
+    throttle = throttle_of(instance)
+    with instance.sessions() as session:
+        codename, _ = new_source(instance, session)
+        with pytest.raises(CodenameUnknown):
+            authenticate_source(session, instance.gpg, config=broken, throttle=throttle,
+                                typed=codenames.generate())
+        with pytest.raises(ValueError, match="salt"):
+            authenticate_source(session, instance.gpg, config=broken, throttle=throttle,
+                                typed=codename)
+
+
+def test_two_first_submissions_at_once_make_one_row(instance: Instance) -> None:
+    """Two tabs of a new source submit together: the second insert waits, fails, finds the first."""
+    with instance.sessions() as first:
+        new = begin_source(first, config=instance.config, codename=codenames.generate())
+        made = create_row(first, instance.gpg, new=new, today=TODAY)  # flushed, not committed
+        found: list[int] = []
+
+        def second_tab() -> None:
+            with instance.sessions() as second:
+                found.append(create_row(second, instance.gpg, new=new, today=TODAY).id)
+                second.commit()
+
+        thread = threading.Thread(target=second_tab)
+        thread.start()
+        time.sleep(0.5)  # the second tab is now waiting on the first's insert
+        first.commit()
+        thread.join(timeout=30)
+        assert found == [made.id]
+        assert count_sources(first) == 1
