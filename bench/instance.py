@@ -16,7 +16,7 @@ from pathlib import Path
 
 from worker_watch import children
 
-from sealdrop.crypto.gpg import Fingerprint, Gpg, generate_reader_key_pair
+from sealdrop.crypto.gpg import Fingerprint, Keyring
 
 START_TIMEOUT_SECONDS = 30
 STOP_TIMEOUT_SECONDS = 10
@@ -39,8 +39,8 @@ class Instance:
 def create_instance(base: Path, upload_size: int) -> Instance:
     reader_home = base / "reader"
     data_dir = base / "data"
-    reader = Gpg(reader_home)
-    fingerprint: Fingerprint = generate_reader_key_pair(reader, "Sealdrop bench reader")
+    reader = Keyring(reader_home)
+    fingerprint: Fingerprint = reader.generate_reader_key_pair("Sealdrop bench reader")
     key_file = base / "submission.asc"
     key_file.write_text(reader.export_public_key(fingerprint))
 
@@ -59,7 +59,7 @@ def create_instance(base: Path, upload_size: int) -> Instance:
 
 def stop_agents(instance: Instance) -> None:
     """gpg leaves an agent running for each home it used; none should outlive the benchmark."""
-    for home in [instance.reader_home, instance.data_dir / "gpg"]:
+    for home in [instance.reader_home]:  # the server keeps no GnuPG home of its own
         subprocess.run(
             ["gpgconf", "--homedir", str(home), "--kill", "gpg-agent"],
             check=False, capture_output=True,

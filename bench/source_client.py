@@ -16,6 +16,7 @@ from pathlib import Path
 CHUNK = 1 << 20
 CSRF_PATTERN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 CODENAME_PATTERN = re.compile(r'id="codename">([^<]+)<')
+PAGE_PATTERN = re.compile(r'name="page" type="hidden" value="([^"]+)"')
 
 
 def client_cpu() -> float:
@@ -57,10 +58,11 @@ class SourceClient:
     def create_source(self) -> None:
         status, page = self.request("GET", "/generate")
         codename, token = CODENAME_PATTERN.search(page), CSRF_PATTERN.search(page)
-        if status != 200 or not codename or not token:
+        page_id = PAGE_PATTERN.search(page)
+        if status != 200 or not codename or not token or not page_id:
             raise RuntimeError(f"GET /generate gave {status} without a codename and token")
-        # The codename shown stays in the session cookie; /create takes none from the form.
-        form = {"saved": "y", "csrf_token": token.group(1)}
+        # The codename shown stays in the session cookie; /create takes only the page's id.
+        form = {"saved": "y", "csrf_token": token.group(1), "page": page_id.group(1)}
         status, _ = self.request(
             "POST", "/create", urllib.parse.urlencode(form).encode(),
             "application/x-www-form-urlencoded",

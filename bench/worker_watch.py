@@ -93,8 +93,8 @@ class Sampler(threading.Thread):
     """Every 50 ms: VmRSS of the worker and its descendants, and a scan of their fd tables.
 
     A file counts as suspect when it is "(deleted)" or lies in the temp directory outside the
-    instance's data directory. Files inside the data directory (the SQLite database, the gpg
-    keyring, the staged ciphertext `.part`) and this script's gunicorn log are listed as
+    instance's data directory. Files inside the data directory (the SQLite database and its
+    journal, the staged ciphertext `.part`) and this script's gunicorn log are listed as
     expected; gunicorn's empty unlinked heartbeat file (`wgunicorn-*`) is listed apart unless it
     ever holds data.
     """

@@ -1,9 +1,8 @@
-"""The `sealdrop` command: init, serve, check and demo; a failure is one line, never a traceback."""
+"""The `sealdrop` command: init, serve, check, restamp, demo; one line per failure, no traceback."""
 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import os
 import resource
 import sys
@@ -13,7 +12,7 @@ from pathlib import Path
 from sealdrop.config import Config, load_config, require_loopback
 from sealdrop.errors import SealdropError
 from sealdrop.serve import APPS, gunicorn_argv
-from sealdrop.services import consistency, instance, pending
+from sealdrop.services import consistency, instance
 
 
 def _read_key(path: str) -> str:
@@ -35,7 +34,7 @@ def cmd_init(config: Config, args: argparse.Namespace) -> int:
 
 
 def cmd_serve(config: Config, args: argparse.Namespace) -> int:
-    instance.open_instance(config).close()  # fail here, clearly, before gunicorn forks workers
+    instance.prepare_serving(config)  # fail here, clearly, before gunicorn forks workers
     os.umask(0o077)
     # A crashing worker or gpg must never write a core file: it would hold plaintext chunks and
     # passphrases. The limit is inherited by gunicorn, its workers and every gpg they start.
@@ -60,15 +59,9 @@ def cmd_check(config: Config, _args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
-def cmd_purge_pending(config: Config, args: argparse.Namespace) -> int:
-    inst = instance.open_instance(config)
-    before = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=args.older_than_days)
-    try:
-        with inst.sessions() as session:
-            removed = pending.purge_pending(session, inst.store, inst.gpg, created_before=before)
-    finally:
-        inst.close(stop_agent=False)  # run from cron beside the live server and its agent
-    print(f"removed {removed} pending source(s) created before {before.isoformat()}")
+def cmd_restamp(config: Config, _args: argparse.Namespace) -> int:
+    stamped = instance.restamp_instance(config)
+    print(f"{stamped} path(s) in the store now show days only")
     return 0
 
 
@@ -76,12 +69,6 @@ def cmd_demo(_config: Config | None, args: argparse.Namespace) -> int:
     from sealdrop import demo
 
     return demo.run(port=args.port)
-
-
-def _days(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError("a whole number of days, at least 1")
-    return int(text)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -96,11 +83,10 @@ def _parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=cmd_serve)
     check = commands.add_parser("check", help="verify that the database and the store agree")
     check.set_defaults(func=cmd_check)
-    purge = commands.add_parser(
-        "purge-pending", help="remove sources that never sent anything (run daily from cron)"
+    restamp = commands.add_parser(
+        "restamp", help="set the store's file times to days (run daily from cron)"
     )
-    purge.add_argument("--older-than-days", type=_days, default=7, metavar="N")
-    purge.set_defaults(func=cmd_purge_pending)
+    restamp.set_defaults(func=cmd_restamp)
     demo = commands.add_parser("demo", help="run a throwaway demo instance on 127.0.0.1")
     demo.add_argument("--port", type=int, default=8080)
     demo.set_defaults(func=cmd_demo, needs_config=False)

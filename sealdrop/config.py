@@ -50,7 +50,6 @@ class Config:
     session_max_hours: int = 8
     failed_logins_per_codename: int = 5
     failed_logins_global: int = 120
-    new_sources_per_window: int = 60
     throttle_window_seconds: int = 60
     source_bind: str = "127.0.0.1:8080"
     source_workers: int = 2
@@ -58,14 +57,27 @@ class Config:
     languages: tuple[str, ...] = ("en", "fr")
     uploads_per_session: int = 2
     secrets: Secrets | None = None
+    # --- Where gpg works. Every gpg operation runs in a throwaway GnuPG home made here and
+    # removed after it; it must be a RAM file system (tmpfs), so no key file or trust database
+    # ever reaches a disk. `sealdrop init` and start-up refuse any other location.
+    gpg_scratch_dir: Path = Path("/dev/shm")  # noqa: S108 - a tmpfs, chosen for being RAM
 
     @property
     def store_dir(self) -> Path:
         return self.data_dir / "store"
 
     @property
-    def gpg_home(self) -> Path:
+    def legacy_gpg_home(self) -> Path:
+        """The keyring kept before migration 0003; `sealdrop init` empties and removes it."""
         return self.data_dir / "gpg"
+
+    @property
+    def database_path(self) -> Path | None:
+        """The SQLite file, when the database is one."""
+        prefix = "sqlite:///"
+        if not self.database_url.startswith(prefix) or self.database_url == prefix + ":memory:":
+            return None
+        return Path(self.database_url[len(prefix) :])
 
     @property
     def secrets_path(self) -> Path:
@@ -134,7 +146,6 @@ _FIELDS: dict[str, Callable[[str, Any], Any]] = {
     "min_free_bytes": lambda n, raw: 0 if str(raw).strip() == "0" else _positive_int(n, raw),
     "session_minutes": _positive_int,
     "session_max_hours": _positive_int,
-    "new_sources_per_window": _positive_int,
     "failed_logins_per_codename": _positive_int,
     "failed_logins_global": _positive_int,
     "throttle_window_seconds": _positive_int,
@@ -143,6 +154,7 @@ _FIELDS: dict[str, Callable[[str, Any], Any]] = {
     "source_onion": _text,
     "languages": _languages,
     "uploads_per_session": _positive_int,
+    "gpg_scratch_dir": lambda name, raw: Path(_text(name, raw)),
 }
 _KDF_FIELDS = ("kdf_n", "kdf_r", "kdf_p")
 

@@ -1,7 +1,7 @@
 """`make demo`: a throwaway instance on 127.0.0.1 with a fresh demo Submission Key.
 
-The private half of the demo key lives in a separate "reader" keyring beside the data directory,
-never in the server's keyring, as on a real instance where it stays on the air-gapped reader.
+The private half of the demo key lives in a separate "reader" keyring beside the data directory;
+the server keeps no keyring at all, as on a real instance where the key stays on the reader.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 
 from sealdrop.config import load_config
-from sealdrop.crypto.gpg import Gpg, generate_reader_key_pair
+from sealdrop.crypto.gpg import Keyring
 from sealdrop.services import instance
 
 
@@ -65,9 +65,9 @@ def run(*, port: int) -> int:
 
 
 def _run_in(base: Path, port: int) -> int:
-    reader = Gpg(base / "reader-gpg")
+    reader = Keyring(base / "reader-gpg")
     try:
-        fingerprint = generate_reader_key_pair(reader, "Sealdrop demo newsroom")
+        fingerprint = reader.generate_reader_key_pair("Sealdrop demo newsroom")
         env = {
             "SEALDROP_DATA_DIR": str(base / "data"),
             "SEALDROP_INSTANCE_NAME": "Sealdrop demo",
@@ -88,4 +88,3 @@ def _run_in(base: Path, port: int) -> int:
             return 0
     finally:
         reader.close()
-        Gpg(base / "data" / "gpg").close()

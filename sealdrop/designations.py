@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import random
 import re
 import secrets
 from functools import cache
 from importlib import resources
 
 DESIGNATION_PATTERN = re.compile(r"^[a-z'-]+ [a-z'-]+$")
+# Designations are not secrets, but draws must not be predictable from earlier ones.
+SYSTEM_RANDOM = secrets.SystemRandom()
 
 
 @cache
@@ -24,9 +27,13 @@ def nouns() -> tuple[str, ...]:
     return _words("nouns")
 
 
-def draw() -> str:
+def combinations() -> int:
+    return len(adjectives()) * len(nouns())
+
+
+def draw(rng: random.Random = SYSTEM_RANDOM) -> str:
     """A random designation such as 'amber heron'; uniqueness is the caller's business."""
-    return f"{secrets.choice(adjectives())} {secrets.choice(nouns())}"
+    return f"{rng.choice(adjectives())} {rng.choice(nouns())}"
 
 
 def as_filename_part(designation: str) -> str:

@@ -33,20 +33,21 @@ class LoginThrottled(SealdropError):
     http_status = 429
 
 
-class CreationThrottled(SealdropError):
-    """Too many new codenames were handed out recently; wait a minute and try again."""
-
-    http_status = 429
-
-
 class CodenameTaken(SealdropError):
     """A new codename collides with an existing source (about 1 in 2^90); get a new one."""
 
 
 class SubmissionsClosed(SealdropError):
-    """The instance cannot take submissions right now (no Submission Key, or the disk is full)."""
+    """The instance cannot take submissions right now (no usable Submission Key, or a full disk).
+
+    The message is for sources and stays generic; `reason`, if any, is for the admin.
+    """
 
     http_status = 503
+
+    def __init__(self, message: str, *, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 class EmptySubmission(SealdropError):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from sealdrop.crypto.gpg import Gpg, generate_reader_key_pair
+from sealdrop.crypto.gpg import Keyring
 from sealdrop.services.instance import Instance
 from tests.harness import ConfigFactory, ReaderKeys
 from tests.pgserver import PostgresServer, create_database, start_postgres
@@ -52,9 +53,9 @@ def reader_keys() -> Iterator[ReaderKeys]:
     """The reader machine's keyring with an unprotected Submission key pair."""
     # gpg-agent's socket path must stay under ~100 characters; pytest's tmp_path can be longer.
     home = Path(tempfile.mkdtemp(prefix="sdr-"))
-    gpg = Gpg(home)
+    gpg = Keyring(home)
     try:
-        fingerprint = generate_reader_key_pair(gpg, "Sealdrop test Submission Key")
+        fingerprint = gpg.generate_reader_key_pair("Sealdrop test Submission Key")
         yield ReaderKeys(gpg=gpg, fingerprint=fingerprint,
                          public_key=gpg.export_public_key(fingerprint))
     finally:
@@ -82,3 +83,18 @@ def instance(request: pytest.FixtureRequest, make_config: ConfigFactory,
     with make_config.instance(submission_key=reader_keys.public_key,
                               database_url=database_url) as opened:
         yield opened
+
+
+@pytest.fixture(scope="session")
+def expiring_key() -> Iterator[str]:
+    """An armored Curve25519 public key that expires one hour after the test run starts."""
+    home = Path(tempfile.mkdtemp(prefix="sdx-"))
+    try:
+        subprocess.run(["gpg", "--homedir", str(home), "--batch", "--passphrase", "",
+                        "--quick-gen-key", "Soon <s@example.org>", "future-default", "default",
+                        "seconds=3600"], check=True, capture_output=True)
+        yield subprocess.run(["gpg", "--homedir", str(home), "--armor", "--export"],
+                             check=True, capture_output=True, text=True).stdout
+    finally:
+        subprocess.run(["gpgconf", "--homedir", str(home), "--kill", "gpg-agent"], check=False)
+        shutil.rmtree(home, ignore_errors=True)

@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 from sealdrop import codenames
 from sealdrop.codenames import Codename
 from sealdrop.config import Config, load_config
-from sealdrop.crypto.gpg import Fingerprint, Gpg
+from sealdrop.crypto.gpg import Fingerprint, Keyring, PublicKey
 from sealdrop.services.instance import Instance, initialise, open_instance
-from sealdrop.services.sources import SourceLogin, create_source
+from sealdrop.services.sources import SourceLogin, begin_source, create_row
 
 TODAY = dt.date(2024, 5, 1)
 NOW = dt.datetime(2024, 5, 1, 12, 0, 0)
@@ -29,9 +29,14 @@ FAST_KDF = {"SEALDROP_KDF_N": "1024", "SEALDROP_KDF_R": "8", "SEALDROP_KDF_P": "
 class ReaderKeys:
     """The newsroom's air-gapped reader machine: the only holder of the Submission private key."""
 
-    gpg: Gpg
+    gpg: Keyring
     fingerprint: Fingerprint
     public_key: str
+
+    @property
+    def key(self) -> PublicKey:
+        """The Submission Key as the server holds it."""
+        return PublicKey(self.fingerprint, self.public_key)
 
     def decrypt(self, path: Path) -> bytes:
         """Decrypt with the gpg command line, as the reader would, outside any server code."""
@@ -67,9 +72,7 @@ class ConfigFactory:
     def env(self, *, database_url: str | None = None,
             extra: Mapping[str, str] | None = None) -> dict[str, str]:
         data_dir = Path(tempfile.mkdtemp(prefix="d", dir=self.base)) / "data"
-        env = {"SEALDROP_DATA_DIR": str(data_dir), "SEALDROP_MIN_FREE_BYTES": "0", **FAST_KDF,
-               # Tests make sources by the dozen at one fixed `now`; throttle tests set it low.
-               "SEALDROP_NEW_SOURCES_PER_WINDOW": "100000"}
+        env = {"SEALDROP_DATA_DIR": str(data_dir), "SEALDROP_MIN_FREE_BYTES": "0", **FAST_KDF}
         if database_url is not None:
             env["SEALDROP_DATABASE_URL"] = database_url
         env.update(extra or {})
@@ -97,7 +100,9 @@ class ConfigFactory:
 
 
 def new_source(inst: Instance, session: Session) -> tuple[Codename, SourceLogin]:
-    """A source created as the source interface would, with its codename for later logins."""
+    """A source with a row and key, as its first submission makes it; and its codename."""
     codename = codenames.generate()
-    login = create_source(session, inst.gpg, config=inst.config, codename=codename, now=NOW)
-    return codename, login
+    new = begin_source(session, config=inst.config, codename=codename)
+    source = create_row(session, inst.gpg, new=new, today=TODAY)
+    session.commit()
+    return codename, SourceLogin(source, new.reply_passphrase)

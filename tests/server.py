@@ -14,8 +14,6 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from sealdrop.crypto.gpg import Gpg
-
 START_TIMEOUT_SECONDS = 30
 
 
@@ -81,5 +79,3 @@ def serve_source(env: Mapping[str, str], log_dir: Path) -> Iterator[RunningServe
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
-        # The workers' gpg-agent outlives gunicorn; stop it as the server's own close() would.
-        Gpg(Path(env["SEALDROP_DATA_DIR"]) / "gpg").close()

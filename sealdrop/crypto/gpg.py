@@ -1,149 +1,144 @@
-"""The only module that talks to GnuPG: an isolated keyring, streaming encryption, source keys."""
+"""The only module that talks to GnuPG: throwaway homes in RAM, streaming encryption, source keys.
+
+Nothing here keeps a keyring between operations. Each operation imports the public keys it needs
+(and, to read replies, the one secret key file it needs) into a home that lives only for it.
+"""
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
+import copy
+import datetime as dt
+import functools
+import logging
 import os
+import re
 import shutil
-import subprocess
-import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, NewType
 
 import gnupg
 
 from sealdrop.crypto.key_policy import require_strong
-from sealdrop.errors import DecryptionFailed, EncryptionFailed, KeyImportError
+from sealdrop.crypto.scratch import stop_agent, throwaway_home, write_private_file
+from sealdrop.crypto.stream import PIPE_CHUNK, StreamEncryptor
+from sealdrop.errors import EncryptionFailed, KeyImportError
 
 Fingerprint = NewType("Fingerprint", str)
 Passphrase = NewType("Passphrase", str)
 
-# gpg-agent must never remember a source's passphrase between requests (DESIGN: "forgets both"):
-# default-cache-ttl 0 stores no passphrase at all. max-cache-ttl only bounds the one-operation
-# nonce entry that lets key generation self-sign the new key; at 0 it expired whenever the clock
-# crossed a second mid-generation, and about 1 source creation in 100 failed.
-# The passphrases it protects are 256-bit scrypt outputs, so gpg's own S2K stretching adds no
-# strength; its calibrated default made each source key cost ~2 s instead of ~40 ms.
-AGENT_CONF = "default-cache-ttl 0\nmax-cache-ttl 10\nallow-loopback-pinentry\ns2k-count 65536\n"
+# Every source key, and the agent's protection of its secret part ("protected-at"), carry the
+# same fixed day, so nothing in a key says when its source arrived.
+SOURCE_KEY_DATE = "20130514T000000"
+# gpg-agent must never remember a passphrase (default-cache-ttl 0). max-cache-ttl only bounds the
+# one-operation nonce that lets key generation self-sign; at 0 it expired when a second ticked
+# over mid-generation. The passphrases are 256-bit scrypt outputs: gpg's own S2K stretching adds
+# no strength, and its calibrated default made each key cost ~2 s instead of ~40 ms.
+AGENT_CONF = (
+    "default-cache-ttl 0\nmax-cache-ttl 10\nallow-loopback-pinentry\ns2k-count 65536\n"
+    f"faked-system-time {SOURCE_KEY_DATE}\n"
+)
 GPG_CONF = "no-greeting\nno-comments\nno-emit-version\nuse-agent\n"
+HOME_FILES = {"gpg-agent.conf": AGENT_CONF.encode(), "gpg.conf": GPG_CONF.encode()}
 # Files are gzipped before gpg sees them; gpg compressing again would cost 5x the time for nothing.
 NO_COMPRESSION = ["--compress-algo", "none"]
-PIPE_CHUNK = 1 << 20
-F_SETPIPE_SZ = 1031  # from <linux/fcntl.h>; Python 3.11's fcntl module does not name it
-AGENT_EXIT_SECONDS = 3.0
 SOURCE_KEY_UID = "Sealdrop source key"
-# Every source key says it was made on the same day, so the keyring does not record to the
-# second when each source arrived (DESIGN: timestamps stored for sources are coarse).
-SOURCE_KEY_DATE = "20130514T000000"
+PRIVATE_BLOCK = "PRIVATE KEY BLOCK"
 
 
-def _write_private_file(path: Path, text: str) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
+@dataclass(frozen=True)
+class PublicKey:
+    fingerprint: Fingerprint
+    armored: str
 
 
-class StreamEncryptor:
-    """A write-only stream that gpg encrypts into `output` as it arrives, never buffered whole.
+@dataclass(frozen=True)
+class SourceKey:
+    """A source's reply key as its database row keeps it.
 
-    Use write() then finish(); abort() stops gpg. Removing a partial output is the caller's job.
+    `secret` is gpg-agent's own file for the encryption subkey, already protected by the
+    passphrase: the same form serves keys made here and keys moved out of an old keyring.
     """
 
-    def __init__(self, gpg: gnupg.GPG, recipients: Sequence[Fingerprint], output: Path) -> None:
-        self._output = output
-        read_fd, write_fd = os.pipe()
-        with contextlib.suppress(OSError):  # Linux only; a larger pipe means fewer thread wake-ups
-            fcntl.fcntl(write_fd, F_SETPIPE_SZ, PIPE_CHUNK)
-        self._reader = os.fdopen(read_fd, "rb", buffering=PIPE_CHUNK)
-        self._writer: BinaryIO | None = os.fdopen(write_fd, "wb", buffering=0)
-        self._result: Any = None
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(
-            target=self._run, args=(gpg, list(recipients)), name="gpg-encrypt", daemon=True
-        )
-        self._thread.start()
+    public: PublicKey
+    secret: bytes
 
-    def _run(self, gpg: gnupg.GPG, recipients: list[str]) -> None:
-        try:
-            self._result = gpg.encrypt_file(
-                self._reader,
-                recipients,
-                armor=False,
-                always_trust=True,
-                output=str(self._output),
-                extra_args=NO_COMPRESSION,
-            )
-        except BaseException as exc:
-            self._error = exc
-        finally:
-            self._reader.close()
 
-    def write(self, data: bytes) -> int:
-        if self._writer is None:
-            raise EncryptionFailed("The encrypted stream was already closed.")
-        view = memoryview(data)
-        try:
-            while view:
-                written = self._writer.write(view)
-                view = view[written or 0 :]
-        except OSError:
-            self.abort()
-            raise EncryptionFailed("gpg stopped while encrypting; nothing was stored.") from None
-        return len(data)
+def _silence_gnupg_log() -> None:
+    # At debug level python-gnupg logs what gpg writes, decrypted replies included.
+    logger = logging.getLogger("gnupg")
+    logger.disabled = True
+    logger.propagate = False
 
-    def _close_input(self) -> None:
-        if self._writer is not None:
-            with contextlib.suppress(OSError):
-                self._writer.close()
-            self._writer = None
-        self._thread.join()
 
-    def finish(self) -> None:
-        """Wait for gpg; raise EncryptionFailed unless it succeeded (the caller wipes output)."""
-        self._close_input()
-        if self._error is not None or self._result is None or not self._result.ok:
-            raise EncryptionFailed("gpg could not encrypt the data; nothing was stored.")
+def literal_date(moment: float) -> str:
+    """The time gpg is told it is while encrypting: the last second of the UTC day of `moment`.
 
-    def abort(self) -> None:
-        """Stop gpg; what it wrote stays for the caller to wipe with the store's secure delete."""
-        self._close_input()
+    gpg writes "now" into each ciphertext's literal packet; this keeps the day only. The end of
+    the day, not its start, because gpg refuses a key created "in the future".
+    """
+    day = dt.datetime.fromtimestamp(moment, dt.UTC).date()
+    return f"{day:%Y%m%d}T235959!"
+
+
+def _encryption_keygrip(listing: list[dict[str, Any]], fingerprint: str) -> str:
+    for key in listing:
+        if key.get("fingerprint") != fingerprint:
+            continue
+        for sub in key.get("subkey_info", {}).values():
+            if "e" in sub.get("cap", "") and sub.get("keygrip"):
+                return str(sub["keygrip"])
+    raise KeyImportError("That key has no encryption subkey with a secret part here.")
 
 
 class Gpg:
-    """A keyring in its own GNUPGHOME (0700) with an agent that caches no passphrase."""
+    """GnuPG for the server: every operation in a throwaway home under `scratch` (a tmpfs)."""
 
-    def __init__(self, home: Path, *, binary: str = "gpg") -> None:
-        home.mkdir(mode=0o700, parents=True, exist_ok=True)
-        home.chmod(0o700)
-        for name, text in (("gpg-agent.conf", AGENT_CONF), ("gpg.conf", GPG_CONF)):
-            if not (home / name).exists():
-                _write_private_file(home / name, text)
-        self.home = home
-        self._binary = shutil.which(binary) or binary
-        self._gpg = gnupg.GPG(gpgbinary=self._binary, gnupghome=str(home))
-        self._gpg.encoding = "utf-8"
-        self._gpg.buffer_size = PIPE_CHUNK
+    def __init__(self, scratch: Path, *, binary: str = "gpg",
+                 clock: Callable[[], float] = time.time) -> None:
+        _silence_gnupg_log()
+        self.scratch = scratch
+        self._clock = clock
+        binary = shutil.which(binary) or binary
+        with throwaway_home(scratch, HOME_FILES) as home:  # python-gnupg asks gpg its version
+            self._prototype = gnupg.GPG(gpgbinary=binary, gnupghome=str(home))
+        self._prototype.encoding = "utf-8"
+        self._prototype.buffer_size = PIPE_CHUNK
+        # A key's listing only changes with its text: each submission's check reuses it.
+        self._scan = functools.lru_cache(maxsize=8)(self._scan_uncached)
+
+    def now(self) -> float:
+        return self._clock()
+
+    @contextlib.contextmanager
+    def _home(self, *, agent: bool = True) -> Iterator[tuple[gnupg.GPG, Path]]:
+        """A throwaway home; `agent=False` for public-key work, which needs no gpg-agent: gpg
+        then never starts one, and there is none to stop (about half the cost of a home)."""
+        with throwaway_home(self.scratch, HOME_FILES, agent=agent) as home:
+            gpg = copy.copy(self._prototype)  # the probed version, without probing again
+            gpg.gnupghome = str(home)
+            gpg.options = None if agent else ["--no-autostart"]
+            yield gpg, home
 
     # --- keys -------------------------------------------------------------------------------
 
-    def inspect_public_key(self, armored: str, *, now: float | None = None) -> Fingerprint:
-        """Check `armored` is one usable public key able to encrypt; return its fingerprint."""
-        if "PRIVATE KEY BLOCK" in armored:
-            raise KeyImportError(
-                "That file holds a private key: give the server only the public key."
-            )
-        scanned = self._gpg.scan_keys_mem(armored)
+    def inspect_public_key(self, armored: str, *, now: float | None = None) -> PublicKey:
+        """Check `armored` is one usable public key able to encrypt, strong enough, valid now."""
+        private = KeyImportError(
+            "That file holds a private key: give the server only the public key."
+        )
+        if PRIVATE_BLOCK in armored:
+            raise private
+        scanned = self._scan(armored)
         if any(key.get("type") == "sec" for key in scanned):
-            raise KeyImportError(
-                "That file holds a private key: give the server only the public key."
-            )
+            raise private
         if len(scanned) != 1:
             raise KeyImportError(f"Expected exactly one OpenPGP public key, found {len(scanned)}.")
         key = scanned[0]
-        moment = time.time() if now is None else now
+        moment = self._clock() if now is None else now
         if key.get("trust") == "r":
             raise KeyImportError("That key is revoked and cannot be used.")
         if key.get("trust") == "e" or (key.get("expires") and float(key["expires"]) <= moment):
@@ -151,35 +146,18 @@ class Gpg:
         if "E" not in key.get("cap", ""):
             raise KeyImportError("That key has no usable encryption subkey.")
         require_strong(key)
-        return Fingerprint(key["fingerprint"])
+        return PublicKey(Fingerprint(key["fingerprint"]), armored)
 
-    def import_public_key(self, armored: str) -> Fingerprint:
-        fingerprint = self.inspect_public_key(armored)
-        result = self._gpg.import_keys(armored)
-        if fingerprint not in (result.fingerprints or []):
-            raise KeyImportError("gpg refused to import that key.")
-        if self.has_secret_key(fingerprint):
-            raise KeyImportError(
-                "The server keyring holds the private half of that key: remove it."
-            )
-        return fingerprint
+    def _scan_uncached(self, armored: str) -> list[dict[str, Any]]:
+        with self._home(agent=False) as (gpg, _):
+            return list(gpg.scan_keys_mem(armored))
 
-    def export_public_key(self, fingerprint: Fingerprint) -> str:
-        armored = str(self._gpg.export_keys(fingerprint))
-        if "BEGIN PGP PUBLIC KEY BLOCK" not in armored:
-            raise KeyImportError(f"No public key {fingerprint} in the keyring.")
-        return armored
+    def check_usable(self, key: PublicKey, *, at: float) -> None:
+        """KeyImportError saying why, if `key` cannot be encrypted to at the moment `at`."""
+        if self.inspect_public_key(key.armored, now=at).fingerprint != key.fingerprint:
+            raise KeyImportError("The stored key does not match its fingerprint.")
 
-    def has_public_key(self, fingerprint: Fingerprint) -> bool:
-        return any(k["fingerprint"] == fingerprint for k in self._gpg.list_keys(keys=[fingerprint]))
-
-    def has_secret_key(self, fingerprint: Fingerprint) -> bool:
-        return fingerprint in self.secret_fingerprints()
-
-    def secret_fingerprints(self) -> set[Fingerprint]:
-        return {Fingerprint(k["fingerprint"]) for k in self._gpg.list_keys(secret=True)}
-
-    def generate_source_key(self, passphrase: Passphrase) -> Fingerprint:
+    def generate_source_key(self, passphrase: Passphrase) -> SourceKey:
         """An ed25519/cv25519 key pair for a source's replies, its secret under `passphrase`."""
         if "\n" in passphrase or "\r" in passphrase:
             raise ValueError("a key passphrase is one line")
@@ -190,84 +168,160 @@ class Gpg:
             f"Name-Real: {SOURCE_KEY_UID}\nExpire-Date: 0\nCreation-Date: {SOURCE_KEY_DATE}\n"
             f"Passphrase: {passphrase}\n%commit\n"
         )
-        result = self._gpg.gen_key(params)
-        if not result.fingerprint:
-            raise EncryptionFailed("gpg could not make a key for this source; try again.")
-        return Fingerprint(result.fingerprint)
-
-    def delete_key_pair(self, fingerprint: Fingerprint) -> None:
-        """Remove a source's key pair; the secret part needs no passphrase in batch expert mode."""
-        subprocess.run(  # noqa: S603 - fixed arguments, the fingerprint comes from our database
-            [
-                self._binary,
-                "--homedir",
-                str(self.home),
-                "--batch",
-                "--yes",
-                "--pinentry-mode",
-                "loopback",
-                "--delete-secret-and-public-key",
-                fingerprint,
-            ],
-            check=False,
-            capture_output=True,
-        )
+        with self._home() as (gpg, home):
+            result = gpg.gen_key(params)
+            if not result.fingerprint:
+                raise EncryptionFailed("gpg could not make a key for this source; try again.")
+            return _export_source_key(gpg, home, Fingerprint(result.fingerprint))
 
     # --- encryption -------------------------------------------------------------------------
 
-    def open_encryptor(self, recipients: Sequence[Fingerprint], output: Path) -> StreamEncryptor:
-        """Encrypt into `output`, created here 0600 so no other user can open the ciphertext."""
-        os.close(os.open(output, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-        return StreamEncryptor(self._gpg, recipients, output)
+    def open_encryptor(self, recipients: Sequence[PublicKey], output: Path) -> StreamEncryptor:
+        """Encrypt into `output`, created here 0600 so no other user can open the ciphertext.
 
-    def encrypt_bytes(self, data: bytes, recipients: Sequence[Fingerprint], output: Path) -> None:
+        A recipient key gpg cannot read fails here, before any byte is taken.
+        """
+        os.close(os.open(output, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        stack = contextlib.ExitStack()
+        gpg, _ = stack.enter_context(self._home(agent=False))
+        try:
+            imported = gpg.import_keys("\n".join(key.armored for key in recipients))
+            missing = {k.fingerprint for k in recipients} - set(imported.fingerprints or [])
+            if missing:
+                raise EncryptionFailed("gpg could not encrypt the data; nothing was stored.")
+        except BaseException:
+            stack.close()
+            output.unlink()  # still empty: nothing to wipe
+            raise
+        args = [*NO_COMPRESSION, "--faked-system-time", literal_date(self._clock())]
+        fingerprints = [key.fingerprint for key in recipients]
+
+        def encrypt(plaintext: BinaryIO) -> Any:
+            return gpg.encrypt_file(plaintext, fingerprints, armor=False, always_trust=True,
+                                    output=str(output), extra_args=args)
+
+        return StreamEncryptor(encrypt, cleanup=stack.close)
+
+    def encrypt_bytes(self, data: bytes, recipients: Sequence[PublicKey], output: Path) -> None:
         encryptor = self.open_encryptor(recipients, output)
         encryptor.write(data)
         encryptor.finish()
 
-    def decrypt_with_passphrase(self, ciphertext: Path, passphrase: Passphrase) -> bytes:
-        """Decrypt a reply for its source; every failure is the same opaque DecryptionFailed."""
-        try:
-            with ciphertext.open("rb") as handle:
-                result = self._gpg.decrypt_file(handle, passphrase=passphrase)
-        except (OSError, ValueError):
-            raise DecryptionFailed("This reply could not be decrypted.") from None
-        if not result.ok:
-            raise DecryptionFailed("This reply could not be decrypted.")
-        return bytes(result.data)
+    def reprotect(self, key: SourceKey, passphrase: Passphrase) -> SourceKey:
+        """The same key under the same passphrase, without the second its protection was made.
+
+        For keys moved out of an old keyring, whose agent file says when the key was made
+        ("protected-at"); gpg binds that stamp to the protection, so only re-protecting with
+        the passphrase (known only while the source is logged in) removes it.
+        """
+        with self._home() as (gpg, home):
+            grip = _install_source_key(gpg, home, key)
+            exported = gpg.export_keys(key.public.fingerprint, secret=True, armor=False,
+                                       passphrase=passphrase)
+            data = exported if isinstance(exported, bytes) else str(exported).encode("latin-1")
+            (home / "private-keys-v1.d" / f"{grip}.key").unlink()
+            if not data or not gpg.import_keys(data, passphrase=passphrase).sec_imported:
+                raise EncryptionFailed("gpg could not encrypt the data; nothing was stored.")
+            return _export_source_key(gpg, home, key.public.fingerprint)
+
+    def decrypt_with_key(self, ciphertexts: Sequence[Path], key: SourceKey,
+                         passphrase: Passphrase) -> list[bytes | None]:
+        """Decrypt each file with a source's key; None for each that fails, for any reason."""
+        if not ciphertexts:
+            return []
+        with self._home() as (gpg, home):
+            try:
+                _install_source_key(gpg, home, key)
+            except (KeyImportError, OSError):
+                return [None] * len(ciphertexts)
+            return [_decrypt(gpg, path, passphrase) for path in ciphertexts]
+
+
+def _decrypt(gpg: gnupg.GPG, path: Path, passphrase: Passphrase) -> bytes | None:
+    try:
+        # Reading must not move the file's access time: it would tell when the source logged in.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOATIME", 0))
+        with os.fdopen(fd, "rb") as handle:
+            result = gpg.decrypt_file(handle, passphrase=passphrase)
+    except (OSError, ValueError):
+        return None
+    return bytes(result.data) if result.ok else None
+
+
+def _export_source_key(gpg: gnupg.GPG, home: Path, fingerprint: Fingerprint) -> SourceKey:
+    armored = str(gpg.export_keys(fingerprint))
+    grip = _encryption_keygrip(gpg.list_keys(secret=True), fingerprint)
+    secret = (home / "private-keys-v1.d" / f"{grip}.key").read_bytes()
+    return SourceKey(PublicKey(fingerprint, armored), secret)
+
+
+def needs_reprotection(key: SourceKey) -> bool:
+    """Whether the key's protection carries a moment other than the fixed date of source keys."""
+    stamp = re.search(rb'protected-at\s+"([0-9T\s]+)"', key.secret)
+    return stamp is not None and b"".join(stamp.group(1).split()) != SOURCE_KEY_DATE.encode()
+
+
+def _install_source_key(gpg: gnupg.GPG, home: Path, key: SourceKey) -> str:
+    result = gpg.import_keys(key.public.armored)
+    if key.public.fingerprint not in (result.fingerprints or []):
+        raise KeyImportError("The source's public key could not be read.")
+    grip = _encryption_keygrip(gpg.list_keys(), key.public.fingerprint)
+    folder = home / "private-keys-v1.d"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    write_private_file(folder / f"{grip}.key", key.secret)
+    return grip
+
+
+def read_legacy_keyring(home: Path) -> tuple[dict[Fingerprint, SourceKey], list[PublicKey]]:
+    """Every key pair (with its agent key file) and public-only key of an old long-lived home.
+
+    For the one-time move out of the keyring that versions before 0003 kept in the data dir.
+    """
+    _silence_gnupg_log()
+    gpg = gnupg.GPG(gnupghome=str(home))
+    gpg.encoding = "utf-8"
+    try:
+        secret = {Fingerprint(k["fingerprint"]) for k in gpg.list_keys(secret=True)}
+        pairs = {fpr: _export_source_key(gpg, home, fpr) for fpr in secret}
+        public = [
+            PublicKey(Fingerprint(k["fingerprint"]), str(gpg.export_keys(k["fingerprint"])))
+            for k in gpg.list_keys()
+            if k["fingerprint"] not in secret
+        ]
+    finally:
+        stop_agent(home)
+    return pairs, public
+
+
+class Keyring:
+    """A long-lived keyring: only for the newsroom's reader side (demo, tests), never the server."""
+
+    def __init__(self, home: Path, *, binary: str = "gpg") -> None:
+        _silence_gnupg_log()
+        home.mkdir(mode=0o700, parents=True, exist_ok=True)
+        home.chmod(0o700)
+        self.home = home
+        self._gpg = gnupg.GPG(gpgbinary=shutil.which(binary) or binary, gnupghome=str(home))
+        self._gpg.encoding = "utf-8"
+
+    def generate_reader_key_pair(self, uid: str) -> Fingerprint:
+        """An unprotected ed25519/cv25519 Submission key pair; its private half stays here."""
+        params = (
+            "Key-Type: EDDSA\nKey-Curve: ed25519\nKey-Usage: sign\n"
+            "Subkey-Type: ECDH\nSubkey-Curve: cv25519\nSubkey-Usage: encrypt\n"
+            f"Name-Real: {uid}\nExpire-Date: 0\n%no-protection\n%commit\n"
+        )
+        result = self._gpg.gen_key(params)
+        if not result.fingerprint:
+            raise EncryptionFailed("gpg could not make the key pair.")
+        return Fingerprint(result.fingerprint)
+
+    def export_public_key(self, fingerprint: Fingerprint) -> str:
+        armored = str(self._gpg.export_keys(fingerprint))
+        if "BEGIN PGP PUBLIC KEY BLOCK" not in armored:
+            raise KeyImportError(f"No public key {fingerprint} in the keyring.")
+        return armored
 
     def close(self) -> None:
-        """Stop this keyring's gpg-agent, so that no process outlives the instance."""
-        listed = subprocess.run(  # noqa: S603 - fixed arguments
-            ["gpgconf", "--homedir", str(self.home), "--list-dirs", "agent-socket"],  # noqa: S607
-            check=False,
-            capture_output=True,
-            text=True,
-        )
-        subprocess.run(  # noqa: S603 - fixed arguments
-            ["gpgconf", "--homedir", str(self.home), "--kill", "gpg-agent"],  # noqa: S607
-            check=False,
-            capture_output=True,
-        )
-        # gpgconf returns while the agent still listens; a gpg started on this home meanwhile
-        # connects to the dying agent and fails, so wait until the agent has removed its socket.
-        socket = Path(listed.stdout.strip()) if listed.returncode == 0 else None
-        deadline = time.monotonic() + AGENT_EXIT_SECONDS
-        while socket is not None and socket.exists() and time.monotonic() < deadline:
-            time.sleep(0.01)
-
-
-def generate_reader_key_pair(gpg: Gpg, uid: str) -> Fingerprint:
-    """An unprotected ed25519/cv25519 Submission key pair, for demos and tests in a reader keyring.
-
-    Never called on a server keyring: the server must hold only the public half (invariant 2).
-    """
-    params = (
-        "Key-Type: EDDSA\nKey-Curve: ed25519\nKey-Usage: sign\n"
-        "Subkey-Type: ECDH\nSubkey-Curve: cv25519\nSubkey-Usage: encrypt\n"
-        f"Name-Real: {uid}\nExpire-Date: 0\n%no-protection\n%commit\n"
-    )
-    result = gpg._gpg.gen_key(params)
-    if not result.fingerprint:
-        raise EncryptionFailed("gpg could not make the key pair.")
-    return Fingerprint(result.fingerprint)
+        """Stop this keyring's gpg-agent, so that no process outlives it."""
+        stop_agent(self.home)

@@ -2,25 +2,48 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+DB_FILE_MODE = 0o600
+# A writer waits this long for another process's write to finish before giving up.
+BUSY_TIMEOUT_MS = 15000
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
-    # WAL lets the source and journalist processes read while one writes; foreign keys are off
-    # by default in SQLite and the schema relies on ON DELETE CASCADE.
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=15000")
+    # Rollback journal, not WAL: a WAL file keeps old pages (deleted rows included) until a
+    # checkpoint, and secure_delete does not reach them. With DELETE the journal is removed at
+    # each commit and secure_delete zeroes freed pages in the database itself. Writers of the two
+    # processes then take turns (busy_timeout), which the short write transactions allow.
+    cursor.execute("PRAGMA journal_mode=DELETE")
     cursor.execute("PRAGMA secure_delete=ON")
+    # Sorts and temporary tables stay in memory, never in a temp file beside the database.
+    cursor.execute("PRAGMA temp_store=MEMORY")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.close()
+
+
+def _create_private(path: Path) -> None:
+    """Make the database file 0600 before SQLite does: it would use 0644 (its journals copy it)."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, DB_FILE_MODE))
+    except FileExistsError:
+        return
 
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
+        database = make_url(url).database
+        if database and database != ":memory:":
+            _create_private(Path(database))
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine

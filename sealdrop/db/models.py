@@ -12,6 +12,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -36,7 +37,10 @@ class Base(DeclarativeBase):
 
 
 class Source(Base):
-    """A source, found only by the memory-hard hash of its codename; dates are kept to the day."""
+    """A source, found only by the memory-hard hash of its codename; dates are kept to the day.
+
+    A row exists only from the source's first submission on: a codename never used costs nothing.
+    """
 
     __tablename__ = "sources"
     __table_args__ = (CheckConstraint("interaction_count >= 0", name="interaction_count_positive"),)
@@ -47,8 +51,11 @@ class Source(Base):
     journalist_designation: Mapped[str] = mapped_column(String(255), unique=True)
     key_fingerprint: Mapped[str] = mapped_column(String(40), unique=True)
     interaction_count: Mapped[int] = mapped_column(Integer, default=0)
-    # A source stays pending until its first submission: journalists never see empty sources.
-    pending: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The reply key lives here, not in a keyring: the armored public key, and gpg-agent's file
+    # of the encryption subkey, protected by the passphrase derived from the codename. Empty only
+    # on rows migrated from a keyring until `sealdrop init` moved their keys in.
+    public_key: Mapped[str | None] = mapped_column(Text, nullable=True)
+    secret_key: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     is_starred: Mapped[bool] = mapped_column(Boolean, default=False)
     created_on: Mapped[dt.date] = mapped_column(Date)
     last_updated: Mapped[dt.date] = mapped_column(Date)
@@ -113,28 +120,17 @@ class InstanceSettings(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, default=1)
     submission_key_fingerprint: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    # Armored; imported into each operation's throwaway GnuPG home, so no keyring is kept.
+    submission_public_key: Mapped[str | None] = mapped_column(Text, nullable=True)
     allow_document_uploads: Mapped[bool] = mapped_column(Boolean, default=True)
     organization_name: Mapped[str | None] = mapped_column(Text, nullable=True)
-
-
-class ThrottleEvent(Base):
-    """One event a throttle counts (a wrong codename, a new source), kept only for its window.
-
-    Keys are `login:<hash of what was typed>` or `create`: never a codename, never a source's id
-    (a wrong codename's hash belongs to no source).
-    """
-
-    __tablename__ = "throttle_events"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    key: Mapped[str] = mapped_column(String(64), index=True)
-    at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
 
 
 class RevokedSession(Base):
     """A logged-out source session, refused until its cookie would have expired anyway.
 
-    The id is random and the expiry rounded to the hour: nothing here points to a source.
+    The id is random and the expiry rounded up to the day: nothing here points to a source,
+    or to the hour of a login.
     """
 
     __tablename__ = "revoked_sessions"

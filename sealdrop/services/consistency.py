@@ -1,4 +1,7 @@
-"""`sealdrop check`: the database and the store must agree, file for file, mode for mode."""
+"""`sealdrop check`: the database and the store must agree, file for file, mode for mode.
+
+It also checks the modes of the data directory, the secrets file and the database files.
+"""
 
 from __future__ import annotations
 
@@ -54,6 +57,20 @@ def find_problems(session: Session, store: Store) -> list[str]:
     return problems
 
 
+def private_mode_problems(config: Config) -> list[str]:
+    """The data directory 0700; the secrets file and SQLite files (journal too) 0600."""
+    expected = [(config.data_dir, DIR_MODE), (config.secrets_path, FILE_MODE)]
+    database = config.database_path
+    if database is not None:
+        expected += [(database.with_name(database.name + suffix), FILE_MODE)
+                     for suffix in ("", "-journal", "-wal", "-shm")]
+    problems = []
+    for path, mode in expected:
+        if path.exists() and _mode(path) != mode:
+            problems.append(f"{path}: mode {oct(_mode(path))}, expected {oct(mode)}")
+    return problems
+
+
 def check(config: Config) -> list[str]:
     """find_problems() on an initialised data directory, without touching gpg.
 
@@ -65,6 +82,6 @@ def check(config: Config) -> list[str]:
         if migrate.current_revision(engine) != migrate.HEAD_REVISION:
             raise ConfigError("The database schema is not current: run `sealdrop init`.")
         with make_sessionmaker(engine)() as session:
-            return find_problems(session, Store(config.store_dir))
+            return private_mode_problems(config) + find_problems(session, Store(config.store_dir))
     finally:
         engine.dispose()

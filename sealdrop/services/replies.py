@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sealdrop.crypto.gpg import Fingerprint, Gpg, Passphrase
+from sealdrop.crypto.gpg import Fingerprint, Gpg, Passphrase, PublicKey, SourceKey
 from sealdrop.db.models import Reply, Source
 from sealdrop.errors import DecryptionFailed, EmptySubmission, NotFound
 from sealdrop.services.naming import Kind
+from sealdrop.services.sources import NewSource
 from sealdrop.services.submissions import place_next
 from sealdrop.storage.store import Store
 
@@ -35,13 +36,13 @@ def create_reply(
     *,
     source: Source,
     text: str,
-    submission_key: Fingerprint,
+    submission_key: PublicKey,
     today: dt.date,
 ) -> Reply:
     """Encrypt a reply to the source's key and the Submission Key, store it, record it."""
     if not text.strip():
         raise EmptySubmission("A reply needs some text.")
-    recipients: Sequence[Fingerprint] = [Fingerprint(source.key_fingerprint), submission_key]
+    recipients: Sequence[PublicKey] = [source_key(source).public, submission_key]
     staged = store.staging_path(source.filesystem_id)
     placed = None
     try:
@@ -69,6 +70,15 @@ def create_reply(
         raise
 
 
+def source_key(source: Source) -> SourceKey:
+    """The reply key kept in the source's row."""
+    if source.public_key is None or source.secret_key is None:
+        # Unreachable on a served instance: start-up refuses rows without keys.
+        raise DecryptionFailed("This reply could not be decrypted.")
+    return SourceKey(PublicKey(Fingerprint(source.key_fingerprint), source.public_key),
+                     source.secret_key)
+
+
 def _visible_replies(session: Session, source: Source) -> list[Reply]:
     query = (
         select(Reply)
@@ -79,24 +89,29 @@ def _visible_replies(session: Session, source: Source) -> list[Reply]:
 
 
 def replies_for_source(
-    session: Session, store: Store, gpg: Gpg, *, source: Source, passphrase: Passphrase
+    session: Session, store: Store, gpg: Gpg, *, source: Source | NewSource,
+    passphrase: Passphrase,
 ) -> list[ReadableReply]:
-    """Decrypt the source's replies with the passphrase derived at login; nothing is kept."""
-    readable = []
-    for reply in _visible_replies(session, source):
-        try:
-            data = gpg.decrypt_with_passphrase(
-                store.path_of(source.filesystem_id, reply.filename), passphrase
-            )
-            text: str | None = data.decode("utf-8", errors="replace")
-        except DecryptionFailed:
-            text = UNREADABLE
-        readable.append(ReadableReply(uuid=reply.uuid, text=text))
-    return readable
+    """Decrypt the source's replies with the passphrase derived at login; nothing is kept.
+
+    All of them in one throwaway GnuPG home; a source with no submission yet has none.
+    """
+    if isinstance(source, NewSource):
+        return []
+    shown = _visible_replies(session, source)
+    paths = [store.path_of(source.filesystem_id, reply.filename) for reply in shown]
+    texts = gpg.decrypt_with_key(paths, source_key(source), passphrase)
+    return [
+        ReadableReply(uuid=reply.uuid, text=UNREADABLE if data is None else
+                      data.decode("utf-8", errors="replace"))
+        for reply, data in zip(shown, texts, strict=True)
+    ]
 
 
-def delete_reply(session: Session, *, source: Source, reply_uuid: str) -> None:
+def delete_reply(session: Session, *, source: Source | NewSource, reply_uuid: str) -> None:
     """Hide a reply from its source; the newsroom's copy stays, as in SecureDrop."""
+    if isinstance(source, NewSource):
+        raise NotFound("That reply does not exist, or was already deleted.")
     reply = session.scalar(
         select(Reply).where(Reply.uuid == reply_uuid, Reply.source_id == source.id)
     )
@@ -106,7 +121,9 @@ def delete_reply(session: Session, *, source: Source, reply_uuid: str) -> None:
     session.commit()
 
 
-def delete_all_replies(session: Session, *, source: Source) -> int:
+def delete_all_replies(session: Session, *, source: Source | NewSource) -> int:
+    if isinstance(source, NewSource):
+        return 0
     replies = _visible_replies(session, source)
     for reply in replies:
         reply.deleted_by_source = True

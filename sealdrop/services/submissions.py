@@ -12,10 +12,11 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from sealdrop.crypto.gpg import Fingerprint, Gpg
+from sealdrop.crypto.gpg import Gpg, PublicKey
 from sealdrop.db.models import Source, Submission
 from sealdrop.errors import EmptySubmission, EncryptionFailed
 from sealdrop.services.naming import Kind, stored_name
+from sealdrop.services.sources import NewSource, create_row
 from sealdrop.services.uploads import StagedUpload, UploadBudget
 from sealdrop.storage.store import Store
 
@@ -27,9 +28,9 @@ def open_upload(
     store: Store,
     gpg: Gpg,
     *,
-    source: Source,
+    source: Source | NewSource,
     filename: str | None,
-    recipients: Sequence[Fingerprint],
+    recipients: Sequence[PublicKey],
     budget: UploadBudget,
 ) -> StagedUpload:
     """A sink for one file part, encrypting to `recipients` as the part streams in."""
@@ -76,7 +77,8 @@ def place_next(
 
 
 def _stage_message(
-    store: Store, gpg: Gpg, *, source: Source, text: str, recipients: Sequence[Fingerprint]
+    store: Store, gpg: Gpg, *, source: Source | NewSource, text: str,
+    recipients: Sequence[PublicKey],
 ) -> Path:
     staged = store.staging_path(source.filesystem_id)
     try:
@@ -128,14 +130,15 @@ def accept(
     store: Store,
     gpg: Gpg,
     *,
-    source: Source,
+    source: Source | NewSource,
     message: str,
     uploads: Sequence[StagedUpload],
-    recipients: Sequence[Fingerprint],
+    recipients: Sequence[PublicKey],
     today: dt.date,
 ) -> list[Submission]:
     """Store a message and/or finished uploads as one submission; on any failure, none of it.
 
+    A NewSource's first submission also makes its row and key pair, in the same transaction.
     Raises EmptySubmission when there is neither text nor a non-empty file.
     """
     files = [upload for upload in uploads if not upload.is_empty]
@@ -154,10 +157,12 @@ def accept(
             if upload.discarded or upload.path is None:
                 raise EncryptionFailed("An upload was interrupted; nothing was stored.")
             staged.append((upload.path, Kind.FILE))
-        records = _place_all(session, store, source=source, staged=staged, placed=placed)
+        row = source if isinstance(source, Source) else create_row(
+            session, gpg, new=source, today=today
+        )
+        records = _place_all(session, store, source=row, staged=staged, placed=placed)
         session.add_all(records)
-        source.pending = False
-        source.last_updated = today
+        row.last_updated = today
         session.commit()
     except BaseException:
         _undo(session, store, paths=[*placed, *(path for path, _ in staged)], uploads=uploads)
@@ -172,9 +177,9 @@ def accept_message(
     store: Store,
     gpg: Gpg,
     *,
-    source: Source,
+    source: Source | NewSource,
     text: str,
-    recipients: Sequence[Fingerprint],
+    recipients: Sequence[PublicKey],
     today: dt.date,
 ) -> Submission:
     """Store one message; the web form goes through accept() with its uploads instead."""
@@ -196,10 +201,10 @@ def accept_file(
     store: Store,
     gpg: Gpg,
     *,
-    source: Source,
+    source: Source | NewSource,
     stream: BinaryIO,
     filename: str,
-    recipients: Sequence[Fingerprint],
+    recipients: Sequence[PublicKey],
     today: dt.date,
     max_bytes: int,
 ) -> Submission:

@@ -1,40 +1,98 @@
-"""Throttles: wrong codenames per hash and for the whole instance, and new sources per window.
+"""Wrong-login throttles, kept in this process's memory only and only for their window.
 
-Only events are recorded (a wrong codename, a new source), under keys that name no source, and
-only for the window: a seized database shows no trace of a real source's logins.
+Nothing of it reaches the database or the disk: a seized server shows no trace of login
+attempts. Each web worker process counts its own attempts, so an instance with W workers lets
+up to W times the configured numbers through; that bounds load, it is no defence against
+guessing (a codename has about 90 bits, and each guess is a different codename).
+Expired entries are dropped on time by a sweeper thread, not only when another event comes.
 """
 
 from __future__ import annotations
 
-import datetime as dt
+import hashlib
+import secrets
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
 
-from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session
-
-from sealdrop.db.models import ThrottleEvent
-
-LOGIN = "login:"  # + the hash of a wrong codename
-CREATE = "create"
-
-
-def _window_start(now: dt.datetime, window_seconds: int) -> dt.datetime:
-    return now - dt.timedelta(seconds=window_seconds)
+from sealdrop.errors import LoginThrottled
 
 
-def count(session: Session, *, prefix: str, now: dt.datetime, window_seconds: int) -> int:
-    """Events in the window whose key starts with `prefix` (LOGIN alone: every wrong codename)."""
-    query = (
-        select(func.count()).select_from(ThrottleEvent)
-        .where(ThrottleEvent.at > _window_start(now, window_seconds))
-        .where(ThrottleEvent.key.startswith(prefix, autoescape=True))
-    )
-    return int(session.scalar(query) or 0)
+class LoginThrottle:
+    """Counts wrong codenames per typed codename and overall, over a sliding window."""
 
+    def __init__(self, *, window_seconds: float, per_codename: int, overall: int,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.window = window_seconds
+        self._per_codename = per_codename
+        self._overall = overall
+        self._clock = clock
+        # Keys are salted with a secret this process forgets at exit, never the source id.
+        self._salt = secrets.token_bytes(16)
+        self._events: deque[tuple[float, bytes]] = deque()
+        self._counts: dict[bytes, int] = {}
+        self._lock = threading.Lock()
+        self._sweeper: threading.Thread | None = None
 
-def record(session: Session, *, key: str, now: dt.datetime, window_seconds: int) -> None:
-    """Remember one event and forget those older than the window; commits."""
-    session.execute(
-        delete(ThrottleEvent).where(ThrottleEvent.at <= _window_start(now, window_seconds))
-    )
-    session.add(ThrottleEvent(key=key, at=now))
-    session.commit()
+    def _key(self, typed_id: str) -> bytes:
+        return hashlib.blake2b(typed_id.encode(), key=self._salt, digest_size=16).digest()
+
+    def check(self, typed_id: str) -> None:
+        """LoginThrottled if this codename, or all codenames together, failed too often lately."""
+        with self._lock:
+            self._expire()
+            if self._counts.get(self._key(typed_id), 0) >= self._per_codename:
+                raise LoginThrottled(
+                    "Too many codenames were tried in the last minute. Wait a minute, then try "
+                    "again."
+                )
+
+    def record_failure(self, typed_id: str) -> None:
+        """Count one wrong codename; LoginThrottled if the instance now had too many at once."""
+        with self._lock:
+            self._expire()
+            key = self._key(typed_id)
+            self._events.append((self._clock(), key))
+            self._counts[key] = self._counts.get(key, 0) + 1
+            too_many = len(self._events) > self._overall
+            self._start_sweeper()
+        if too_many:
+            raise LoginThrottled(
+                "Too many codenames were tried in the last minute. Wait a minute, then try again."
+            )
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._events)
+
+    def sweep(self) -> None:
+        """Drop every event older than the window (the sweeper calls this on its own)."""
+        with self._lock:
+            self._expire()
+
+    def _expire(self) -> None:
+        horizon = self._clock() - self.window
+        while self._events and self._events[0][0] <= horizon:
+            _, key = self._events.popleft()
+            left = self._counts[key] - 1
+            if left:
+                self._counts[key] = left
+            else:
+                del self._counts[key]
+
+    def _start_sweeper(self) -> None:
+        if self._sweeper is None or not self._sweeper.is_alive():
+            self._sweeper = threading.Thread(target=self._sweep_until_empty, daemon=True,
+                                             name="login-throttle-sweeper")
+            self._sweeper.start()
+
+    def _sweep_until_empty(self) -> None:
+        while True:
+            with self._lock:
+                self._expire()
+                if not self._events:
+                    self._sweeper = None
+                    return
+                wait = self._events[0][0] + self.window - self._clock()
+            time.sleep(max(wait, 0.01))

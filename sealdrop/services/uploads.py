@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from sealdrop.crypto.gpg import Fingerprint, Gpg, StreamEncryptor
+from sealdrop.crypto.gpg import Gpg, PublicKey
+from sealdrop.crypto.stream import StreamEncryptor
 from sealdrop.errors import EncryptionFailed, UploadTooLarge
 from sealdrop.gzipstream import GzipWriter
 from sealdrop.storage.store import Store
@@ -52,7 +53,7 @@ class StagedUpload:
         *,
         source_id: str,
         filename: str | None,
-        recipients: Sequence[Fingerprint],
+        recipients: Sequence[PublicKey],
         budget: UploadBudget,
     ) -> None:
         self._store = store

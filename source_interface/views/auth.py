@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
+import secrets
 
 from flask import Blueprint, flash, g, redirect, render_template, session, url_for
 from flask.typing import ResponseReturnValue
@@ -16,29 +16,36 @@ from source_interface.forms import CreateForm, LoginForm
 from source_interface.views.guard import log_in, log_out
 
 bp = Blueprint("auth", __name__)
+# Codename pages a session remembers: a source with a few tabs open gets, from any of them, the
+# codename that tab showed. Older pages are told to get a new codename.
+PAGES_KEPT = 5
 
 
 @bp.get("/generate")
 def generate() -> ResponseReturnValue:
-    # Kept in the encrypted session, never in the form: /create takes no codename from the client.
-    session["new_codename"] = codenames.generate()
-    return render_template("generate.html", form=CreateForm(), codename=session["new_codename"])
+    # Kept in the encrypted session, never in the form: /create takes no codename from the
+    # client, only the random id of the page that showed it.
+    page = secrets.token_urlsafe(16)
+    shown = dict(session.get("new_codenames") or {})
+    shown[page] = codenames.generate()
+    for old in list(shown)[:-PAGES_KEPT]:
+        del shown[old]
+    session["new_codenames"] = shown
+    return render_template("generate.html", form=CreateForm(page=page), codename=shown[page])
 
 
 @bp.post("/create")
 def create() -> ResponseReturnValue:
     form = CreateForm()
-    codename = session.get("new_codename")
+    codename = (session.get("new_codenames") or {}).get(form.page.data or "")
     if not codename:
         flash(_("Your page was too old. Here is a new codename."), "error")
         return redirect(url_for("auth.generate"))
     if not form.validate_on_submit():
         return render_template("generate.html", form=form, codename=codename), 400
-    login = sources.create_source(
-        g.db, g.instance.gpg, config=g.instance.config, codename=Codename(str(codename)),
-        now=dt.datetime.now(dt.UTC).replace(tzinfo=None),
-    )
-    log_in(login)
+    # Nothing is stored yet: the row and key come with the first submission.
+    new = sources.begin_source(g.db, config=g.instance.config, codename=Codename(str(codename)))
+    log_in(new)
     flash(_("Welcome. Remember: your codename is the only way back to this conversation."))
     return redirect(url_for("main.lookup"))
 
@@ -50,10 +57,8 @@ def login() -> ResponseReturnValue:
         return render_template("login.html", form=form), 400 if form.is_submitted() else 200
     try:
         login = sources.authenticate_source(
-            g.db,
-            config=g.instance.config,
+            g.db, g.instance.gpg, config=g.instance.config, throttle=g.instance.throttle,
             typed=form.codename.data or "",
-            now=dt.datetime.now(dt.UTC).replace(tzinfo=None),
         )
     except (CodenameMalformed, CodenameUnknown, LoginThrottled) as exc:
         form.codename.errors = [_(str(exc))]

@@ -1,6 +1,9 @@
 """Who is logged in, kept in the encrypted session; views ask for a source with @login_required.
 
-A login gets a random session id and its start time. Logging out revokes the id on the server,
+The session holds the source's id (the scrypt hash of its codename) and its reply-key
+passphrase, never the codename. A source with no submission yet has no row: `g.source` is then
+a NewSource, whose first submission makes the row. A login gets a random session id and its
+start time. Logging out revokes the id on the server,
 so a copy of the cookie stops working; an idle session ends after `session_minutes` (the cookie's
 seal ages) and any session after `session_max_hours`.
 """
@@ -19,6 +22,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from sealdrop.services import Passphrase, revocations, sources
+from sealdrop.services.sources import NewSource
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -28,11 +32,15 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
-def log_in(login: sources.SourceLogin) -> None:
+def log_in(login: sources.SourceLogin | NewSource) -> None:
+    """Start a session for a source with a row (a login) or without one yet (a new codename)."""
     log_out()  # a fresh session for the new login, keeping only the chosen language
     session["sid"] = secrets.token_urlsafe(32)
     session["since"] = int(time.time())
-    session["source_uuid"] = login.source.uuid
+    if isinstance(login, NewSource):
+        session["source_id"], session["has_row"] = login.filesystem_id, False
+    else:
+        session["source_id"], session["has_row"] = login.source.filesystem_id, True
     session["reply_passphrase"] = login.reply_passphrase
 
 
@@ -57,12 +65,14 @@ def load_source() -> bool:
     if _expires() <= _now() or revocations.is_revoked(g.db, session_id=str(session["sid"])):
         log_out()
         return False
-    source = sources.source_by_uuid(g.db, str(session["source_uuid"]))
-    if source is None:
-        log_out()
+    passphrase = Passphrase(str(session.get("reply_passphrase", "")))
+    source = sources.find(g.db, str(session.get("source_id", "")))
+    if source is None and session.get("has_row", True):
+        log_out()  # the source was deleted meanwhile (or the cookie is of an older version)
         return False
-    g.source = source
-    g.reply_passphrase = Passphrase(str(session["reply_passphrase"]))
+    session["has_row"] = source is not None
+    g.source = source or NewSource(str(session["source_id"]), passphrase)
+    g.reply_passphrase = passphrase
     session.modified = True  # re-seal the cookie: its timestamp measures inactivity
     return True
 

@@ -22,7 +22,7 @@ from flask_wtf.csrf import CSRFError, validate_csrf
 from wtforms.validators import ValidationError
 
 from sealdrop.errors import EmptySubmission, NotFound
-from sealdrop.services import Fingerprint, instance, replies, submissions
+from sealdrop.services import PublicKey, instance, replies, submissions
 from sealdrop.services.uploads import StagedUpload, UploadBudget
 from source_interface.busy import upload_slots
 from source_interface.forms import ActionForm, SubmitForm
@@ -59,7 +59,7 @@ def lookup() -> ResponseReturnValue:
     return _lookup_page(SubmitForm())
 
 
-def _stream_uploads_to(recipient: Fingerprint) -> None:
+def _stream_uploads_to(recipient: PublicKey) -> None:
     """Make every file part of this request stream through gzip and gpg as it is parsed."""
     inst = g.instance
     incoming = current_request()
@@ -119,7 +119,8 @@ def submit() -> ResponseReturnValue:
     _check_before_reading()
     # A chunked body announces no length: count it as large as the limit lets it be.
     incoming = request.content_length or inst.config.max_upload_bytes
-    recipient = instance.require_open(g.db, inst.store, config=inst.config, incoming_bytes=incoming)
+    recipient = instance.require_open(g.db, inst.store, inst.gpg, config=inst.config,
+                                      incoming_bytes=incoming)
     with upload_slots(current_app).hold(str(session.get("sid", ""))):
         _stream_uploads_to(recipient)
         form = SubmitForm(meta={"csrf": False})  # reading the form streams every file through gpg

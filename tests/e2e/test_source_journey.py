@@ -13,7 +13,7 @@ from playwright.sync_api import Page
 from sqlalchemy import select
 
 from sealdrop.services import Source
-from sealdrop.services.instance import open_instance, submission_key_fingerprint
+from sealdrop.services.instance import open_instance, submission_key
 from sealdrop.services.replies import create_reply
 from tests.e2e.actions import SourceBrowser
 from tests.e2e.conftest import SourceSite
@@ -41,7 +41,7 @@ def reply_through_service(site: SourceSite, text: str) -> None:
     try:
         with inst.sessions() as session:
             source = session.scalars(select(Source)).one()
-            key = submission_key_fingerprint(session)
+            key = submission_key(session)
             assert key is not None
             create_reply(session, inst.store, inst.gpg, source=source, text=text,
                          submission_key=key, today=dt.date.today())
@@ -97,8 +97,9 @@ def test_source_submits_reads_a_reply_and_deletes_it(
     codename = source.get_codename()
     sent = source.confirm_codename_saved()
     assert any(flash.startswith("Welcome.") for flash in source.flashes())
-    # (the server kept the codename: the form sent back only its token and the tick)
-    assert sorted(sent) == ["csrf_token", "saved"], sent
+    # (the server kept the codename: the form sent back its token, the tick and the page's id)
+    assert sorted(sent) == ["csrf_token", "page", "saved"], sent
+    assert codename not in str(sent)
 
     # When they send a message and a file in one submission
     source.submit(message, [upload])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import subprocess
 import sys
@@ -122,7 +123,7 @@ def test_check_finds_a_deleted_file(make_config: ConfigFactory, key_file: Path,
             _, login = new_source(instance, session)
             [record] = accept(session, instance.store, instance.gpg, source=login.source,
                               message="hello", uploads=[],
-                              recipients=[reader_keys.fingerprint], today=TODAY)
+                              recipients=[reader_keys.key], today=TODAY)
             stored = instance.store.path_of(login.source.filesystem_id, record.filename)
     finally:
         instance.close()
@@ -134,3 +135,42 @@ def test_check_finds_a_deleted_file(make_config: ConfigFactory, key_file: Path,
     assert ran.code == 1
     assert f"missing file: {login.source.filesystem_id}/{record.filename}" in ran.stdout
     assert "1 problem(s) found" in ran.stdout
+
+
+def test_serve_refuses_while_an_old_keyring_is_there(make_config: ConfigFactory,
+                                                     key_file: Path) -> None:
+    env = make_config.env()
+    assert sealdrop(env, "init", "--submission-key", str(key_file)).code == 0
+    old = Path(env["SEALDROP_DATA_DIR"]) / "gpg"
+    old.mkdir(mode=0o700)
+
+    assert_one_clear_line(sealdrop(env, "serve", "source"), mentions="run `sealdrop init`")
+    assert sealdrop(env, "init").code == 0
+    assert not old.exists()
+
+
+def test_restamp_leaves_days_only(make_config: ConfigFactory, key_file: Path,
+                                  reader_keys: ReaderKeys) -> None:
+    env = make_config.env()
+    assert sealdrop(env, "init", "--submission-key", str(key_file)).code == 0
+    config = load_config(env)
+    instance = open_instance(config)
+    try:
+        with instance.sessions() as session:
+            _, login = new_source(instance, session)
+            accept(session, instance.store, instance.gpg, source=login.source, message="m",
+                   uploads=[], recipients=[reader_keys.key], today=TODAY)
+    finally:
+        instance.close()
+    folder = config.store_dir / login.source.filesystem_id
+    os.utime(folder, (1_700_000_123, 1_700_000_123))
+
+    ran = sealdrop(env, "restamp")
+
+    assert ran.code == 0, ran.stderr
+    assert "show days only" in ran.stdout
+    day = dt.datetime.combine(TODAY, dt.time(), tzinfo=dt.UTC).timestamp()
+    folder_times = folder.stat()  # before listing it, which moves its atime
+    assert folder_times.st_mtime == folder_times.st_atime == day
+    for path in folder.iterdir():
+        assert path.stat().st_mtime == path.stat().st_atime == day

@@ -25,9 +25,10 @@ def test_defaults(tmp_path: Path) -> None:
     assert config.languages == ("en", "fr")
     assert config.source_onion is None
     assert config.store_dir == tmp_path / "data" / "store"
-    assert config.gpg_home == tmp_path / "data" / "gpg"
+    assert config.legacy_gpg_home == tmp_path / "data" / "gpg"
+    assert config.gpg_scratch_dir == Path("/dev/shm")
     assert config.secrets is None
-    assert (config.session_max_hours, config.new_sources_per_window) == (8, 60)
+    assert config.session_max_hours == 8
     assert config.source_bind == "127.0.0.1:8080"
 
 

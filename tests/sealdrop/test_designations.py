@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from sealdrop import designations
@@ -15,6 +17,21 @@ def test_lists_load_with_enough_single_words(words: tuple[str, ...]) -> None:
     assert len(words) >= 400
     assert all(word == word.strip() and " " not in word for word in words)
     assert len(set(words)) > 0.95 * len(words)
+
+
+def test_as_many_designations_as_securedrop() -> None:
+    """SecureDrop offers about 146 million; fewer would run out under a flood of sources."""
+    assert designations.combinations() >= 146_000_000
+    assert len(set(designations.adjectives())) == len(designations.adjectives())
+    assert len(set(designations.nouns())) == len(designations.nouns())
+
+
+def test_the_randomness_is_a_parameter() -> None:
+    # Seeded, not secret: only to show the draw uses the generator it is given.
+    seeded = random.Random
+    first = [designations.draw(seeded(7)) for _ in range(3)]
+    assert first == [designations.draw(seeded(7)) for _ in range(3)]
+    assert len({designations.draw(seeded(seed)) for seed in range(50)}) > 45
 
 
 def test_draws_match_the_pattern() -> None:

@@ -20,6 +20,7 @@ from source_interface.cookies import derive_key
 
 CSRF_PATTERN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 CODENAME_PATTERN = re.compile(r'id="codename">([^<]+)<')
+PAGE_PATTERN = re.compile(r'name="page" type="hidden" value="([^"]+)"')
 FLASH_PATTERN = re.compile(r'class="flash[^"]*">([^<]+)<')
 
 
@@ -43,11 +44,17 @@ class SourceActions:
     def csrf(self, path: str) -> str:
         return self.csrf_from(self.client.get(path))
 
+    @staticmethod
+    def page_id_from(response: TestResponse) -> str:
+        match = PAGE_PATTERN.search(response.get_data(as_text=True))
+        assert match, "the codename page has no page id"
+        return match.group(1)
+
     def confirm(self, page: TestResponse, **extra: str) -> TestResponse:
-        """Tick "saved" on a /generate page and send it; the form itself carries no codename."""
-        return self.client.post(
-            "/create", data={"saved": "y", "csrf_token": self.csrf_from(page), **extra}
-        )
+        """Tick "saved" on a /generate page and send it; the form carries the page's id only."""
+        data = {"saved": "y", "csrf_token": self.csrf_from(page),
+                "page": self.page_id_from(page), **extra}
+        return self.client.post("/create", data=data)
 
     def create(self) -> str:
         """Get a codename, confirm it, and land on the lookup page; returns the codename."""
@@ -57,6 +64,13 @@ class SourceActions:
         assert response.status_code == 302, response.get_data(as_text=True)
         assert response.headers["Location"] == "/lookup"
         return self.codename
+
+    def begin(self, message: str = "first message") -> str:
+        """create(), then a first submission, which makes the source's row; returns the codename."""
+        codename = self.create()
+        response = self.submit(message)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return codename
 
     def login(self, codename: str | None = None) -> TestResponse:
         return self.client.post(

@@ -11,7 +11,12 @@ from dataclasses import dataclass
 from http.cookies import SimpleCookie
 from urllib.parse import urlencode
 
-from tests.source_interface.actions import CODENAME_PATTERN, CSRF_PATTERN, submit_path
+from tests.source_interface.actions import (
+    CODENAME_PATTERN,
+    CSRF_PATTERN,
+    PAGE_PATTERN,
+    submit_path,
+)
 
 CHUNK = 64 * 1024
 
@@ -130,9 +135,11 @@ class HttpSource:
         page = self.request("GET", "/generate").body
         codename = CODENAME_PATTERN.search(page)
         token = CSRF_PATTERN.search(page)
-        assert codename and token
+        page_id = PAGE_PATTERN.search(page)
+        assert codename and token and page_id
         self.codename = codename.group(1)
-        reply = self.post_form("/create", {"saved": "y", "csrf_token": token.group(1)})
+        reply = self.post_form("/create", {"saved": "y", "csrf_token": token.group(1),
+                                           "page": page_id.group(1)})
         assert reply.status == 302, reply.body
         assert reply.headers["Location"] == "/lookup", reply.headers
         return self.codename

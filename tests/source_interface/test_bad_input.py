@@ -13,7 +13,8 @@ from sqlalchemy import func, select
 
 from sealdrop.db.models import Submission
 from sealdrop.services.instance import Instance
-from tests.harness import ReaderKeys
+from source_interface import create_app
+from tests.harness import ConfigFactory, ReaderKeys
 from tests.source_interface.actions import SiteFactory, SourceActions, submit_path
 
 
@@ -186,4 +187,34 @@ def test_submissions_are_refused_when_the_disk_is_nearly_full(make_site: SiteFac
         response = source.submit("hello")
         assert response.status_code == 503
         assert "cannot take submissions right now" in response.get_data(as_text=True)
+        assert stored_files(inst) == []
+
+
+def test_a_huge_announced_body_is_413_even_when_submissions_are_paused(
+    make_site: SiteFactory,
+) -> None:
+    """Too large is the answer that helps: waiting for the pause to end would not."""
+    with make_site(extra={"SEALDROP_MIN_FREE_BYTES": str(10**18)}) as (source, inst):
+        source.create()
+        response = source.client.post(
+            submit_path(source.csrf("/lookup")), data={"msg": "hello"},
+            content_type="multipart/form-data", environ_overrides={"CONTENT_LENGTH": str(10**12)},
+        )
+        assert response.status_code == 413
+        assert "larger than this service accepts" in response.get_data(as_text=True)
+        assert stored_files(inst) == []
+
+
+def test_an_expired_submission_key_pauses_submissions_before_the_upload(
+    make_config: ConfigFactory, expiring_key: str
+) -> None:
+    with make_config.instance(submission_key=expiring_key) as inst:
+        source = SourceActions(create_app(inst.config, instance=inst).test_client())
+        source.create()
+        inst.gpg._clock = lambda: 4_000_000_000.0  # a day when no key made today is valid
+        response = source.submit("hello", [(b"file", "f.txt")])
+        page = response.get_data(as_text=True)
+        assert response.status_code == 503
+        assert "Submissions are paused" in page and "cannot take submissions right now" in page
+        assert "expired" not in page  # the reason is for the admin, not for sources
         assert stored_files(inst) == []

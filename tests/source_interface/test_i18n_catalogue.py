@@ -19,7 +19,7 @@ from babel.messages.pofile import read_po
 from flask.testing import FlaskClient
 
 from sealdrop.errors import ConfigError, SealdropError
-from tests.source_interface.actions import SiteFactory, SourceActions, flashes_on
+from tests.source_interface.actions import SourceActions, flashes_on
 from tests.source_interface.test_i18n import html_lang, page
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,6 +38,7 @@ CORE_RAISE_SITES: dict[str, frozenset[str] | None] = {
     },
     "sealdrop.codenames": None,
     "sealdrop.crypto.gpg": frozenset({"EncryptionFailed", "DecryptionFailed"}),
+    "sealdrop.crypto.stream": frozenset({"EncryptionFailed"}),
 }
 
 
@@ -164,13 +165,3 @@ def test_a_stale_confirmation_is_explained_in_french(
                            follow_redirects=True)
     assert html_lang(response) == "fr"
     assert flashes_on(response) == ["Votre page était trop ancienne. Voici un nouveau nom de code."]
-
-
-def test_the_new_source_throttle_speaks_french(make_site: SiteFactory) -> None:
-    with make_site(extra={"SEALDROP_NEW_SOURCES_PER_WINDOW": "1"}) as (source, _):
-        source.create()
-        late = SourceActions(source.client.application.test_client())
-        late.client.get("/?l=fr")
-        response = late.confirm(late.client.get("/generate"))
-        assert response.status_code == 429 and html_lang(response) == "fr"
-        assert "Beaucoup de personnes viennent de demander un nom de code" in page(response)

@@ -65,7 +65,7 @@ def test_each_login_gets_a_random_session_id_and_its_start_time(
     source: SourceActions, source_instance: Instance
 ) -> None:
     cookies = SessionCookie(source_instance)
-    codename = source.create()
+    codename = source.begin()
     first = cookies.read(source.client)
     source.logout()
     source.login(codename)

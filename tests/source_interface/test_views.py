@@ -11,10 +11,10 @@ from sqlalchemy import select
 from sealdrop import codenames
 from sealdrop.db.models import Reply, Source, Submission
 from sealdrop.services import replies as reply_service
-from sealdrop.services.instance import Instance, instance_settings, submission_key_fingerprint
+from sealdrop.services.instance import Instance, instance_settings, submission_key
 from tests.harness import TODAY, ReaderKeys
 from tests.project import project_version
-from tests.source_interface.actions import CODENAME_PATTERN, SourceActions
+from tests.source_interface.actions import CODENAME_PATTERN, SessionCookie, SourceActions
 
 
 def only_source(inst: Instance) -> Source:
@@ -25,7 +25,7 @@ def only_source(inst: Instance) -> Source:
 def send_reply(inst: Instance, text: str) -> None:
     with inst.sessions() as session:
         source = session.scalars(select(Source)).one()
-        key = submission_key_fingerprint(session)
+        key = submission_key(session)
         assert key is not None
         reply_service.create_reply(
             session, inst.store, inst.gpg, source=source, text=text, submission_key=key, today=TODAY
@@ -54,7 +54,8 @@ def test_create_requires_confirming_the_codename_was_saved(
     page = client.get("/generate")
     shown = source.codename_from(page)
     assert 'name="codename"' not in page.get_data(as_text=True), "the form carries no codename"
-    response = client.post("/create", data={"csrf_token": source.csrf_from(page)})
+    response = client.post("/create", data={"csrf_token": source.csrf_from(page),
+                                            "page": source.page_id_from(page)})
     assert response.status_code == 400
     assert "confirm that you saved your codename" in response.get_data(as_text=True)
     assert source.codename_from(response) == shown, "the same codename, shown again"
@@ -62,20 +63,29 @@ def test_create_requires_confirming_the_codename_was_saved(
         assert session.scalars(select(Source)).all() == []
 
 
-def test_created_source_lands_on_lookup_and_is_stored_without_its_codename(
+def test_a_new_source_lands_on_lookup_and_nothing_is_stored_until_it_submits(
     source: SourceActions, source_instance: Instance
 ) -> None:
     codename = source.create()
-    assert source.client.get("/lookup").status_code == 200
+    page = source.client.get("/lookup")
+    assert page.status_code == 200 and "There are no replies yet" in page.get_data(as_text=True)
+    with source_instance.sessions() as session:
+        assert session.scalars(select(Source)).all() == []
+    assert list(source_instance.store.root.iterdir()) == []
+    cookie = SessionCookie(source_instance).read(source.client)
+    assert codename not in str(cookie) and "new_codenames" not in cookie
+
+    assert source.submit("first words").status_code == 302
+
     stored = only_source(source_instance)
-    assert stored.pending is True
+    assert stored.interaction_count == 1 and stored.secret_key
     database = source_instance.config.data_dir.joinpath("sealdrop.sqlite").read_bytes()
     assert codename.encode() not in database
     assert codename.split()[0].encode() + b" " + codename.split()[1].encode() not in database
 
 
 def test_login_accepts_the_codename_however_it_is_typed(source: SourceActions) -> None:
-    codename = source.create()
+    codename = source.begin()
     source.logout()
     assert source.client.get("/lookup").status_code == 302
     messy = "  " + "\t ".join(word.upper() for word in codename.split()) + "  "
@@ -92,7 +102,29 @@ def test_logout_ends_the_session(source: SourceActions) -> None:
     assert response.status_code == 302 and response.headers["Location"] == "/login"
 
 
-def test_submission_is_encrypted_to_the_newsroom_and_the_source_stops_pending(
+def test_a_codename_that_never_submitted_does_not_log_in(source: SourceActions) -> None:
+    codename = source.create()
+    source.logout()
+    assert source.login(codename).status_code == 403
+
+
+def test_two_codename_tabs_keep_the_codename_each_showed(
+    source: SourceActions, source_instance: Instance
+) -> None:
+    """The codename written down from the first tab works, though a second tab was opened."""
+    first, second = source.client.get("/generate"), source.client.get("/generate")
+    written_down = source.codename_from(first)
+    assert written_down != source.codename_from(second)
+
+    assert source.confirm(first).headers["Location"] == "/lookup"
+    assert source.submit("from the first tab").status_code == 302
+    source.logout()
+
+    response = source.login(written_down)
+    assert response.status_code == 302 and response.headers["Location"] == "/lookup"
+
+
+def test_submission_is_encrypted_to_the_newsroom(
     source: SourceActions, source_instance: Instance, reader_keys: ReaderKeys
 ) -> None:
     source.create()
@@ -100,7 +132,7 @@ def test_submission_is_encrypted_to_the_newsroom_and_the_source_stops_pending(
     assert response.status_code == 302
     assert "Thank you" in " ".join(source.flashes())
     stored = only_source(source_instance)
-    assert stored.pending is False and stored.interaction_count == 2
+    assert stored.interaction_count == 2
     with source_instance.sessions() as session:
         rows = session.scalars(select(Submission).order_by(Submission.interaction_count)).all()
         names = [row.filename for row in rows]
@@ -142,7 +174,7 @@ def test_several_files_in_one_submission(
 def test_replies_are_shown_decrypted_and_can_be_deleted(
     source: SourceActions, source_instance: Instance
 ) -> None:
-    source.create()
+    source.begin()
     send_reply(source_instance, "Thanks, we are looking into it.")
     send_reply(source_instance, "Second reply.")
     page = source.client.get("/lookup").get_data(as_text=True)
@@ -168,7 +200,7 @@ def test_replies_are_shown_decrypted_and_can_be_deleted(
 def test_replies_survive_logging_out_and_back_in(
     source: SourceActions, source_instance: Instance
 ) -> None:
-    codename = source.create()
+    codename = source.begin()
     send_reply(source_instance, "Please send the second page.")
     source.logout()
     source.login(codename)

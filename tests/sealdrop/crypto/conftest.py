@@ -1,4 +1,4 @@
-"""A fresh server keyring per test, shared by the GnuPG wrapper's test modules."""
+"""A server-side Gpg per test, working in a scratch directory of its own in RAM."""
 
 from __future__ import annotations
 
@@ -10,15 +10,14 @@ from pathlib import Path
 import pytest
 
 from sealdrop.crypto.gpg import Gpg
+from sealdrop.crypto.scratch import DEFAULT_SCRATCH
 
 
 @pytest.fixture
 def server_gpg() -> Iterator[Gpg]:
-    """A server keyring, as in a data directory: empty until a test imports or generates keys."""
-    home = Path(tempfile.mkdtemp(prefix="sds-")) / "gpg"
-    gpg = Gpg(home)
+    """Gpg whose throwaway homes go under a fresh folder of /dev/shm, to see what they leave."""
+    scratch = Path(tempfile.mkdtemp(prefix="sds-", dir=DEFAULT_SCRATCH))
     try:
-        yield gpg
+        yield Gpg(scratch)
     finally:
-        gpg.close()
-        shutil.rmtree(home.parent, ignore_errors=True)
+        shutil.rmtree(scratch, ignore_errors=True)

@@ -1,21 +1,24 @@
-"""The GnuPG wrapper: streaming encryption, source keys and their dates, no cached secrets."""
+"""The GnuPG wrapper: throwaway homes, streaming encryption, source keys and their dates."""
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
+import re
 import stat
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from sealdrop.crypto.gpg import Fingerprint, Gpg, Passphrase
-from sealdrop.errors import DecryptionFailed, EncryptionFailed
+from sealdrop.crypto.gpg import Fingerprint, Gpg, Passphrase, PublicKey, SourceKey, literal_date
+from sealdrop.crypto.scratch import require_ram
+from sealdrop.errors import ConfigError, EncryptionFailed
 from tests.harness import ReaderKeys
 
 CHUNK = 64 * 1024
-UNKNOWN = Fingerprint("0123456789ABCDEF0123456789ABCDEF01234567")
+UNKNOWN = PublicKey(Fingerprint("0123456789ABCDEF0123456789ABCDEF01234567"), "not a key")
 PASSPHRASE = Passphrase("correct horse battery staple, derived by scrypt")
 SOURCE_KEY_EPOCH = int(dt.datetime(2013, 5, 14, tzinfo=dt.UTC).timestamp())
 
@@ -24,20 +27,33 @@ def mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
-def test_keyring_is_private_and_agent_caches_nothing(server_gpg: Gpg) -> None:
-    assert mode(server_gpg.home) == 0o700
-    lines = (server_gpg.home / "gpg-agent.conf").read_text().splitlines()
-    settings = dict(line.partition(" ")[::2] for line in lines)
-    assert settings["default-cache-ttl"] == "0"  # no passphrase is ever stored
-    # Key generation keeps the new passphrase under a one-use nonce while it self-signs; at 0 that
-    # entry expired whenever a second ticked over mid-generation and the generation failed.
-    assert int(settings["max-cache-ttl"]) >= 5
-    assert mode(server_gpg.home / "gpg-agent.conf") == 0o600
+def test_scratch_must_be_in_ram(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="not in RAM"):
+        require_ram(tmp_path if not str(tmp_path).startswith("/dev/shm") else Path("/"))
+    with pytest.raises(ConfigError, match="not a directory"):
+        require_ram(tmp_path / "missing")
+
+
+def test_operations_leave_nothing_in_scratch(server_gpg: Gpg, reader_keys: ReaderKeys,
+                                             tmp_path: Path) -> None:
+    key = server_gpg.generate_source_key(PASSPHRASE)
+    submission = server_gpg.inspect_public_key(reader_keys.public_key)
+    server_gpg.encrypt_bytes(b"reply", [key.public, submission], tmp_path / "r.gpg")
+    assert server_gpg.decrypt_with_key([tmp_path / "r.gpg"], key, PASSPHRASE) == [b"reply"]
+
+    assert list(server_gpg.scratch.iterdir()) == []
+    agents = subprocess.run(["pgrep", "-af", f"gpg-agent.*{server_gpg.scratch}"],
+                            capture_output=True, text=True, check=False).stdout
+    assert agents == ""
+
+
+def test_gnupg_logger_is_silenced(server_gpg: Gpg) -> None:
+    assert logging.getLogger("gnupg").disabled
 
 
 def test_stream_decrypts_on_the_reader(server_gpg: Gpg, reader_keys: ReaderKeys,
                                        tmp_path: Path) -> None:
-    fingerprint = server_gpg.import_public_key(reader_keys.public_key)
+    fingerprint = server_gpg.inspect_public_key(reader_keys.public_key)
     data = os.urandom(5 * 1024 * 1024 + 123)
     output = tmp_path / "out.gpg"
 
@@ -54,7 +70,7 @@ def test_stream_decrypts_on_the_reader(server_gpg: Gpg, reader_keys: ReaderKeys,
 
 def test_abort_stops_gpg_and_leaves_the_output_to_wipe(server_gpg: Gpg, reader_keys: ReaderKeys,
                                                        tmp_path: Path) -> None:
-    fingerprint = server_gpg.import_public_key(reader_keys.public_key)
+    fingerprint = server_gpg.inspect_public_key(reader_keys.public_key)
     output = tmp_path / "out.gpg"
     encryptor = server_gpg.open_encryptor([fingerprint], output)
     encryptor.write(os.urandom(3 * CHUNK))
@@ -75,79 +91,93 @@ def test_open_encryptor_never_reuses_a_path(server_gpg: Gpg, tmp_path: Path) -> 
     assert (tmp_path / "taken.gpg").read_bytes() == b"stored earlier"
 
 
-def test_unknown_recipient_fails_without_hanging(server_gpg: Gpg, tmp_path: Path) -> None:
+def test_unreadable_recipient_fails_at_once(server_gpg: Gpg, tmp_path: Path) -> None:
     output = tmp_path / "out.gpg"
-    encryptor = server_gpg.open_encryptor([UNKNOWN], output)
-    first = os.urandom(CHUNK)
-
-    def send_all() -> None:
-        encryptor.write(first)
-        for _ in range(63):  # 4 MiB: more than any pipe buffer, so a stuck gpg would hang here
-            encryptor.write(os.urandom(CHUNK))
-        encryptor.finish()
-
     with pytest.raises(EncryptionFailed):
-        send_all()
-    # The output stays for the caller's secure delete, and holds no plaintext.
-    assert output.exists()
-    assert first[:4096] not in output.read_bytes()
+        server_gpg.open_encryptor([UNKNOWN], output)
+    # The empty output is removed, and so is the throwaway home.
+    assert not output.exists()
+    assert list(server_gpg.scratch.iterdir()) == []
 
 
 def test_source_key_round_trip(server_gpg: Gpg, tmp_path: Path) -> None:
-    fingerprint = server_gpg.generate_source_key(PASSPHRASE)
+    key = server_gpg.generate_source_key(PASSPHRASE)
     output = tmp_path / "reply.gpg"
 
-    server_gpg.encrypt_bytes("Merci, reçu.".encode(), [fingerprint], output)
+    server_gpg.encrypt_bytes("Merci, reçu.".encode(), [key.public], output)
 
-    assert server_gpg.secret_fingerprints() == {fingerprint}
-    assert server_gpg.decrypt_with_passphrase(output, PASSPHRASE) == "Merci, reçu.".encode()
+    assert "BEGIN PGP PUBLIC KEY BLOCK" in key.public.armored
+    assert b"protected-private-key" in key.secret  # gpg-agent's file, still under the passphrase
+    assert PASSPHRASE.encode() not in key.secret
+    assert server_gpg.decrypt_with_key([output], key, PASSPHRASE) == ["Merci, reçu.".encode()]
 
 
 def test_wrong_passphrase_fails_even_right_after_a_good_one(server_gpg: Gpg,
                                                             tmp_path: Path) -> None:
-    fingerprint = server_gpg.generate_source_key(PASSPHRASE)
+    key = server_gpg.generate_source_key(PASSPHRASE)
     output = tmp_path / "reply.gpg"
-    server_gpg.encrypt_bytes(b"secret reply", [fingerprint], output)
-    with pytest.raises(DecryptionFailed):
-        server_gpg.decrypt_with_passphrase(output, Passphrase("wrong"))
+    server_gpg.encrypt_bytes(b"secret reply", [key.public], output)
+    assert server_gpg.decrypt_with_key([output], key, Passphrase("wrong")) == [None]
 
-    assert server_gpg.decrypt_with_passphrase(output, PASSPHRASE) == b"secret reply"
-    # If gpg-agent had cached the passphrase, this would succeed.
-    with pytest.raises(DecryptionFailed):
-        server_gpg.decrypt_with_passphrase(output, Passphrase("wrong"))
-    with pytest.raises(DecryptionFailed):
-        server_gpg.decrypt_with_passphrase(output, Passphrase(""))
+    # If gpg-agent had cached the passphrase, the wrong one after it would succeed.
+    assert server_gpg.decrypt_with_key([output], key, PASSPHRASE) == [b"secret reply"]
+    assert server_gpg.decrypt_with_key([output, output], key, Passphrase("wrong")) == [None, None]
+    assert server_gpg.decrypt_with_key([output], key, Passphrase("")) == [None]
 
 
 def test_decryption_failures_are_opaque(server_gpg: Gpg, tmp_path: Path) -> None:
+    key = server_gpg.generate_source_key(PASSPHRASE)
     (tmp_path / "junk.gpg").write_bytes(os.urandom(500))
-    with pytest.raises(DecryptionFailed, match=r"^This reply could not be decrypted\.$"):
-        server_gpg.decrypt_with_passphrase(tmp_path / "junk.gpg", PASSPHRASE)
-    with pytest.raises(DecryptionFailed, match=r"^This reply could not be decrypted\.$"):
-        server_gpg.decrypt_with_passphrase(tmp_path / "missing.gpg", PASSPHRASE)
+    assert server_gpg.decrypt_with_key(
+        [tmp_path / "junk.gpg", tmp_path / "missing.gpg"], key, PASSPHRASE) == [None, None]
+    broken = SourceKey(key.public, b"not a key file")
+    server_gpg.encrypt_bytes(b"x", [key.public], tmp_path / "x.gpg")
+    assert server_gpg.decrypt_with_key([tmp_path / "x.gpg"], broken, PASSPHRASE) == [None]
 
 
 def test_passphrase_must_be_one_line(server_gpg: Gpg) -> None:
     with pytest.raises(ValueError, match="one line"):
         server_gpg.generate_source_key(Passphrase("one\nPassphrase: injected"))
-    assert server_gpg.secret_fingerprints() == set()
 
 
-def test_source_keys_all_carry_the_same_fixed_date(server_gpg: Gpg) -> None:
-    """Key, subkey and self-signatures say 2013-05-14, so the keyring dates no source."""
-    fingerprint = server_gpg.generate_source_key(PASSPHRASE)
+def test_source_keys_all_carry_the_same_fixed_date(server_gpg: Gpg, tmp_path: Path) -> None:
+    """Key, subkey, self-signatures and the agent's protection say 2013-05-14: nothing dates
+    the source."""
+    key = server_gpg.generate_source_key(PASSPHRASE)
+    (tmp_path / "key.asc").write_text(key.public.armored)
     listed = subprocess.run(
-        ["gpg", "--homedir", str(server_gpg.home), "--with-colons", "--list-sigs", fingerprint],
+        ["gpg", "--homedir", str(tmp_path), "--batch", "--with-colons", "--import-options",
+         "show-only", "--import", str(tmp_path / "key.asc")],
         capture_output=True, text=True, check=True,
     ).stdout.splitlines()
+    packets = subprocess.run(
+        ["gpg", "--homedir", str(tmp_path), "--list-packets", str(tmp_path / "key.asc")],
+        capture_output=True, text=True, check=True,
+    ).stdout
 
-    dated = [line.split(":") for line in listed if line.split(":")[0] in {"pub", "sub", "sig"}]
-    assert [fields[0] for fields in dated] == ["pub", "sig", "sub", "sig"]
+    dated = [line.split(":") for line in listed if line.split(":")[0] in {"pub", "sub"}]
+    assert [fields[0] for fields in dated] == ["pub", "sub"]
     assert {fields[5] for fields in dated} == {str(SOURCE_KEY_EPOCH)}
+    stamps = {int(n) for n in re.findall(r"(?:created|timestamp:?) (\d{6,})", packets)}
+    assert stamps == {SOURCE_KEY_EPOCH}
+    assert re.findall(rb'protected-at "([0-9T]+)"', key.secret) == [b"20130514T000000"]
 
 
-def test_delete_key_pair(server_gpg: Gpg) -> None:
-    fingerprint = server_gpg.generate_source_key(PASSPHRASE)
-    server_gpg.delete_key_pair(fingerprint)
-    assert not server_gpg.has_public_key(fingerprint)
-    assert server_gpg.secret_fingerprints() == set()
+def test_literal_packets_carry_the_day_only(server_gpg: Gpg, reader_keys: ReaderKeys,
+                                            tmp_path: Path) -> None:
+    submission = server_gpg.inspect_public_key(reader_keys.public_key)
+    output = tmp_path / "msg.gpg"
+    server_gpg.encrypt_bytes(b"dated?", [submission], output)
+    packets = subprocess.run(
+        ["gpg", "--homedir", str(reader_keys.gpg.home), "--batch", "--list-packets", str(output)],
+        capture_output=True, text=True, check=False,
+    ).stdout
+    [created] = re.findall(r"literal data packet:\n\s+mode b \(62\), created (\d+)", packets)
+    moment = dt.datetime.fromtimestamp(int(created), dt.UTC)
+    assert moment.date() == dt.datetime.now(dt.UTC).date()
+    assert (moment.hour, moment.minute, moment.second) == (23, 59, 59)
+
+
+def test_literal_date_is_the_last_second_of_the_day() -> None:
+    noon = dt.datetime(2024, 5, 1, 12, 34, 56, tzinfo=dt.UTC).timestamp()
+    assert literal_date(noon) == "20240501T235959!"

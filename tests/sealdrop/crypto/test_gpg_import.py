@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from sealdrop.crypto.gpg import Fingerprint, Gpg, generate_reader_key_pair
+from sealdrop.crypto.gpg import Fingerprint, Gpg
 from sealdrop.errors import KeyImportError
 from tests.harness import ReaderKeys
 
@@ -111,22 +111,22 @@ def rsa4096_key() -> Iterator[str]:
 
 
 def test_inspect_accepts_one_encryption_key(server_gpg: Gpg, reader_keys: ReaderKeys) -> None:
-    assert server_gpg.inspect_public_key(reader_keys.public_key) == reader_keys.fingerprint
-    assert not server_gpg.has_public_key(reader_keys.fingerprint)  # inspecting imports nothing
+    key = server_gpg.inspect_public_key(reader_keys.public_key)
+    assert key.fingerprint == reader_keys.fingerprint
+    assert key.armored == reader_keys.public_key
+    assert list(server_gpg.scratch.iterdir()) == []  # its throwaway home is gone
 
 
 def test_secret_key_block_is_refused(server_gpg: Gpg, reader_keys: ReaderKeys) -> None:
     with pytest.raises(KeyImportError, match="private key"):
-        server_gpg.import_public_key(reader_keys.export_secret_key())
-    assert server_gpg.secret_fingerprints() == set()
+        server_gpg.inspect_public_key(reader_keys.export_secret_key())
 
 
 def test_secret_key_under_a_public_header_is_refused(server_gpg: Gpg,
                                                      reader_keys: ReaderKeys) -> None:
     disguised = reader_keys.export_secret_key().replace("PRIVATE KEY BLOCK", "PUBLIC KEY BLOCK")
     with pytest.raises(KeyImportError, match="private key"):
-        server_gpg.import_public_key(disguised)
-    assert server_gpg.secret_fingerprints() == set()
+        server_gpg.inspect_public_key(disguised)
 
 
 def test_two_keys_are_refused(server_gpg: Gpg, reader_keys: ReaderKeys,
@@ -147,19 +147,21 @@ def test_garbage_is_refused(server_gpg: Gpg, garbage: str) -> None:
 
 
 def test_expired_key_is_refused(server_gpg: Gpg, other_keys: OtherKeys) -> None:
-    server_gpg.inspect_public_key(other_keys.expiring)  # valid today
+    key = server_gpg.inspect_public_key(other_keys.expiring)  # valid today
     with pytest.raises(KeyImportError, match="expired"):
         server_gpg.inspect_public_key(other_keys.expiring, now=time.time() + 10 * 86400)
+    with pytest.raises(KeyImportError, match="expired"):
+        server_gpg.check_usable(key, at=time.time() + 10 * 86400)
 
 
 def test_sign_only_key_is_refused(server_gpg: Gpg, other_keys: OtherKeys) -> None:
     with pytest.raises(KeyImportError, match="no usable encryption subkey"):
-        server_gpg.import_public_key(other_keys.sign_only)
+        server_gpg.inspect_public_key(other_keys.sign_only)
 
 
 def test_revoked_key_is_refused(server_gpg: Gpg, other_keys: OtherKeys) -> None:
     with pytest.raises(KeyImportError, match="revoked"):
-        server_gpg.import_public_key(other_keys.revoked)
+        server_gpg.inspect_public_key(other_keys.revoked)
 
 
 @pytest.mark.parametrize(
@@ -168,20 +170,14 @@ def test_revoked_key_is_refused(server_gpg: Gpg, other_keys: OtherKeys) -> None:
 def test_weak_key_is_refused(server_gpg: Gpg, weak_keys: dict[str, str], name: str) -> None:
     with pytest.raises(KeyImportError, match="too weak"):
         server_gpg.inspect_public_key(weak_keys[name])
-    with pytest.raises(KeyImportError, match="too weak"):
-        server_gpg.import_public_key(weak_keys[name])
-    listed = _gpg(server_gpg.home, "--with-colons", "--list-keys").splitlines()
-    assert not [line for line in listed if line.startswith("pub:")]  # nothing was imported
 
 
 def test_rsa4096_key_is_accepted(server_gpg: Gpg, rsa4096_key: str) -> None:
-    fingerprint = server_gpg.import_public_key(rsa4096_key)
-    assert server_gpg.has_public_key(fingerprint)
+    assert server_gpg.inspect_public_key(rsa4096_key).armored == rsa4096_key
 
 
 def test_curve25519_key_is_accepted(server_gpg: Gpg, other_keys: OtherKeys) -> None:
-    fingerprint = server_gpg.import_public_key(other_keys.another)  # ed25519 with cv25519
-    assert server_gpg.has_public_key(fingerprint)
+    assert server_gpg.inspect_public_key(other_keys.another)  # ed25519 with cv25519
 
 
 def test_a_weak_encryption_subkey_beside_a_strong_one_is_refused(server_gpg: Gpg) -> None:
@@ -198,21 +194,6 @@ def test_a_weak_encryption_subkey_beside_a_strong_one_is_refused(server_gpg: Gpg
         server_gpg.inspect_public_key(mixed)
 
 
-def test_import_keeps_only_the_public_half(server_gpg: Gpg, reader_keys: ReaderKeys) -> None:
-    assert server_gpg.import_public_key(reader_keys.public_key) == reader_keys.fingerprint
-
-    assert server_gpg.has_public_key(reader_keys.fingerprint)
-    assert not server_gpg.has_secret_key(reader_keys.fingerprint)
-    assert server_gpg.secret_fingerprints() == set()
-    assert "BEGIN PGP PUBLIC KEY BLOCK" in server_gpg.export_public_key(reader_keys.fingerprint)
-
-
-def test_import_refuses_a_key_whose_secret_the_server_holds(server_gpg: Gpg) -> None:
-    fingerprint = generate_reader_key_pair(server_gpg, "Misplaced Submission Key")
-    with pytest.raises(KeyImportError, match="private half"):
-        server_gpg.import_public_key(server_gpg.export_public_key(fingerprint))
-
-
-def test_export_of_an_unknown_key_fails(server_gpg: Gpg) -> None:
+def test_reader_keyring_refuses_to_export_an_unknown_key(reader_keys: ReaderKeys) -> None:
     with pytest.raises(KeyImportError):
-        server_gpg.export_public_key(UNKNOWN)
+        reader_keys.gpg.export_public_key(UNKNOWN)

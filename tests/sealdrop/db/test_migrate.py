@@ -8,17 +8,18 @@ from collections.abc import Iterator
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, func, inspect, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine, inspect, text
 
 from sealdrop.db import migrate
 from sealdrop.db.engine import make_engine
-from sealdrop.db.models import Base, RevokedSession, Source, Submission, ThrottleEvent
+from sealdrop.db.models import Base
 
 KEPT = {"sources", "submissions", "replies", "instance_settings"}
 AT_0001 = KEPT | {"failed_logins"}
 AT_0002 = KEPT | {"throttle_events", "revoked_sessions"}
+AT_0003 = KEPT | {"revoked_sessions"}
 MOMENT = dt.datetime(2024, 5, 1, 12, 0, 0)
+DAY = dt.date(2024, 1, 2)
 
 
 @pytest.fixture
@@ -30,41 +31,47 @@ def engine(database_url: str) -> Iterator[Engine]:
         engine.dispose()
 
 
-def add_rows(engine: Engine, tag: str) -> None:
-    with Session(engine) as session:
-        source = Source(
-            filesystem_id=tag * 52, journalist_designation=f"{tag} heron",
-            key_fingerprint=tag * 40, created_on=dt.date(2024, 1, 2),
-            last_updated=dt.date(2024, 1, 2), interaction_count=1,
-        )
-        session.add(source)
-        session.flush()
-        session.add(Submission(source_id=source.id, filename=f"1-{tag}-heron-msg.gpg",
-                               kind="message", size=10, interaction_count=1))
-        session.commit()
-
-
-def add_failed_login(engine: Engine) -> None:
-    """A row in 0001's table, written in SQL: the models no longer know it."""
+def run(engine: Engine, sql: str, **values: object) -> None:
     with engine.begin() as connection:
-        connection.execute(text("INSERT INTO failed_logins (key, at) VALUES (:key, :at)"),
-                           {"key": "f" * 52, "at": MOMENT})
+        connection.execute(text(sql), values)
+
+
+def add_source(engine: Engine, tag: str, *, pending: bool | None = None,
+               submissions: int = 1) -> None:
+    """A source (with `pending` before 0003) and its submissions, in SQL: models change."""
+    columns = "uuid, filesystem_id, journalist_designation, key_fingerprint, interaction_count," \
+              " is_starred, created_on, last_updated"
+    values = ":uuid, :fsid, :designation, :fpr, 1, :no, :day, :day"
+    if pending is not None:
+        columns, values = columns + ", pending", values + ", :pending"
+    run(engine, f"INSERT INTO sources ({columns}) VALUES ({values})",  # noqa: S608 - fixed text
+        uuid=tag * 36, fsid=tag * 52, designation=f"{tag} heron", fpr=tag * 40, no=False,
+        day=DAY, pending=pending)
+    for n in range(1, submissions + 1):
+        run(engine, "INSERT INTO submissions (uuid, source_id, filename, kind, size,"
+                    " interaction_count, is_read) SELECT :uuid, id, :name, 'message', 10, :n, :no"
+                    " FROM sources WHERE filesystem_id = :fsid",
+            uuid=f"{tag}{n}".ljust(36, "0"), name=f"{n}-{tag}-heron-msg.gpg", n=n, no=False,
+            fsid=tag * 52)
 
 
 def add_0002_rows(engine: Engine) -> None:
-    with Session(engine) as session:
-        session.add(ThrottleEvent(key="create", at=MOMENT))
-        session.add(RevokedSession(session_hash="0" * 64, expires=MOMENT))
-        session.commit()
+    run(engine, "INSERT INTO throttle_events (key, at) VALUES ('create', :at)", at=MOMENT)
+    run(engine, "INSERT INTO revoked_sessions (session_hash, expires) VALUES (:h, :at)",
+        h="0" * 64, at=MOMENT)
 
 
-def count(engine: Engine, model: type[Base]) -> int:
-    with Session(engine) as session:
-        return int(session.scalar(select(func.count()).select_from(model)) or 0)
+def count(engine: Engine, table: str) -> int:
+    with engine.connect() as connection:
+        return int(connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())  # noqa: S608
 
 
 def tables(engine: Engine) -> set[str]:
     return set(inspect(engine).get_table_names()) - {"alembic_version"}
+
+
+def columns(engine: Engine, table: str) -> set[str]:
+    return {column["name"] for column in inspect(engine).get_columns(table)}
 
 
 def test_upgrade_to_head(engine: Engine) -> None:
@@ -72,66 +79,79 @@ def test_upgrade_to_head(engine: Engine) -> None:
 
     migrate.upgrade(engine)
 
-    assert migrate.current_revision(engine) == migrate.head_revision(engine) == "0002"
+    assert migrate.current_revision(engine) == migrate.head_revision(engine) == "0003"
     assert migrate.head_revision(engine) == migrate.HEAD_REVISION, "update HEAD_REVISION"
-    assert tables(engine) == AT_0002
+    assert tables(engine) == AT_0003
 
 
 def test_0001_to_0002_keeps_sources_and_drops_old_throttle_rows(engine: Engine) -> None:
     migrate.upgrade(engine, "0001")
     assert tables(engine) == AT_0001
-    add_rows(engine, "a")
-    add_failed_login(engine)
+    add_source(engine, "a", pending=False)
+    run(engine, "INSERT INTO failed_logins (key, at) VALUES (:key, :at)", key="f" * 52, at=MOMENT)
 
-    migrate.upgrade(engine)
+    migrate.upgrade(engine, "0002")
 
     assert tables(engine) == AT_0002
-    assert (count(engine, Source), count(engine, Submission)) == (1, 1)
-    assert (count(engine, ThrottleEvent), count(engine, RevokedSession)) == (0, 0)
+    assert (count(engine, "sources"), count(engine, "submissions")) == (1, 1)
+    assert (count(engine, "throttle_events"), count(engine, "revoked_sessions")) == (0, 0)
 
 
-def test_0002_down_to_0001_and_base_with_data(engine: Engine) -> None:
-    migrate.upgrade(engine)
-    add_rows(engine, "a")
+def test_0002_to_0003_removes_pending_sources_and_the_throttle_table(engine: Engine) -> None:
+    migrate.upgrade(engine, "0002")
+    add_source(engine, "a", pending=False)
+    add_source(engine, "b", pending=True, submissions=0)
     add_0002_rows(engine)
 
+    migrate.upgrade(engine)
+
+    assert tables(engine) == AT_0003
+    assert (count(engine, "sources"), count(engine, "submissions")) == (1, 1)
+    assert count(engine, "revoked_sessions") == 1
+    assert {"public_key", "secret_key"} <= columns(engine, "sources")
+    assert "pending" not in columns(engine, "sources")
+    assert "submission_public_key" in columns(engine, "instance_settings")
+
+
+def test_0003_down_to_0002_0001_and_base_with_data(engine: Engine) -> None:
+    migrate.upgrade(engine)
+    add_source(engine, "a")
+    run(engine, "UPDATE sources SET public_key = 'k', secret_key = :s", s=b"secret")
+
+    migrate.downgrade(engine, "0002")
+
+    assert tables(engine) == AT_0002
+    assert "pending" in columns(engine, "sources")
+    assert "secret_key" not in columns(engine, "sources")
+    assert (count(engine, "sources"), count(engine, "submissions")) == (1, 1)
+    add_0002_rows(engine)  # the recreated throttle table takes rows again
+    add_source(engine, "c", pending=True, submissions=0)
+
     migrate.downgrade(engine, "0001")
-
-    assert migrate.current_revision(engine) == "0001"
     assert tables(engine) == AT_0001
-    assert (count(engine, Source), count(engine, Submission)) == (1, 1)
-    add_failed_login(engine)  # the recreated table takes rows again
-
     migrate.downgrade(engine, "base")
-
     assert migrate.current_revision(engine) is None
     assert tables(engine) == set()
 
 
 def test_down_and_up_again_with_data(engine: Engine) -> None:
     migrate.upgrade(engine)
-    add_rows(engine, "a")
+    add_source(engine, "a")
+    migrate.downgrade(engine, "0002")
+    add_source(engine, "b", pending=True, submissions=0)
     add_0002_rows(engine)
-    migrate.downgrade(engine, "base")
 
-    migrate.upgrade(engine)
-    add_rows(engine, "b")
-    add_0002_rows(engine)
-    assert (count(engine, Source), count(engine, ThrottleEvent)) == (1, 1)
-    migrate.downgrade(engine, "0001")
-    add_failed_login(engine)
     migrate.upgrade(engine, "head")
 
-    assert migrate.current_revision(engine) == "0002"
-    assert (count(engine, Source), count(engine, Submission)) == (1, 1)
-    assert (count(engine, ThrottleEvent), count(engine, RevokedSession)) == (0, 0)
+    assert migrate.current_revision(engine) == "0003"
+    assert (count(engine, "sources"), count(engine, "submissions")) == (1, 1)
 
 
 def test_upgrade_twice_is_harmless(engine: Engine) -> None:
     migrate.upgrade(engine)
-    add_rows(engine, "c")
+    add_source(engine, "c")
     migrate.upgrade(engine)
-    assert count(engine, Submission) == 1
+    assert count(engine, "submissions") == 1
 
 
 def test_migrated_schema_matches_the_models(engine: Engine) -> None:

@@ -29,7 +29,7 @@ def new_source(session: Session, tag: str = "a", **overrides: object) -> Source:
 def test_defaults(session: Session) -> None:
     source = new_source(session)
     session.commit()
-    assert (source.pending, source.is_starred, source.interaction_count) == (True, False, 0)
+    assert (source.is_starred, source.interaction_count, source.secret_key) == (False, 0, None)
     assert len(source.uuid) == 36
 
 

@@ -33,7 +33,7 @@ class Stocked:
 
 @pytest.fixture
 def stocked(instance: Instance, reader_keys: ReaderKeys) -> Stocked:
-    key = reader_keys.fingerprint
+    key = reader_keys.key
     with instance.sessions() as session:
         _, login = new_source(instance, session)
         source = login.source
@@ -125,12 +125,18 @@ def test_check_refuses_an_old_schema(stocked: Stocked) -> None:
         check(stocked.instance.config)
 
 
-def test_check_leaves_gpg_alone(make_config: ConfigFactory, reader_keys: ReaderKeys) -> None:
-    """It runs beside a live server: it must neither start an agent nor touch the keyring."""
+def test_check_verifies_private_modes(make_config: ConfigFactory,
+                                      reader_keys: ReaderKeys) -> None:
     with make_config.instance(submission_key=reader_keys.public_key) as instance:
         config = instance.config
-    config.gpg_home.rename(config.data_dir / "gpg-elsewhere")
-
     assert check(config) == []
+    database = config.database_path
+    assert database is not None
+    for path, mode in ((config.data_dir, 0o755), (config.secrets_path, 0o644), (database, 0o644)):
+        path.chmod(mode)
 
-    assert not config.gpg_home.exists()
+    problems = check(config)
+
+    assert problems == [f"{config.data_dir}: mode 0o755, expected 0o700",
+                        f"{config.secrets_path}: mode 0o644, expected 0o600",
+                        f"{database}: mode 0o644, expected 0o600"]

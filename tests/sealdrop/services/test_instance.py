@@ -1,4 +1,4 @@
-"""An instance: set-up that is safe to repeat, a keyring without secrets, and when it is open."""
+"""An instance: set-up that is safe to repeat, no keyring at all, and when it is open."""
 
 from __future__ import annotations
 
@@ -10,13 +10,19 @@ from pathlib import Path
 import pytest
 
 from sealdrop.config import KdfCost, load_config
-from sealdrop.crypto.gpg import Gpg
 from sealdrop.db.models import InstanceSettings
-from sealdrop.errors import ConfigError, KeyImportError, NotFound, SubmissionsClosed
+from sealdrop.errors import (
+    ConfigError,
+    KeyImportError,
+    NotFound,
+    SubmissionsClosed,
+    UploadTooLarge,
+)
 from sealdrop.services.instance import (
     Instance,
     initialise,
     open_instance,
+    prepare_serving,
     public_metadata,
     require_open,
     submission_public_key,
@@ -34,7 +40,12 @@ def test_initialised_layout_is_private(instance: Instance) -> None:
     assert mode(config.data_dir) == 0o700
     assert mode(config.secrets_path) == 0o600
     assert mode(config.store_dir) == 0o700
-    assert mode(config.gpg_home) == 0o700
+    database = config.database_path
+    expected = {"secrets.toml", "store"}  # no GnuPG home, no journal left over
+    if database is not None:
+        assert mode(database) == 0o600
+        expected.add(database.name)
+    assert {p.name for p in config.data_dir.iterdir()} == expected
     secrets = config.require_secrets()
     salts = (secrets.source_id_salt, secrets.reply_key_salt, secrets.source_session_key)
     assert len(set(salts)) == 3
@@ -52,11 +63,13 @@ def test_init_pins_the_kdf_cost(make_config: ConfigFactory) -> None:
         load_config({**env, "SEALDROP_KDF_N": "4096"})
 
 
-def test_server_keyring_holds_no_submission_secret(instance: Instance,
-                                                   reader_keys: ReaderKeys) -> None:
-    assert instance.gpg.has_public_key(reader_keys.fingerprint)
-    assert not instance.gpg.has_secret_key(reader_keys.fingerprint)
-    assert instance.gpg.secret_fingerprints() == set()
+def test_the_database_holds_only_the_public_submission_key(instance: Instance,
+                                                          reader_keys: ReaderKeys) -> None:
+    with instance.sessions() as session:
+        settings = session.get(InstanceSettings, 1)
+        assert settings is not None
+        assert settings.submission_public_key == reader_keys.public_key
+        assert settings.submission_key_fingerprint == reader_keys.fingerprint
 
 
 def test_initialise_again_keeps_secrets_and_key(instance: Instance, make_config: ConfigFactory,
@@ -72,12 +85,10 @@ def test_private_key_is_refused(make_config: ConfigFactory, reader_keys: ReaderK
     config = make_config()
     with pytest.raises(KeyImportError, match="private key"):
         initialise(config, submission_key=reader_keys.export_secret_key())
-    keyring = Gpg(config.gpg_home)
-    try:
-        assert keyring.secret_fingerprints() == set()
-        assert not keyring.has_public_key(reader_keys.fingerprint)
-    finally:
-        keyring.close()
+    initialise(config, submission_key=None)
+    with open_instance(make_config.reload(config)).sessions() as session:
+        settings = session.get(InstanceSettings, 1)
+        assert settings is not None and settings.submission_public_key is None
 
 
 def test_open_before_init_is_a_clear_error(make_config: ConfigFactory) -> None:
@@ -100,9 +111,9 @@ def test_open_removes_stale_staging(make_config: ConfigFactory, reader_keys: Rea
 def test_require_open_gives_the_submission_key(instance: Instance,
                                                reader_keys: ReaderKeys) -> None:
     with instance.sessions() as session:
-        fingerprint = require_open(session, instance.store, config=instance.config,
-                                   incoming_bytes=1000)
-        assert fingerprint == reader_keys.fingerprint
+        key = require_open(session, instance.store, instance.gpg, config=instance.config,
+                           incoming_bytes=1000)
+        assert key.fingerprint == reader_keys.fingerprint
         assert submission_public_key(session, instance.gpg)[0] == reader_keys.fingerprint
 
 
@@ -113,17 +124,56 @@ def test_closed_without_a_submission_key(instance: Instance) -> None:
         settings.submission_key_fingerprint = None
         session.commit()
         with pytest.raises(SubmissionsClosed, match="not ready"):
-            require_open(session, instance.store, config=instance.config, incoming_bytes=0)
+            require_open(session, instance.store, instance.gpg, config=instance.config,
+                         incoming_bytes=0)
         with pytest.raises(NotFound):
             submission_public_key(session, instance.gpg)
         assert public_metadata(session, instance.config)["gpg_fpr"] is None
 
 
-@pytest.mark.parametrize(("floor", "incoming"), [(2**62, 0), (0, 2**62)])
-def test_closed_when_the_disk_would_fill(instance: Instance, floor: int, incoming: int) -> None:
-    config = dataclasses.replace(instance.config, min_free_bytes=floor)
+def test_closed_when_the_disk_would_fill(instance: Instance) -> None:
+    config = dataclasses.replace(instance.config, min_free_bytes=2**62)
     with instance.sessions() as session, pytest.raises(SubmissionsClosed, match="right now"):
-        require_open(session, instance.store, config=config, incoming_bytes=incoming)
+        require_open(session, instance.store, instance.gpg, config=config, incoming_bytes=0)
+
+
+def test_too_large_is_413_before_any_503(instance: Instance) -> None:
+    """A huge announced body is refused as too large, not as "paused", even on a full disk."""
+    config = dataclasses.replace(instance.config, min_free_bytes=2**62)
+    with instance.sessions() as session:
+        settings = session.get(InstanceSettings, 1)
+        assert settings is not None
+        settings.submission_key_fingerprint = None
+        with pytest.raises(UploadTooLarge) as refused:
+            require_open(session, instance.store, instance.gpg, config=config,
+                         incoming_bytes=2**62)
+    assert refused.value.http_status == 413
+
+
+def test_an_expired_submission_key_pauses_submissions(make_config: ConfigFactory,
+                                                      expiring_key: str) -> None:
+    """A key valid at init but expired now: 503 with a generic message, and serve refuses."""
+    config = make_config()
+    initialise(config, submission_key=expiring_key)
+    config = make_config.reload(config)
+    inst = open_instance(config)
+    inst.gpg._clock = lambda: 4_000_000_000.0  # a later day: the key has expired by then
+    try:
+        with inst.sessions() as session, pytest.raises(SubmissionsClosed) as paused:
+            require_open(session, inst.store, inst.gpg, config=config, incoming_bytes=0)
+    finally:
+        inst.close()
+    assert str(paused.value) == (
+        "This instance cannot take submissions right now. Please try again later.")
+    assert paused.value.reason is not None and "expired" in paused.value.reason
+
+
+def test_serve_refuses_a_submission_key_that_expires_today(make_config: ConfigFactory,
+                                                           expiring_key: str) -> None:
+    config = make_config()
+    initialise(config, submission_key=expiring_key)  # expires within a day: checked at day's end
+    with pytest.raises(ConfigError, match=r"Submission Key cannot be used \(That key has expired"):
+        prepare_serving(make_config.reload(config))
 
 
 def test_public_metadata_names_no_source(instance: Instance, reader_keys: ReaderKeys) -> None:
@@ -134,3 +184,4 @@ def test_public_metadata_names_no_source(instance: Instance, reader_keys: Reader
         "gpg_fpr": reader_keys.fingerprint, "allow_document_uploads": True,
         "supported_languages": ["en", "fr"],
     }
+

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from sealdrop.crypto.gpg import Fingerprint, Passphrase
+from sealdrop.crypto.gpg import Fingerprint, Passphrase, PublicKey
 from sealdrop.db.models import Reply, Source
 from sealdrop.designations import as_filename_part
 from sealdrop.errors import EmptySubmission, NotFound
@@ -30,7 +30,7 @@ def fresh(session: Session, login: SourceLogin) -> Source:
     return source
 
 
-def reply(instance: Instance, login: SourceLogin, text: str, key: Fingerprint) -> Reply:
+def reply(instance: Instance, login: SourceLogin, text: str, key: PublicKey) -> Reply:
     with instance.sessions() as session:
         source = fresh(session, login)
         return create_reply(session, instance.store, instance.gpg, source=source, text=text,
@@ -48,7 +48,7 @@ def read(instance: Instance, login: SourceLogin,
 def test_reply_reads_back_for_its_source(instance: Instance, reader_keys: ReaderKeys) -> None:
     with instance.sessions() as session:
         _, login = new_source(instance, session)
-    created = reply(instance, login, "Merci — nous avons tout reçu.", reader_keys.fingerprint)
+    created = reply(instance, login, "Merci — nous avons tout reçu.", reader_keys.key)
 
     assert created.filename == (
         f"1-{as_filename_part(login.source.journalist_designation)}-reply.gpg")
@@ -62,7 +62,7 @@ def test_reply_reads_back_for_its_source(instance: Instance, reader_keys: Reader
 def test_wrong_passphrase_reads_nothing(instance: Instance, reader_keys: ReaderKeys) -> None:
     with instance.sessions() as session:
         _, login = new_source(instance, session)
-    created = reply(instance, login, "text", reader_keys.fingerprint)
+    created = reply(instance, login, "text", reader_keys.key)
 
     assert read(instance, login, Passphrase("not it")) == [ReadableReply(created.uuid, None)]
 
@@ -72,9 +72,9 @@ def test_replies_share_the_count_with_submissions(instance: Instance,
     with instance.sessions() as session:
         _, login = new_source(instance, session)
         accept(session, instance.store, instance.gpg, source=login.source, message="hello",
-               uploads=[], recipients=[reader_keys.fingerprint], today=TODAY)
-    first = reply(instance, login, "one", reader_keys.fingerprint)
-    second = reply(instance, login, "two", reader_keys.fingerprint)
+               uploads=[], recipients=[reader_keys.key], today=TODAY)
+    first = reply(instance, login, "one", reader_keys.key)
+    second = reply(instance, login, "two", reader_keys.key)
 
     assert (first.interaction_count, second.interaction_count) == (2, 3)
     assert [r.text for r in read(instance, login)] == ["one", "two"]
@@ -84,7 +84,7 @@ def test_empty_reply_is_refused(instance: Instance, reader_keys: ReaderKeys) -> 
     with instance.sessions() as session:
         _, login = new_source(instance, session)
     with pytest.raises(EmptySubmission):
-        reply(instance, login, " \n ", reader_keys.fingerprint)
+        reply(instance, login, " \n ", reader_keys.key)
     assert read(instance, login) == []
 
 
@@ -92,7 +92,7 @@ def test_failed_reply_leaves_nothing(instance: Instance) -> None:
     with instance.sessions() as session:
         _, login = new_source(instance, session)
     with pytest.raises(Exception, match="encrypt"):
-        reply(instance, login, "text", Fingerprint("0" * 40))
+        reply(instance, login, "text", PublicKey(Fingerprint("0" * 40), "not a key"))
     with instance.sessions() as session:
         assert session.scalar(select(func.count()).select_from(Reply)) == 0
     directory = instance.store.root / login.source.filesystem_id
@@ -102,8 +102,8 @@ def test_failed_reply_leaves_nothing(instance: Instance) -> None:
 def test_delete_reply_hides_it(instance: Instance, reader_keys: ReaderKeys) -> None:
     with instance.sessions() as session:
         _, login = new_source(instance, session)
-    kept = reply(instance, login, "keep", reader_keys.fingerprint)
-    gone = reply(instance, login, "hide", reader_keys.fingerprint)
+    kept = reply(instance, login, "keep", reader_keys.key)
+    gone = reply(instance, login, "hide", reader_keys.key)
 
     with instance.sessions() as session:
         delete_reply(session, source=fresh(session, login), reply_uuid=gone.uuid)
@@ -120,7 +120,7 @@ def test_another_sources_reply_cannot_be_deleted(instance: Instance,
     with instance.sessions() as session:
         _, mine = new_source(instance, session)
         _, theirs = new_source(instance, session)
-    their_reply = reply(instance, theirs, "theirs", reader_keys.fingerprint)
+    their_reply = reply(instance, theirs, "theirs", reader_keys.key)
 
     with instance.sessions() as session:
         for uuid in (their_reply.uuid, "no-such-reply"):
@@ -135,8 +135,8 @@ def test_delete_all_replies(instance: Instance, reader_keys: ReaderKeys) -> None
         _, login = new_source(instance, session)
         _, other = new_source(instance, session)
     for text in ("a", "b"):
-        reply(instance, login, text, reader_keys.fingerprint)
-    reply(instance, other, "c", reader_keys.fingerprint)
+        reply(instance, login, text, reader_keys.key)
+    reply(instance, other, "c", reader_keys.key)
 
     with instance.sessions() as session:
         assert delete_all_replies(session, source=fresh(session, login)) == 2

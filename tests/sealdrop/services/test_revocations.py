@@ -10,12 +10,13 @@ from sqlalchemy.orm import Session
 
 from sealdrop.db.models import RevokedSession
 from sealdrop.services.instance import Instance
-from sealdrop.services.revocations import is_revoked, revoke
+from sealdrop.services.revocations import is_revoked, revoke, round_existing
 from tests.harness import NOW
 
 SESSION_ID = "k3VnR2-session-id-from-the-cookie"
 OTHER_ID = "a-different-session-id"
 HOUR = dt.timedelta(hours=1)
+DAY = dt.timedelta(days=1)
 
 
 def rows(session: Session) -> list[tuple[str, dt.datetime]]:
@@ -31,7 +32,7 @@ def test_a_revoked_session_is_refused_and_no_other(instance: Instance) -> None:
         assert not is_revoked(session, session_id=OTHER_ID)
 
 
-def test_only_a_hash_and_an_hourly_expiry_are_stored(instance: Instance) -> None:
+def test_only_a_hash_and_a_daily_expiry_are_stored(instance: Instance) -> None:
     expires = dt.datetime(2024, 5, 1, 13, 34, 56, 789)
     with instance.sessions() as session:
         revoke(session, session_id=SESSION_ID, expires=expires, now=NOW)
@@ -39,17 +40,18 @@ def test_only_a_hash_and_an_hourly_expiry_are_stored(instance: Instance) -> None
         raw = session.execute(select(RevokedSession.__table__)).one()
 
     assert stored_hash == hashlib.sha256(SESSION_ID.encode()).hexdigest()
-    assert stored_expiry == dt.datetime(2024, 5, 1, 14, 0, 0)  # rounded up, never down
+    assert stored_expiry == dt.datetime(2024, 5, 2, 0, 0, 0)  # rounded up, never down
     assert not any(SESSION_ID in str(value) for value in raw)
 
 
-def test_expiry_on_the_hour_is_kept_at_least_that_long(instance: Instance) -> None:
-    expires = dt.datetime(2024, 5, 1, 15, 0, 0)
+def test_hourly_expiries_of_older_versions_are_rounded_to_the_day(instance: Instance) -> None:
     with instance.sessions() as session:
-        revoke(session, session_id=SESSION_ID, expires=expires, now=NOW)
-        [(_, stored_expiry)] = rows(session)
-    assert stored_expiry >= expires
-    assert (stored_expiry.minute, stored_expiry.second, stored_expiry.microsecond) == (0, 0, 0)
+        session.add(RevokedSession(session_hash="0" * 64, expires=dt.datetime(2024, 5, 1, 14)))
+        session.add(RevokedSession(session_hash="1" * 64, expires=dt.datetime(2024, 5, 3)))
+        session.commit()
+        assert round_existing(session) == 1
+        assert sorted(expiry for _, expiry in rows(session)) == [
+            dt.datetime(2024, 5, 2), dt.datetime(2024, 5, 3)]
 
 
 def test_revoking_twice_keeps_one_row(instance: Instance) -> None:
@@ -62,11 +64,11 @@ def test_revoking_twice_keeps_one_row(instance: Instance) -> None:
 
 def test_expired_revocations_are_purged(instance: Instance) -> None:
     with instance.sessions() as session:
-        revoke(session, session_id=SESSION_ID, expires=NOW + HOUR / 2, now=NOW)  # kept to 13:00
-        revoke(session, session_id=OTHER_ID, expires=NOW + 3 * HOUR, now=NOW + HOUR)
-        assert is_revoked(session, session_id=SESSION_ID)  # 13:00 is not past yet
+        revoke(session, session_id=SESSION_ID, expires=NOW + HOUR / 2, now=NOW)  # kept to May 2
+        revoke(session, session_id=OTHER_ID, expires=NOW + DAY, now=NOW + HOUR)  # to May 3
+        assert is_revoked(session, session_id=SESSION_ID)
 
-        revoke(session, session_id="third", expires=NOW + 3 * HOUR, now=NOW + 2 * HOUR)
+        revoke(session, session_id="third", expires=NOW + 2 * DAY, now=NOW + DAY)
 
         assert not is_revoked(session, session_id=SESSION_ID)
         assert is_revoked(session, session_id=OTHER_ID)

@@ -1,44 +1,85 @@
-"""Sources: creation keeps no codename and is throttled; login finds the source."""
+"""Sources: a new codename stores nothing; the first submission makes the row; login finds it."""
 
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
+import random
+import threading
+import time
+from collections.abc import Sequence
+from typing import TypeVar
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sealdrop import codenames, designations, kdf
-from sealdrop.db.models import Source, ThrottleEvent
+from sealdrop.db.models import Source
 from sealdrop.designations import DESIGNATION_PATTERN
 from sealdrop.errors import (
     CodenameMalformed,
     CodenameTaken,
     CodenameUnknown,
-    CreationThrottled,
     DesignationExhausted,
     LoginThrottled,
 )
 from sealdrop.services.instance import Instance
-from sealdrop.services.sources import authenticate_source, create_source, source_by_uuid
-from tests.harness import NOW, TODAY, ConfigFactory, ReaderKeys, new_source
+from sealdrop.services.replies import source_key
+from sealdrop.services.sources import (
+    NewSource,
+    SourceLogin,
+    authenticate_source,
+    begin_source,
+    create_row,
+    source_by_uuid,
+)
+from sealdrop.services.throttle import LoginThrottle
+from tests.harness import TODAY, new_source
+
+T = TypeVar("T")
 
 
-def test_create_source(instance: Instance) -> None:
-    with instance.sessions() as session:
-        codename, login = new_source(instance, session)
+def count_sources(session: Session) -> int:
+    return int(session.scalar(select(func.count()).select_from(Source)) or 0)
+
+
+def throttle_of(instance: Instance, *, overall: int | None = None) -> LoginThrottle:
+    config = instance.config
+    return LoginThrottle(window_seconds=config.throttle_window_seconds,
+                         per_codename=config.failed_logins_per_codename,
+                         overall=overall or config.failed_logins_global)
+
+
+def authenticate(instance: Instance, session: Session, throttle: LoginThrottle,
+                 typed: str) -> SourceLogin:
+    return authenticate_source(session, instance.gpg, config=instance.config, throttle=throttle,
+                               typed=typed)
+
+
+def test_a_new_codename_stores_nothing(instance: Instance) -> None:
+    codename = codenames.generate()
     secrets, cost = instance.config.require_secrets(), instance.config.kdf
-
     with instance.sessions() as session:
-        source = session.scalars(select(Source)).one()
-    assert source.filesystem_id == kdf.source_id(codename, salt=secrets.source_id_salt, cost=cost)
-    assert login.reply_passphrase == kdf.reply_key_passphrase(
+        new = begin_source(session, config=instance.config, codename=codename)
+        assert count_sources(session) == 0
+    assert new.filesystem_id == kdf.source_id(codename, salt=secrets.source_id_salt, cost=cost)
+    assert new.reply_passphrase == kdf.reply_key_passphrase(
         codename, salt=secrets.reply_key_salt, cost=cost)
+    assert list(instance.store.root.iterdir()) == []
+
+
+def test_the_row_holds_the_key(instance: Instance) -> None:
+    with instance.sessions() as session:
+        _, login = new_source(instance, session)
+        source = session.scalars(select(Source)).one()
     assert DESIGNATION_PATTERN.fullmatch(source.journalist_designation)
-    assert source.key_fingerprint in instance.gpg.secret_fingerprints()
-    assert (source.pending, source.interaction_count, source.is_starred) == (True, 0, False)
+    assert (source.interaction_count, source.is_starred) == (0, False)
     assert (source.created_on, source.last_updated) == (TODAY, TODAY)
+    key = source_key(source)
+    assert key.public.fingerprint == source.key_fingerprint
+    target = instance.config.data_dir / "probe.gpg"
+    instance.gpg.encrypt_bytes(b"probe", [key.public], target)
+    assert instance.gpg.decrypt_with_key([target], key, login.reply_passphrase) == [b"probe"]
 
 
 def test_codename_is_stored_nowhere_in_the_row(instance: Instance) -> None:
@@ -51,84 +92,43 @@ def test_codename_is_stored_nowhere_in_the_row(instance: Instance) -> None:
     assert login.reply_passphrase not in values
 
 
-def test_reply_key_opens_with_the_derived_passphrase(instance: Instance) -> None:
-    with instance.sessions() as session:
-        _, login = new_source(instance, session)
-        fingerprint = login.source.key_fingerprint
-    target = instance.config.data_dir / "probe.gpg"
-    instance.gpg.encrypt_bytes(b"probe", [instance.gpg.secret_fingerprints().pop()], target)
-    assert fingerprint in instance.gpg.secret_fingerprints()
-    assert instance.gpg.decrypt_with_passphrase(target, login.reply_passphrase) == b"probe"
-
-
-def test_same_codename_twice_is_refused_without_a_stray_key(instance: Instance) -> None:
+def test_a_used_codename_cannot_begin_again(instance: Instance) -> None:
     with instance.sessions() as session:
         codename, _ = new_source(instance, session)
-        keys_before = instance.gpg.secret_fingerprints()
         with pytest.raises(CodenameTaken):
-            create_source(session, instance.gpg, config=instance.config, codename=codename,
-                          now=NOW)
-        assert session.scalar(select(func.count()).select_from(Source)) == 1
-    assert instance.gpg.secret_fingerprints() == keys_before
+            begin_source(session, config=instance.config, codename=codename)
 
 
-def test_sources_get_distinct_designations(instance: Instance) -> None:
+def test_a_second_first_submission_finds_the_first_row(instance: Instance) -> None:
     with instance.sessions() as session:
-        logins = [new_source(instance, session)[1] for _ in range(5)]
-    assert len({login.source.journalist_designation for login in logins}) == 5
+        new = begin_source(session, config=instance.config, codename=codenames.generate())
+        first = create_row(session, instance.gpg, new=new, today=TODAY)
+        session.commit()
+        again = create_row(session, instance.gpg, new=new, today=TODAY)
+        session.commit()
+        assert again.id == first.id and count_sources(session) == 1
 
 
-def test_creation_is_throttled_per_window(instance: Instance) -> None:
-    config = dataclasses.replace(instance.config, new_sources_per_window=2)
-    window = dt.timedelta(seconds=config.throttle_window_seconds)
+class SameDraw(random.Random):
+    """Always the first word of each list: every draw is the same designation."""
+
+    def choice(self, seq: Sequence[T]) -> T:  # type: ignore[override] # given word tuples only
+        return seq[0]
+
+
+def test_designations_are_drawn_with_the_given_randomness(instance: Instance) -> None:
     with instance.sessions() as session:
-        for _ in range(2):
-            create_source(session, instance.gpg, config=config, codename=codenames.generate(),
-                          now=NOW)
-        keys_before = instance.gpg.secret_fingerprints()
-
-        with pytest.raises(CreationThrottled) as refused:
-            create_source(session, instance.gpg, config=config, codename=codenames.generate(),
-                          now=NOW + window - dt.timedelta(seconds=1))
-
-        assert refused.value.http_status == 429
-        assert session.scalar(select(func.count()).select_from(Source)) == 2
-        assert instance.gpg.secret_fingerprints() == keys_before
-        create_source(session, instance.gpg, config=config, codename=codenames.generate(),
-                      now=NOW + window)
-        assert session.scalar(select(func.count()).select_from(Source)) == 3
-
-
-def fill_every_designation(instance: Instance) -> int:
-    """Give every designation the word lists can make to a placeholder row (SQLite only)."""
-    with instance.engine.begin() as connection:
-        connection.execute(text("CREATE TEMP TABLE adjective (word TEXT)"))
-        connection.execute(text("CREATE TEMP TABLE noun (word TEXT)"))
-        connection.execute(text("INSERT INTO adjective VALUES (:word)"),
-                           [{"word": word} for word in set(designations.adjectives())])
-        connection.execute(text("INSERT INTO noun VALUES (:word)"),
-                           [{"word": word} for word in set(designations.nouns())])
-        # SQLite checks no lengths, so one designation can fill every unique column.
-        filled = connection.execute(text(
-            "INSERT INTO sources (uuid, filesystem_id, journalist_designation, key_fingerprint,"
-            " interaction_count, pending, is_starred, created_on, last_updated)"
-            " SELECT d, d, d, d, 0, 1, 0, '2024-05-01', '2024-05-01'"
-            " FROM (SELECT a.word || ' ' || n.word AS d FROM adjective a CROSS JOIN noun n)"
-        ))
-    return filled.rowcount
-
-
-def test_designation_is_drawn_before_the_key_is_made(make_config: ConfigFactory,
-                                                     reader_keys: ReaderKeys) -> None:
-    """With every designation taken, creation fails before gpg makes a key that would stay."""
-    with make_config.instance(submission_key=reader_keys.public_key) as instance:
-        filled = fill_every_designation(instance)
-        with instance.sessions() as session:
-            with pytest.raises(DesignationExhausted):
-                create_source(session, instance.gpg, config=instance.config,
-                              codename=codenames.generate(), now=NOW)
-            assert session.scalar(select(func.count()).select_from(Source)) == filled
-        assert instance.gpg.secret_fingerprints() == set()
+        new = NewSource("a" * 52, begin_source(
+            session, config=instance.config, codename=codenames.generate()).reply_passphrase)
+        taken = create_row(session, instance.gpg, new=new, today=TODAY, rng=SameDraw())
+        session.commit()
+        other = begin_source(session, config=instance.config, codename=codenames.generate())
+        with pytest.raises(DesignationExhausted):
+            create_row(session, instance.gpg, new=other, today=TODAY, rng=SameDraw())
+        session.rollback()
+        assert count_sources(session) == 1
+        assert taken.journalist_designation == f"{designations.adjectives()[0]} " + (
+            designations.nouns()[0])
 
 
 def test_login_with_the_codename_as_typed(instance: Instance) -> None:
@@ -136,92 +136,95 @@ def test_login_with_the_codename_as_typed(instance: Instance) -> None:
         codename, created = new_source(instance, session)
         typed = "  " + codename.upper().replace(" ", "\t ") + "\n"
 
-        login = authenticate_source(session, config=instance.config, typed=typed, now=NOW)
+        login = authenticate(instance, session, throttle_of(instance), typed)
 
         assert login.source.id == created.source.id
         assert login.reply_passphrase == created.reply_passphrase
         assert source_by_uuid(session, created.source.uuid) is login.source
-        assert source_by_uuid(session, "no-such-uuid") is None
 
 
-def recorded(session: Session) -> list[str]:
-    """The login failures kept (creating a source records a `create` event beside them)."""
-    query = select(ThrottleEvent.key).where(ThrottleEvent.key != "create")
-    return list(session.scalars(query.order_by(ThrottleEvent.id)))
-
-
-def test_wrong_codename_is_unknown_and_recorded_by_hash(instance: Instance) -> None:
+def test_a_codename_that_never_submitted_is_unknown(instance: Instance) -> None:
+    throttle = throttle_of(instance)
     with instance.sessions() as session:
-        codename, _ = new_source(instance, session)
-        authenticate_source(session, config=instance.config, typed=codename, now=NOW)
-        wrong = codenames.generate()
+        codename = codenames.generate()
+        begin_source(session, config=instance.config, codename=codename)
         with pytest.raises(CodenameUnknown):
-            authenticate_source(session, config=instance.config, typed=wrong, now=NOW)
-        keys = recorded(session)
-    salt = instance.config.require_secrets().source_id_salt
-    # Only the failure is kept, and as a hash: a successful login leaves no trace.
-    assert keys == ["login:" + kdf.source_id(wrong, salt=salt, cost=instance.config.kdf)]
+            authenticate(instance, session, throttle, codename)
+    assert len(throttle) == 1
 
 
 @pytest.mark.parametrize("typed", ["", "one two three", "a " * 7, "x" * 5000, "\x00" * 7])
 def test_malformed_codename(instance: Instance, typed: str) -> None:
-    with instance.sessions() as session:
-        with pytest.raises(CodenameMalformed):
-            authenticate_source(session, config=instance.config, typed=typed, now=NOW)
-        assert recorded(session) == []
+    throttle = throttle_of(instance)
+    with instance.sessions() as session, pytest.raises(CodenameMalformed):
+        authenticate(instance, session, throttle, typed)
+    assert len(throttle) == 0
 
 
 def test_per_codename_throttle(instance: Instance) -> None:
-    limit = instance.config.failed_logins_per_codename
+    throttle = throttle_of(instance)
     wrong = codenames.generate()
     with instance.sessions() as session:
         codename, _ = new_source(instance, session)
-        for second in range(limit):
+        for _ in range(instance.config.failed_logins_per_codename):
             with pytest.raises(CodenameUnknown):
-                authenticate_source(session, config=instance.config, typed=wrong,
-                                    now=NOW + dt.timedelta(seconds=second))
-        later = NOW + dt.timedelta(seconds=limit)
+                authenticate(instance, session, throttle, wrong)
         with pytest.raises(LoginThrottled) as refused:
-            authenticate_source(session, config=instance.config, typed=wrong, now=later)
+            authenticate(instance, session, throttle, wrong)
         assert refused.value.http_status == 429
-        # Someone guessing at one wrong codename holds back neither other guesses nor the source.
+        # Someone retrying one wrong codename holds back neither other codenames nor the source.
         with pytest.raises(CodenameUnknown):
-            authenticate_source(session, config=instance.config, typed=codenames.generate(),
-                                now=later)
-        authenticate_source(session, config=instance.config, typed=codename, now=later)
+            authenticate(instance, session, throttle, codenames.generate())
+        authenticate(instance, session, throttle, codename)
 
 
 def test_right_codename_is_never_refused_for_others_failures(instance: Instance) -> None:
-    config = dataclasses.replace(instance.config, failed_logins_global=3)
+    throttle = throttle_of(instance, overall=3)
     with instance.sessions() as session:
         codename, created = new_source(instance, session)
-        for _ in range(config.failed_logins_global):
+        for _ in range(3):
             with pytest.raises(CodenameUnknown):
-                authenticate_source(session, config=config, typed=codenames.generate(), now=NOW)
-        # Past the global limit, a wrong codename is throttled rather than called unknown...
-        for _ in range(2):
-            with pytest.raises(LoginThrottled):
-                authenticate_source(session, config=config, typed=codenames.generate(), now=NOW)
-        assert len(recorded(session)) == config.failed_logins_global + 2
-
+                authenticate(instance, session, throttle, codenames.generate())
+        # Past the overall limit, a wrong codename is throttled rather than called unknown...
+        with pytest.raises(LoginThrottled):
+            authenticate(instance, session, throttle, codenames.generate())
         # ...but the right one still logs in, at once.
-        login = authenticate_source(session, config=config, typed=codename, now=NOW)
+        login = authenticate(instance, session, throttle, codename)
         assert login.source.id == created.source.id
 
 
-def test_failures_older_than_the_window_are_forgotten(instance: Instance) -> None:
-    window = instance.config.throttle_window_seconds
-    wrong = codenames.generate()
+def test_the_key_passphrase_is_derived_only_after_a_match(instance: Instance) -> None:
+    """With a reply-key salt scrypt refuses, only a login that matched a row gets that far."""
+    secrets = instance.config.require_secrets()
+    broken = dataclasses.replace(
+        instance.config, secrets=dataclasses.replace(secrets, reply_key_salt=b"short"))
+    throttle = throttle_of(instance)
     with instance.sessions() as session:
-        for _ in range(instance.config.failed_logins_per_codename):
-            with pytest.raises(CodenameUnknown):
-                authenticate_source(session, config=instance.config, typed=wrong, now=NOW)
-        with pytest.raises(LoginThrottled):
-            authenticate_source(session, config=instance.config, typed=wrong,
-                                now=NOW + dt.timedelta(seconds=window - 1))
-
-        later = NOW + dt.timedelta(seconds=window + 1)
+        codename, _ = new_source(instance, session)
         with pytest.raises(CodenameUnknown):
-            authenticate_source(session, config=instance.config, typed=wrong, now=later)
-        # Recording that failure also deleted the expired rows: only the new one is left.
-        assert len(recorded(session)) == 1
+            authenticate_source(session, instance.gpg, config=broken, throttle=throttle,
+                                typed=codenames.generate())
+        with pytest.raises(ValueError, match="salt"):
+            authenticate_source(session, instance.gpg, config=broken, throttle=throttle,
+                                typed=codename)
+
+
+def test_two_first_submissions_at_once_make_one_row(instance: Instance) -> None:
+    """Two tabs of a new source submit together: the second insert waits, fails, finds the first."""
+    with instance.sessions() as first:
+        new = begin_source(first, config=instance.config, codename=codenames.generate())
+        made = create_row(first, instance.gpg, new=new, today=TODAY)  # flushed, not committed
+        found: list[int] = []
+
+        def second_tab() -> None:
+            with instance.sessions() as second:
+                found.append(create_row(second, instance.gpg, new=new, today=TODAY).id)
+                second.commit()
+
+        thread = threading.Thread(target=second_tab)
+        thread.start()
+        time.sleep(0.5)  # the second tab is now waiting on the first's insert
+        first.commit()
+        thread.join(timeout=30)
+        assert found == [made.id]
+        assert count_sources(first) == 1

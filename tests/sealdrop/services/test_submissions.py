@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from sealdrop.crypto.gpg import Fingerprint
+from sealdrop.crypto.gpg import Fingerprint, PublicKey
 from sealdrop.db.models import Source, Submission
 from sealdrop.designations import as_filename_part
 from sealdrop.errors import EmptySubmission, EncryptionFailed, UploadTooLarge
@@ -21,15 +21,15 @@ from sealdrop.services.uploads import StagedUpload, UploadBudget
 from tests.harness import TODAY, ReaderKeys, new_source
 
 CHUNK = 64 * 1024
-UNKNOWN = Fingerprint("0123456789ABCDEF0123456789ABCDEF01234567")
+UNKNOWN = PublicKey(Fingerprint("0123456789ABCDEF0123456789ABCDEF01234567"), "not a key")
 
 
-def recipients(inst: Instance, session: Session) -> list[Fingerprint]:
-    return [require_open(session, inst.store, config=inst.config, incoming_bytes=0)]
+def recipients(inst: Instance, session: Session) -> list[PublicKey]:
+    return [require_open(session, inst.store, inst.gpg, config=inst.config, incoming_bytes=0)]
 
 
 def upload(inst: Instance, source: Source, name: str, data: bytes, *,
-           to: Sequence[Fingerprint], rewind: bool = True) -> StagedUpload:
+           to: Sequence[PublicKey], rewind: bool = True) -> StagedUpload:
     """A file part as the web parser feeds it: chunk by chunk, then seek(0) when the part ends."""
     staged = open_upload(inst.store, inst.gpg, source=source, filename=name, recipients=to,
                          budget=UploadBudget(inst.config.max_upload_bytes))
@@ -49,7 +49,7 @@ def assert_nothing_stored(inst: Instance, source_id: int, *, extra: Sequence[str
     with inst.sessions() as session:
         source = session.get(Source, source_id)
         assert source is not None
-        assert (source.interaction_count, source.pending) == (0, True)
+        assert source.interaction_count == 0
         assert session.scalar(select(func.count()).select_from(Submission)) == 0
         assert stored(inst, source) == sorted(extra)
 
@@ -70,7 +70,6 @@ def test_message_only(instance: Instance, reader_keys: ReaderKeys) -> None:
         name = f"1-{as_filename_part(source.journalist_designation)}-msg.gpg"
         assert [(r.filename, r.kind, r.interaction_count) for r in records] == [
             (name, "message", 1)]
-        assert source.pending is False
         path = instance.store.path_of(source.filesystem_id, name)
         assert records[0].size == path.stat().st_size
         assert stored(instance, source) == [name]
@@ -167,16 +166,14 @@ def test_failed_message_encryption_leaves_no_staged_file(instance: Instance) -> 
     assert_nothing_stored(instance, source_id)
 
 
-def test_upload_failing_at_finish_stores_nothing(instance: Instance) -> None:
+def test_upload_failing_at_its_start_stores_nothing(instance: Instance) -> None:
     with instance.sessions() as session:
         _, login = new_source(instance, session)
-        source, to = login.source, recipients(instance, session)
+        source = login.source
         source_id = source.id
-        bad = upload(instance, source, "x.txt", b"small", to=[UNKNOWN], rewind=False)
 
         with pytest.raises(EncryptionFailed):
-            accept(session, instance.store, instance.gpg, source=source, message="text",
-                   uploads=[bad], recipients=to, today=TODAY)
+            upload(instance, source, "x.txt", b"small", to=[UNKNOWN], rewind=False)
     assert_nothing_stored(instance, source_id)
 
 

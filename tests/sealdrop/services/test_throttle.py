@@ -1,66 +1,69 @@
-"""Throttle events: counted by key prefix within the window, forgotten once they leave it."""
+"""The login throttle: in memory, per window, forgotten on time, keyed by nothing stable."""
 
 from __future__ import annotations
 
-import datetime as dt
+import time
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+import pytest
 
-from sealdrop.db.models import ThrottleEvent
-from sealdrop.services import throttle
-from tests.harness import NOW
-
-WINDOW = 60
-WRONG = throttle.LOGIN + "a" * 52
-OTHER = throttle.LOGIN + "b" * 52
+from sealdrop.errors import LoginThrottled
+from sealdrop.services.throttle import LoginThrottle
 
 
-def at(seconds: float) -> dt.datetime:
-    return NOW + dt.timedelta(seconds=seconds)
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
 
 
-def record(session: Session, key: str, seconds: float = 0) -> None:
-    throttle.record(session, key=key, now=at(seconds), window_seconds=WINDOW)
+def make(clock: Clock, *, per_codename: int = 2, overall: int = 5) -> LoginThrottle:
+    return LoginThrottle(window_seconds=60, per_codename=per_codename, overall=overall,
+                         clock=clock)
 
 
-def count(session: Session, prefix: str, seconds: float = 0) -> int:
-    return throttle.count(session, prefix=prefix, now=at(seconds), window_seconds=WINDOW)
+def test_one_codename_is_refused_after_its_limit_within_the_window() -> None:
+    clock = Clock()
+    throttle = make(clock)
+    for _ in range(2):
+        throttle.check("a")
+        throttle.record_failure("a")
+    with pytest.raises(LoginThrottled):
+        throttle.check("a")
+    throttle.check("b")
+    clock.now += 60
+    throttle.check("a")
 
 
-def test_counts_by_prefix(session: Session) -> None:
-    for key in (WRONG, WRONG, OTHER, throttle.CREATE):
-        record(session, key)
-
-    assert count(session, WRONG) == 2
-    assert count(session, OTHER) == 1
-    assert count(session, throttle.LOGIN) == 3  # every wrong codename, whoever typed it
-    assert count(session, throttle.CREATE) == 1
+def test_too_many_failures_overall_are_refused() -> None:
+    throttle = make(Clock(), overall=3)
+    for name in "abc":
+        throttle.record_failure(name)
+    with pytest.raises(LoginThrottled):
+        throttle.record_failure("d")
 
 
-def test_prefix_is_literal(session: Session) -> None:
-    """LIKE wildcards in a prefix match only themselves."""
-    record(session, "login:abc")
-    assert count(session, "login:a_c") == 0
-    assert count(session, "login:%") == 0
-    assert count(session, "login:a") == 1
+def test_expired_entries_go_without_a_new_event() -> None:
+    clock = Clock()
+    throttle = make(clock)
+    throttle.record_failure("a")
+    clock.now += 61
+    throttle.sweep()
+    assert len(throttle) == 0
 
 
-def test_events_leave_the_window(session: Session) -> None:
-    record(session, WRONG)
-    record(session, WRONG, seconds=30)
+def test_the_sweeper_forgets_on_its_own() -> None:
+    throttle = LoginThrottle(window_seconds=0.2, per_codename=2, overall=5)
+    throttle.record_failure("a")
+    assert len(throttle) == 1
+    deadline = time.monotonic() + 5
+    while len(throttle) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(throttle) == 0
 
-    assert count(session, WRONG, seconds=WINDOW - 1) == 2
-    assert count(session, WRONG, seconds=WINDOW) == 1  # exactly a window old: gone
-    assert count(session, WRONG, seconds=30 + WINDOW) == 0
 
-
-def test_recording_deletes_expired_events(session: Session) -> None:
-    record(session, WRONG)
-    record(session, throttle.CREATE, seconds=1)
-
-    record(session, OTHER, seconds=WINDOW + 1)
-
-    keys = session.scalars(select(ThrottleEvent.key)).all()
-    assert keys == [OTHER]
-    assert session.scalar(select(func.count()).select_from(ThrottleEvent)) == 1
+def test_keys_are_salted_per_process() -> None:
+    """The same wrong codename gives unrelated keys in two throttles (two processes)."""
+    first, second = make(Clock()), make(Clock())
+    assert first._key("a" * 52) != second._key("a" * 52)

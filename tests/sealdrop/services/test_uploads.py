@@ -9,7 +9,7 @@ from functools import partial
 
 import pytest
 
-from sealdrop.crypto.gpg import Fingerprint
+from sealdrop.crypto.gpg import Fingerprint, PublicKey
 from sealdrop.errors import EncryptionFailed, SubmissionsClosed, UploadTooLarge
 from sealdrop.services.instance import Instance, require_space
 from sealdrop.services.uploads import SPACE_CHECK_BYTES, StagedUpload, UploadBudget
@@ -23,7 +23,7 @@ pytestmark = pytest.mark.parametrize("instance", ["sqlite"], indirect=True)
 @pytest.fixture
 def sink(instance: Instance, reader_keys: ReaderKeys) -> Iterator[StagedUpload]:
     upload = StagedUpload(instance.store, instance.gpg, source_id=SOURCE_ID, filename="a.txt",
-                          recipients=[reader_keys.fingerprint], budget=UploadBudget(1000))
+                          recipients=[reader_keys.key], budget=UploadBudget(1000))
     yield upload
     upload.close()
 
@@ -101,7 +101,7 @@ def test_budget_spans_every_file_of_a_request(instance: Instance,
                                               reader_keys: ReaderKeys) -> None:
     budget = UploadBudget(1000)
     first, second = (StagedUpload(instance.store, instance.gpg, source_id=SOURCE_ID,
-                                  filename=name, recipients=[reader_keys.fingerprint],
+                                  filename=name, recipients=[reader_keys.key],
                                   budget=budget) for name in ("one", "two"))
     first.write(b"x" * 600)
     second.write(b"x" * 400)
@@ -112,12 +112,12 @@ def test_budget_spans_every_file_of_a_request(instance: Instance,
     assert staged_files(instance) == []
 
 
-def test_unknown_recipient_fails_at_the_end_of_the_part(instance: Instance) -> None:
+def test_unreadable_recipient_fails_at_the_first_byte(instance: Instance) -> None:
     upload = StagedUpload(instance.store, instance.gpg, source_id=SOURCE_ID, filename="x",
-                          recipients=[Fingerprint("0" * 40)], budget=UploadBudget(10**9))
-    upload.write(b"small")
+                          recipients=[PublicKey(Fingerprint("0" * 40), "not a key")],
+                          budget=UploadBudget(10**9))
     with pytest.raises(EncryptionFailed):
-        upload.seek(0)
+        upload.write(b"small")
     upload.close()
     assert staged_files(instance) == []
 
