@@ -15,6 +15,8 @@ from sealdrop.errors import SealdropError
 
 log = logging.getLogger(__name__)
 
+PAUSED_RETRY_AFTER_SECONDS = 600
+
 TITLES = {
     400: _l("That request could not be understood"),
     403: _l("Not allowed"),
@@ -28,7 +30,7 @@ TITLES = {
 }
 
 
-def render_error(status: int, message: str) -> ResponseReturnValue:
+def render_error(status: int, message: str) -> tuple[str, int]:
     title = str(TITLES.get(status, TITLES[400]))
     return render_template("error.html", title=title, message=message, status=status), status
 
@@ -65,7 +67,11 @@ def _csrf_error(_exc: CSRFError) -> ResponseReturnValue:
 
 
 def _sealdrop_error(exc: SealdropError) -> ResponseReturnValue:
-    return render_error(exc.http_status, _(str(exc)))
+    page, status = render_error(exc.http_status, _(str(exc)))
+    if status == 503:
+        # Paused (no key, a full disk): an admin must act, so a browser need not retry soon.
+        return page, status, {"Retry-After": str(PAUSED_RETRY_AFTER_SECONDS)}
+    return page, status
 
 
 def _unexpected(exc: Exception) -> ResponseReturnValue:

@@ -215,6 +215,7 @@ def test_an_expired_submission_key_pauses_submissions_before_the_upload(
         response = source.submit("hello", [(b"file", "f.txt")])
         page = response.get_data(as_text=True)
         assert response.status_code == 503
+        assert response.headers["Retry-After"] == "600"
         assert "Submissions are paused" in page and "cannot take submissions right now" in page
         assert "expired" not in page  # the reason is for the admin, not for sources
         assert stored_files(inst) == []
