@@ -10,7 +10,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from sealdrop.config import Config
 from sealdrop.services.instance import Instance, open_instance
-from source_interface import context, errors, security
+from source_interface import context, errors, refusals, security
 from source_interface.cookies import EncryptedCookieSessionInterface, derive_key
 from source_interface.uploads import StreamingUploadRequest
 from source_interface.views import auth, info, main
@@ -24,6 +24,8 @@ def create_app(config: Config, *, instance: Instance | None = None) -> Flask:
     inst = instance or open_instance(config)
     secrets = config.require_secrets()
     app = Flask(__name__)
+    # First of all hooks: a request the server refused gets its page and nothing else runs.
+    refusals.install(app, retry_after_seconds=config.busy_retry_after_seconds)
     app.request_class = StreamingUploadRequest
     app.session_interface = EncryptedCookieSessionInterface(secrets.source_session_key)
     app.config.update(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from babel import Locale
-from flask import Flask, g, request, session
+from flask import Flask, current_app, g, request, session
 from flask_babel import Babel, get_locale
 
 from sealdrop import __version__
@@ -19,7 +19,8 @@ def language_name(code: str) -> str:
 
 
 def _select_locale() -> str | None:
-    config: Config = g.instance.config
+    # From the app, not `g`: pages the server refused are rendered before `g` is filled.
+    config: Config = current_app.extensions["sealdrop_instance"].config
     chosen = request.args.get("l")
     if chosen in config.languages:
         session["locale"] = chosen
