@@ -62,6 +62,7 @@ def get_over_unix_socket(path: Path, target: str) -> int:
             time.sleep(0.1)
 
 
+@pytest.mark.server
 def test_serves_on_a_unix_socket(initialised_env: tuple[dict[str, str], Path]) -> None:
     env, base = initialised_env
     sock = base / "source.sock"
@@ -89,6 +90,7 @@ def test_serve_refuses_an_uninitialised_data_dir_in_one_line(tmp_path: Path) -> 
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.server
 def test_huge_headers_and_a_silent_log(initialised_env: tuple[dict[str, str], Path]) -> None:
     env, base = initialised_env
     with serve_source(env, base) as server:
@@ -133,6 +135,7 @@ def core_files_allowed() -> Iterator[None]:
         resource.setrlimit(resource.RLIMIT_CORE, (soft, hard))
 
 
+@pytest.mark.server
 def test_workers_can_never_write_a_core_file(initialised_env: tuple[dict[str, str], Path]) -> None:
     env, base = initialised_env
     with core_files_allowed(), serve_source(env, base) as server:
@@ -148,6 +151,7 @@ def stored_under(store: Path) -> list[Path]:
     return sorted(path for path in store.glob("*/*") if path.is_file())
 
 
+@pytest.mark.server
 def test_a_chunked_upload_counts_as_the_largest_for_the_disk_check(
     initialised_env: tuple[dict[str, str], Path],
 ) -> None:
