@@ -65,7 +65,7 @@ class Site:
 
 @pytest.fixture(scope="module")
 def site(reader_keys: ReaderKeys) -> Iterator[Site]:
-    base = Path(tempfile.mkdtemp(prefix="sdk-"))
+    base = Path(tempfile.mkdtemp(prefix="sdw-"))
     env = {"SEALDROP_DATA_DIR": str(base / "data"), "SEALDROP_MIN_FREE_BYTES": "0",
            **FAST_KDF, **SETTINGS}
     initialise(load_config(env), submission_key=reader_keys.public_key)
