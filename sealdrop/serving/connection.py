@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
+import logging
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import IO
@@ -27,6 +28,8 @@ from sealdrop.serving.limits import (
 )
 
 READ_BYTES = 256 * 1024
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -276,5 +279,15 @@ async def handle(
     shared.connections += 1
     try:
         await Connection(shared, reader, writer).serve()
+    except Exception as exc:
+        # The type only: asyncio's own report would print the transport and what it holds.
+        log.error("a connection failed: %s", exc.__class__.__name__)
+        writer.transport.abort()
     finally:
         shared.connections -= 1
+
+
+def quiet_exception_handler(_loop: asyncio.AbstractEventLoop, context: dict[str, object]) -> None:
+    """Whatever asyncio reports, say only what kind of error it was: never a peer or a payload."""
+    exc = context.get("exception")
+    log.error("event loop: %s", exc.__class__.__name__ if exc else "error without exception")

@@ -18,7 +18,7 @@ from gunicorn.workers.base import Worker
 
 from sealdrop.config import load_config
 from sealdrop.serving.argv import app_for_target
-from sealdrop.serving.connection import Shared, handle
+from sealdrop.serving.connection import Shared, handle, quiet_exception_handler
 from sealdrop.serving.limits import Limits
 from sealdrop.serving.process import make_undumpable
 
@@ -46,6 +46,7 @@ class GuardedWorker(Worker):  # type: ignore[misc] # gunicorn ships no type info
 
     async def _serve(self, limits: Limits) -> None:
         loop = asyncio.get_running_loop()
+        loop.set_exception_handler(quiet_exception_handler)
         stop = asyncio.Event()
         quick = asyncio.Event()
         loop.add_signal_handler(signal.SIGTERM, stop.set)
