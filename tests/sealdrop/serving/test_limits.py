@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 
@@ -13,6 +16,14 @@ from sealdrop.errors import ConfigError
 from sealdrop.serving import APPS
 from sealdrop.serving.body import BodyPipe, UploadCut
 from sealdrop.serving.limits import UPLOAD_OVERHEAD_BYTES, Limits, RateMeter
+
+T = TypeVar("T")
+
+
+def run_apart(scenario: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """asyncio.run in a thread of its own: another test's event loop may be running in this one."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(lambda: asyncio.run(scenario())).result(timeout=30)
 
 
 def limits(**settings: str) -> Limits:
@@ -75,7 +86,7 @@ def test_body_pipe_hands_chunks_to_a_thread_and_holds_the_loop_back_when_full() 
         await asyncio.to_thread(reader.join)
         return b"".join(got), was_blocked
 
-    data, was_blocked = asyncio.run(scenario())
+    data, was_blocked = run_apart(scenario)
     assert data == b"0123456789abc" and was_blocked
 
 
@@ -90,4 +101,4 @@ def test_a_cut_pipe_fails_the_read_instead_of_ending_it() -> None:
             return exc
         return None
 
-    assert isinstance(asyncio.run(scenario()), UploadCut)
+    assert isinstance(run_apart(scenario), UploadCut)
