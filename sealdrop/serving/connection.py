@@ -12,6 +12,7 @@ import io
 import logging
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
+from functools import partial
 from typing import IO
 
 import h11
@@ -22,10 +23,12 @@ from sealdrop.serving.limits import (
     HEADER_BYTES,
     LINGER_BYTES,
     LINGER_SECONDS,
+    METER_TICK_SECONDS,
     REFUSED_KEY,
     Limits,
     RateMeter,
 )
+from sealdrop.serving.slots import Upload, UploadSlots
 
 READ_BYTES = 256 * 1024
 
@@ -39,8 +42,8 @@ class Shared:
     app: WsgiApp
     limits: Limits
     executor: Executor
+    slots: UploadSlots
     connections: int = 0
-    uploads: int = 0
     closing: bool = False
     idle: set[asyncio.StreamWriter] = field(default_factory=set)
 
@@ -125,11 +128,11 @@ class Connection:
             else:
                 raise ConnectionResetError("the client went away mid-request")
 
-    async def _pump(self, pipe: BodyPipe, limit: int) -> bool:
+    async def _pump(self, pipe: BodyPipe, limit: int, meter: RateMeter) -> bool:
         """Stream an upload body into `pipe`; True once it arrived whole. A stalled, too slow,
         oversized or abandoned upload is cut: the app's next read fails and it keeps nothing."""
-        meter = RateMeter(self.limits.min_bytes_per_second, self.limits.rate_window)
         received = 0
+        last_data = self.loop.time()
         try:
             while True:
                 event = self.h11.next_event()
@@ -144,19 +147,27 @@ class Connection:
                     pipe.finish()
                     return True
                 elif event is h11.NEED_DATA:
-                    started = self.loop.time()
-                    got = await self._receive(self.limits.upload_idle_timeout)
-                    meter.record(self.loop.time() - started, got)
+                    started, got = self.loop.time(), 0
+                    with contextlib.suppress(TimeoutError):  # a tick without data is judged too
+                        got = await self._receive(METER_TICK_SECONDS)
+                    now = self.loop.time()
+                    last_data = now if got else last_data
+                    meter.record(now - started, got)
+                    if now - last_data > self.limits.upload_idle_timeout:
+                        raise TimeoutError("no data for too long")
                     if meter.too_slow():
                         raise TimeoutError("below the minimum upload rate")
                 else:
                     raise ConnectionResetError("the client went away mid-upload")
         except (TimeoutError, ConnectionError, h11.RemoteProtocolError):
-            pipe.cut()
-            self.writer.transport.abort()
+            self._cut(pipe)
             return False
         finally:
             pipe.cut()  # no effect once finished; otherwise the app must not wait on a dead body
+
+    def _cut(self, pipe: BodyPipe) -> None:
+        pipe.cut()
+        self.writer.transport.abort()
 
     def _continue(self) -> None:
         if self.h11.they_are_waiting_for_100_continue:
@@ -172,8 +183,6 @@ class Connection:
         if length is not None and length > route.body_limit:
             return await self._refuse(request, 413)
         if route.upload:
-            if self.shared.uploads >= self.limits.uploads:
-                return await self._refuse(request, 503)
             return await self._upload(request, length, route.body_limit)
         body = await self._small_body(route.body_limit)
         if body is None:
@@ -195,14 +204,17 @@ class Connection:
         return responder
 
     async def _upload(self, request: h11.Request, length: int | None, limit: int) -> bool:
-        self.shared.uploads += 1
         pipe = BodyPipe(self.loop)
+        meter = RateMeter(self.limits.min_bytes_per_second, self.limits.rate_window)
+        slot = Upload(meter, cut=partial(self._cut, pipe))
+        if not await self.shared.slots.take(slot):
+            return await self._refuse(request, 503)
         self._continue()
-        pump = asyncio.create_task(self._pump(pipe, limit))
+        pump = asyncio.create_task(self._pump(pipe, limit, meter))
         try:
             responder = await self._run(request, pipe, length, force_close=False)  # type: ignore[arg-type] # a read-only stream is all WSGI needs
         finally:
-            self.shared.uploads -= 1
+            self.shared.slots.release(slot)
         if not pump.done():
             pump.cancel()  # the app answered before the body ended (a refusal of its own)
             with contextlib.suppress(asyncio.CancelledError):

@@ -16,6 +16,10 @@ HEADER_BYTES = 16 * 1024
 # "connection reset" (it is still sending when the answer comes).
 LINGER_SECONDS = 5.0
 LINGER_BYTES = 8 * 1024 * 1024
+# When every upload slot is taken, uploads are judged over this share of the rate window.
+CONTENDED_WINDOW_SHARE = 0.2
+# How often a waiting upload's rate is checked, so a client that sends nothing is seen too.
+METER_TICK_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -70,7 +74,7 @@ class Limits:
 
 
 class RateMeter:
-    """Average data rate over the last `window` seconds the server spent waiting for the client.
+    """Average data rate over the last seconds the server spent waiting for the client.
 
     Only waiting time counts: while the app is busy and the buffer is full, the client is held
     back by us, and that must never make an honest upload look slow.
@@ -93,9 +97,25 @@ class RateMeter:
             self._waited -= old_wait
             self._received -= old_bytes
 
-    def too_slow(self) -> bool:
-        """True once a whole window of waiting brought fewer bytes than the minimum rate asks."""
-        return self._waited >= self._window and self._received < self._min_rate * self._waited
+    def _recent(self, window: float) -> tuple[float, int]:
+        """Waiting time and bytes of the newest samples that cover `window` seconds of waiting."""
+        waited, received = 0.0, 0
+        for sample_wait, sample_bytes in reversed(self._samples):
+            if waited >= window:
+                break
+            waited += sample_wait
+            received += sample_bytes
+        return waited, received
+
+    def rate(self) -> float:
+        return self._received / self._waited if self._waited else float("inf")
+
+    def too_slow(self, window: float | None = None) -> bool:
+        """True once `window` seconds of waiting (the whole window by default) brought fewer
+        bytes than the minimum rate asks for."""
+        waited, received = self._recent(self._window if window is None else window)
+        wanted = self._window if window is None else window
+        return waited >= wanted and received < self._min_rate * waited
 
 
 # Set on the environ of a request the server refused before the app saw its body (413 or 503):

@@ -19,8 +19,9 @@ from gunicorn.workers.base import Worker
 from sealdrop.config import load_config
 from sealdrop.serving.argv import app_for_target
 from sealdrop.serving.connection import Shared, handle, quiet_exception_handler
-from sealdrop.serving.limits import Limits
+from sealdrop.serving.limits import CONTENDED_WINDOW_SHARE, Limits
 from sealdrop.serving.process import make_undumpable
+from sealdrop.serving.slots import UploadSlots
 
 STREAM_LIMIT = 64 * 1024  # what a connection's reader buffers before it stops reading the socket
 
@@ -60,7 +61,8 @@ class GuardedWorker(Worker):  # type: ignore[misc] # gunicorn ships no type info
         loop.add_signal_handler(signal.SIGUSR1, self.log.reopen_files)
         loop.add_signal_handler(signal.SIGWINCH, lambda: None)
         with ThreadPoolExecutor(limits.threads, thread_name_prefix="app") as executor:
-            shared = Shared(app=self.wsgi, limits=limits, executor=executor)
+            slots = UploadSlots(limits.uploads, limits.rate_window * CONTENDED_WINDOW_SHARE)
+            shared = Shared(app=self.wsgi, limits=limits, executor=executor, slots=slots)
             servers = [
                 await asyncio.start_server(
                     partial(handle, shared), sock=_listening(s), limit=STREAM_LIMIT,

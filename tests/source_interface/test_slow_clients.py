@@ -115,20 +115,15 @@ def test_slow_login_bodies_cost_no_thread_and_are_cut_at_the_deadline(site: Site
         assert trickle.reply == b""
 
 
-def test_uploads_beyond_the_cap_are_told_to_come_back_and_slow_ones_are_cut(site: Site) -> None:
+def test_uploads_beyond_the_cap_are_told_to_come_back_at_once(site: Site) -> None:
     source = HttpSource(site.server.port)
     source.create()
-    fill = b"TRICKLE"
-    slow = [source.upload_request("slow", [FilePart("slow.bin", 100_000, fill)])
+    slow = [source.upload_request("steady", [FilePart("s.bin", 100_000, b"S")])
             for _ in range(UPLOAD_SLOTS)]
-    # 100 bytes every 0.1 s: 1 KB/s, half the minimum rate.
-    trickles = start([Trickle(site.server.port, head, body, step=100, every=0.1)
-                      for head, body in slow[:-1]])
-    time.sleep(0.3)
-    normal = source.upload("meanwhile", [FilePart("normal.bin", 1_000_000, b"N")])
-    assert normal is not None and normal.status == 302, "a normal upload gets the free slot"
-    trickles += start([Trickle(site.server.port, *slow[-1], step=100, every=0.1)])
-    time.sleep(0.3)
+    # 3 KB/s, above the minimum rate: these keep their slots until they give up.
+    steady = start([Trickle(site.server.port, head, body, step=300, every=0.1, give_up=4)
+                    for head, body in slow])
+    time.sleep(1.5)
     for _ in range(3):
         started = time.monotonic()
         busy = source.upload("busy", [FilePart("busy.bin", 1_000_000, b"B")], pause_after=0)
@@ -137,15 +132,41 @@ def test_uploads_beyond_the_cap_are_told_to_come_back_and_slow_ones_are_cut(site
         assert busy.headers["Retry-After"] == "30"
         assert "Nothing you sent was stored" in busy.body
     assert_landing_page_answers(site)
+    for trickle in steady:
+        trickle.join(10)
+        assert trickle.closed_after is None, "an upload above the minimum rate is never cut"
+    assert_nothing_left_behind(site)
+
+
+def test_too_slow_uploads_are_cut_and_give_way_to_a_normal_one(site: Site) -> None:
+    source = HttpSource(site.server.port)
+    source.create()
+    before = len(site.stored())
+    slow = [source.upload_request("slow", [FilePart("slow.bin", 100_000, b"TRICKLE")])
+            for _ in range(UPLOAD_SLOTS)]
+    # 1 KB/s, half the minimum rate.
+    trickles = start([Trickle(site.server.port, head, body, step=100, every=0.1)
+                      for head, body in slow])
+    time.sleep(RATE_WINDOW / 2)
+    normal = source.upload("meanwhile", [FilePart("normal.bin", 1_000_000, b"N")])
+    assert normal is not None and normal.status == 302, "the slowest upload gave way"
+    assert_landing_page_answers(site)
+    cut_after = []
     for trickle in trickles:
         trickle.join(30)
         assert trickle.closed_after is not None, "a too slow upload is cut"
-        assert RATE_WINDOW - 1 < trickle.closed_after < RATE_WINDOW + 4
+        cut_after.append(trickle.closed_after)
+    assert min(cut_after) < RATE_WINDOW, "one was evicted early for the normal upload"
+    assert max(cut_after) < RATE_WINDOW + 4, "the others at the end of the rate window"
+    assert_nothing_left_behind(site)
+    assert len(site.stored()) == before + 2, "only the normal submission: its message and file"
+
+
+def assert_nothing_left_behind(site: Site) -> None:
     deadline = time.monotonic() + 10
     while site.staged() and time.monotonic() < deadline:
         time.sleep(0.1)
     assert site.staged() == []
-    assert len(site.stored()) == 2, "only the normal submission: its message and its file"
     done = site.check()
     assert done.returncode == 0, done.stdout + done.stderr
 

@@ -16,6 +16,7 @@ from sealdrop.errors import ConfigError
 from sealdrop.serving import APPS
 from sealdrop.serving.body import BodyPipe, UploadCut
 from sealdrop.serving.limits import UPLOAD_OVERHEAD_BYTES, Limits, RateMeter
+from sealdrop.serving.slots import Upload, UploadSlots
 
 T = TypeVar("T")
 
@@ -102,3 +103,25 @@ def test_a_cut_pipe_fails_the_read_instead_of_ending_it() -> None:
         return None
 
     assert isinstance(run_apart(scenario), UploadCut)
+
+
+def test_a_full_house_evicts_only_an_upload_already_too_slow() -> None:
+    async def scenario() -> tuple[bool, bool, list[str]]:
+        slots = UploadSlots(2, contended_window=2)
+        cut: list[str] = []
+        fast, slow = RateMeter(1000, 10), RateMeter(1000, 10)
+        fast.record(3.0, 30_000)
+        slow.record(3.0, 300)
+        uploads = {name: Upload(meter, cut=lambda name=name: cut.append(name))  # type: ignore[misc]
+                   for name, meter in [("fast", fast), ("slow", slow)]}
+        for upload in uploads.values():
+            assert await slots.take(upload)
+        steady = Upload(RateMeter(1000, 10), cut=lambda: cut.append("newcomer"))
+        asyncio.get_running_loop().call_later(0.1, slots.release, uploads["slow"])
+        first = await slots.take(steady)  # evicts "slow", whose thread then frees its slot
+        second = await slots.take(Upload(RateMeter(1000, 10), cut=lambda: None))
+        return first, second, cut
+
+    first, second, cut = run_apart(scenario)
+    assert first and not second
+    assert cut == ["slow"], "only the upload below the minimum rate gave way"
