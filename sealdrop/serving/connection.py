@@ -42,6 +42,9 @@ class Shared:
     app: WsgiApp
     limits: Limits
     executor: Executor
+    # Refusals are rendered by the app too, but in threads of their own: a flood of refused
+    # uploads must not queue ahead of the pages everyone else is asking for.
+    refusal_executor: Executor
     slots: UploadSlots
     connections: int = 0
     closing: bool = False
@@ -198,9 +201,8 @@ class Connection:
         if refused is not None:
             environ[REFUSED_KEY] = refused
         responder = Responder(self.loop, self, force_close=force_close)
-        await self.loop.run_in_executor(
-            self.shared.executor, run_app, self.shared.app, environ, responder
-        )
+        executor = self.shared.executor if refused is None else self.shared.refusal_executor
+        await self.loop.run_in_executor(executor, run_app, self.shared.app, environ, responder)
         return responder
 
     async def _upload(self, request: h11.Request, length: int | None, limit: int) -> bool:

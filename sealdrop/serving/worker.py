@@ -24,6 +24,7 @@ from sealdrop.serving.process import make_undumpable
 from sealdrop.serving.slots import UploadSlots
 
 STREAM_LIMIT = 64 * 1024  # what a connection's reader buffers before it stops reading the socket
+REFUSAL_THREADS = 2  # render the 413/503 pages, apart from the threads that serve pages
 
 
 class GuardedWorker(Worker):  # type: ignore[misc] # gunicorn ships no type information
@@ -60,9 +61,13 @@ class GuardedWorker(Worker):  # type: ignore[misc] # gunicorn ships no type info
             loop.add_signal_handler(sig, now)
         loop.add_signal_handler(signal.SIGUSR1, self.log.reopen_files)
         loop.add_signal_handler(signal.SIGWINCH, lambda: None)
-        with ThreadPoolExecutor(limits.threads, thread_name_prefix="app") as executor:
+        with (
+            ThreadPoolExecutor(limits.threads, thread_name_prefix="app") as executor,
+            ThreadPoolExecutor(REFUSAL_THREADS, thread_name_prefix="refusal") as refusals,
+        ):
             slots = UploadSlots(limits.uploads, limits.rate_window * CONTENDED_WINDOW_SHARE)
-            shared = Shared(app=self.wsgi, limits=limits, executor=executor, slots=slots)
+            shared = Shared(app=self.wsgi, limits=limits, executor=executor,
+                            refusal_executor=refusals, slots=slots)
             servers = [
                 await asyncio.start_server(
                     partial(handle, shared), sock=_listening(s), limit=STREAM_LIMIT,
@@ -77,7 +82,8 @@ class GuardedWorker(Worker):  # type: ignore[misc] # gunicorn ships no type info
             for writer in list(shared.idle):
                 writer.close()
             await self._drain(shared, 0 if quick.is_set() else self.cfg.graceful_timeout)
-            executor.shutdown(wait=False, cancel_futures=True)
+            for pool in (executor, refusals):
+                pool.shutdown(wait=False, cancel_futures=True)
 
     async def _heartbeat_until(self, stop: asyncio.Event) -> None:
         """Tell the arbiter we are alive; stop on a signal or when the arbiter is gone."""
