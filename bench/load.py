@@ -155,13 +155,26 @@ async def slow_upload(client: SourceClient, csrf: str, seconds: float, out: Slow
         writer.close()
 
 
+async def slow_client(client: SourceClient, csrf: str, seconds: float, out: SlowOutcome,
+                      *, reconnect: bool) -> None:
+    """One slow upload; with `reconnect`, a new one after each refusal or cut, as an attacker
+    holding connections open would do, until the time is up."""
+    deadline = time.monotonic() + seconds
+    while True:
+        await slow_upload(client, csrf, deadline - time.monotonic(), out)
+        if not reconnect or time.monotonic() > deadline - 1:
+            return
+        await asyncio.sleep(0.5)
+
+
 def workers_of(server: Server) -> list[int]:
     return children(server.process.pid)
 
 
 def slow_phase(server: Server, sources: list[tuple[SourceClient, str]], count: int,
-               seconds: float) -> None:
-    print(f"\n== {count} slow uploads at 1 KB/s for up to {seconds:.0f} s ==")
+               seconds: float, *, reconnect: bool) -> None:
+    again = ", each reconnecting after a refusal or a cut" if reconnect else ""
+    print(f"\n== {count} slow uploads at 1 KB/s for up to {seconds:.0f} s{again} ==")
     workers = workers_of(server)
     rss_before = {pid: status_kb(pid, "VmRSS") for pid in workers}
     peak = dict(rss_before)
@@ -184,8 +197,8 @@ def slow_phase(server: Server, sources: list[tuple[SourceClient, str]], count: i
         normal.append(int(time.monotonic() - started))
 
     async def all_slow() -> None:
-        await asyncio.gather(*(slow_upload(*sources[i % len(sources)], seconds, outcome)
-                               for i in range(count)))
+        await asyncio.gather(*(slow_client(*sources[i % len(sources)], seconds, outcome,
+                                           reconnect=reconnect) for i in range(count)))
 
     threads = [threading.Thread(target=lambda: latencies.extend(page_latencies(server.port, stop))),
                threading.Thread(target=watch_memory), threading.Thread(target=normal_submission)]
@@ -202,7 +215,8 @@ def slow_phase(server: Server, sources: list[tuple[SourceClient, str]], count: i
     for pid in workers:
         print(f"worker {pid}: RSS {rss_before[pid] / 1024:.1f} MiB before, "
               f"peak {peak[pid] / 1024:.1f} MiB")
-    print(f"slow uploads: {outcome.refused} got 503 at once, {outcome.cut} cut by the server, "
+    print(f"slow upload attempts: {outcome.refused} got 503 at once, "
+          f"{outcome.cut} cut by the server, "
           f"{outcome.still_open} still open at the end, {outcome.other_answer} other answers, "
           f"{outcome.failed_to_connect} could not connect")
 
@@ -214,11 +228,13 @@ def burst_phase(data_dir: Path, env: dict[str, str], sources: list[tuple[SourceC
     store = data_dir / "store"
     before = len(list(store.glob("*/*-doc.gz.gpg")))
     started = time.perf_counter()
+
+    def one(number: int) -> list[int]:
+        client, csrf = sources[number % len(sources)]
+        return submit(client, csrf, f"burst {number}", MB, give_up=300)
+
     with ThreadPoolExecutor(count) as pool:
-        results = list(pool.map(
-            lambda i: submit(*sources[i % len(sources)], f"burst {i}", MB, give_up=300),
-            range(count),
-        ))
+        results = list(pool.map(one, range(count)))
     seconds = time.perf_counter() - started
     finals = Counter(statuses[-1] for statuses in results)
     first = Counter(statuses[0] for statuses in results)
@@ -246,7 +262,7 @@ def run(args: argparse.Namespace, base: Path) -> None:
         print(f"gunicorn {server.process.pid}, workers {workers_of(server)}, port {server.port}; "
               f"{len(sources)} sources created")
         describe("\nbaseline, no load", page_latencies(server.port, None))
-        slow_phase(server, sources, args.slow, args.slow_seconds)
+        slow_phase(server, sources, args.slow, args.slow_seconds, reconnect=args.reconnect)
         burst_phase(instance.data_dir, env, sources, args.burst)
     finally:
         server.stop()
@@ -257,6 +273,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--slow", type=int, default=500, help="slow uploads at once (500)")
     parser.add_argument("--slow-seconds", type=float, default=75, help="their time (75 s)")
+    parser.add_argument("--reconnect", action="store_true",
+                        help="slow clients open a new upload after each refusal or cut")
     parser.add_argument("--burst", type=int, default=200, help="submissions at once (200)")
     parser.add_argument("--sources", type=int, default=50, help="sources sending them (50)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (2)")

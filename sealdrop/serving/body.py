@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections import deque
 
 PIPE_BYTES = 512 * 1024
 
@@ -21,7 +22,9 @@ class BodyPipe:
     def __init__(self, loop: asyncio.AbstractEventLoop, capacity: int = PIPE_BYTES) -> None:
         self._loop = loop
         self._capacity = capacity
-        self._buffer = bytearray()
+        # Whole chunks as the socket gave them: handing them on costs no copy.
+        self._chunks: deque[bytes] = deque()
+        self._size = 0
         self._ended = False
         self._cut = False
         self._ready = threading.Condition()
@@ -37,8 +40,10 @@ class BodyPipe:
             with self._ready:
                 if self._cut:
                     return
-                if len(self._buffer) < self._capacity:
-                    self._buffer += data
+                if self._size < self._capacity:
+                    if data:
+                        self._chunks.append(data)
+                        self._size += len(data)
                     self._ready.notify()
                     return
                 self._room.clear()
@@ -47,7 +52,7 @@ class BodyPipe:
 
     def has_room(self) -> bool:
         with self._ready:
-            return len(self._buffer) < self._capacity
+            return self._size < self._capacity
 
     def finish(self) -> None:
         with self._ready:
@@ -59,39 +64,45 @@ class BodyPipe:
         with self._ready:
             if not self._ended:
                 self._cut = True
-                self._buffer.clear()
+                self._chunks.clear()
+                self._size = 0
             self._ready.notify_all()
 
     # --- the app thread's side (the WSGI input stream) ---
 
-    def read(self, size: int | None = -1) -> bytes:
-        """Up to `size` bytes, b"" at the end. Without a size, what has arrived so far: a short
-        read, as for a socket, so that no caller can make the whole upload sit in memory."""
+    def read(self, size: int | None = -1, /) -> bytes:
+        """Up to `size` bytes, b"" at the end; like a socket, it may return fewer than asked
+        (never a whole upload at once, whatever the caller asks)."""
         with self._ready:
-            while not self._buffer and not self._ended and not self._cut:
+            while not self._chunks and not self._ended and not self._cut:
                 self._ready.wait()
             if self._cut:
                 # An exception, not an early EOF: with a chunked body an early EOF would look
                 # like the end of the body, and a truncated upload must never look complete.
                 raise UploadCut("the upload was cut off")
-            take = len(self._buffer) if size is None or size < 0 else size
-            out = bytes(self._buffer[:take])
-            del self._buffer[:take]
+            if not self._chunks or size == 0:
+                return b""
+            out = self._chunks.popleft()
+            if size is not None and 0 <= size < len(out):
+                out, rest = out[:size], out[size:]
+                self._chunks.appendleft(rest)
+            self._size -= len(out)
             wake, self._loop_waits = self._loop_waits, False
         if wake:
             self._loop.call_soon_threadsafe(self._room.set)
         return out
 
-    def readline(self, size: int | None = -1) -> bytes:
-        # The multipart parser never calls this; WSGI requires it, so keep it simple and bounded.
+    def readline(self, size: int | None = -1, /) -> bytes:
+        # The multipart parser never calls this; WSGI requires it. A line ends at a chunk's end
+        # at the latest: a short read, which callers of a stream must accept anyway.
         with self._ready:
-            while b"\n" not in self._buffer and not self._ended and not self._cut:
-                if len(self._buffer) >= self._capacity:
-                    break
+            while not self._chunks and not self._ended and not self._cut:
                 self._ready.wait()
-            end = self._buffer.find(b"\n") + 1 or len(self._buffer)
-        limit = end if size is None or size < 0 else min(end, size)
-        return self.read(limit) if limit else self.read(0)
+            end = self._chunks[0].find(b"\n") + 1 if self._chunks else 0
+        limit = end or -1
+        if size is not None and size >= 0:
+            limit = size if limit < 0 else min(limit, size)
+        return self.read(limit)
 
     def __iter__(self) -> BodyPipe:
         return self

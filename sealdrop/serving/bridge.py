@@ -6,7 +6,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Callable, Iterable
-from typing import IO, Any, Protocol
+from typing import Any, Protocol
 from urllib.parse import unquote_to_bytes
 
 import h11
@@ -22,6 +22,13 @@ StartResponse = Callable[..., Callable[[bytes], None]]
 WsgiApp = Callable[[Environ, StartResponse], Iterable[bytes]]
 
 
+class InputStream(Protocol):
+    """What WSGI's `wsgi.input` must offer the app (an in-memory body, or an upload's pipe)."""
+
+    def read(self, size: int | None = -1, /) -> bytes: ...
+    def readline(self, size: int | None = -1, /) -> bytes: ...
+
+
 class Sender(Protocol):
     """The loop's side of a response: takes h11 events from a thread, writes them out."""
 
@@ -35,7 +42,7 @@ def path_of(target: bytes) -> tuple[str, str]:
 
 
 def make_environ(
-    request: h11.Request, *, body: IO[bytes], server: tuple[str, str], content_length: int | None
+    request: h11.Request, *, body: InputStream, server: tuple[str, str], content_length: int | None
 ) -> Environ:
     # No REMOTE_ADDR: behind an onion service every peer is the local tor, and the app must
     # have nothing about a visitor to log even by mistake.
