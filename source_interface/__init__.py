@@ -17,6 +17,9 @@ from source_interface.views import auth, info, main
 
 # Room for the form fields (CSRF token, message) on top of the files themselves.
 FORM_OVERHEAD_BYTES = 64 * 1024
+# Form parts per request: the token, the message and up to 30 files. Text fields are held in
+# memory, each up to the message limit, so this also bounds what one request can make us hold.
+MAX_FORM_PARTS = 32
 
 
 def create_app(config: Config, *, instance: Instance | None = None) -> Flask:
@@ -38,6 +41,7 @@ def create_app(config: Config, *, instance: Instance | None = None) -> Flask:
         WTF_CSRF_SSL_STRICT=False,  # onion services are http://; Tor secures the transport
         MAX_CONTENT_LENGTH=config.max_upload_bytes + config.max_message_bytes + FORM_OVERHEAD_BYTES,
         MAX_FORM_MEMORY_SIZE=config.max_message_bytes,
+        MAX_FORM_PARTS=MAX_FORM_PARTS,
         BABEL_DEFAULT_LOCALE=config.languages[0],
         TEMPLATES_AUTO_RELOAD=False,
     )

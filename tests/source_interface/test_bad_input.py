@@ -137,6 +137,18 @@ def test_body_over_the_limit_is_a_413_and_stores_nothing(make_site: SiteFactory)
         assert stored_files(inst) == []
 
 
+def test_too_many_form_parts_are_a_413_and_store_nothing(
+    source: SourceActions, source_instance: Instance
+) -> None:
+    """Each text field may hold up to the message limit in memory: their number is capped."""
+    source.create()
+    files = [(b"x" * 100, f"f{n}.txt") for n in range(40)]  # werkzeug alone would take 1000
+    response = source.submit("many", files)
+    assert response.status_code == 413
+    assert stored_files(source_instance) == []
+    assert list(source_instance.store.root.rglob(".*.part")) == []
+
+
 def test_a_message_over_the_form_limit_is_a_413(source: SourceActions) -> None:
     source.create()
     limit = source.client.application.config["MAX_FORM_MEMORY_SIZE"]
