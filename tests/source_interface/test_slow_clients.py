@@ -7,6 +7,7 @@ few seconds, so each attack needs only a few dozen connections and a few seconds
 from __future__ import annotations
 
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -40,6 +41,8 @@ SETTINGS = {
     "SEALDROP_UPLOAD_IDLE_TIMEOUT_SECONDS": "8",
     "SEALDROP_BUSY_RETRY_AFTER_SECONDS": "30",
     "SEALDROP_MAX_UPLOAD_BYTES": "4000000",
+    "SEALDROP_KEEPALIVE_TIMEOUT_SECONDS": "2",
+    "SEALDROP_SOURCE_MAX_CONNECTIONS": "100",
 }
 MANY = 10 * THREADS  # far more slow clients than threads
 
@@ -199,3 +202,26 @@ def test_no_server_header_on_any_answer(site: Site) -> None:
         status, headers, _ = raw_request(site.server.port, request)
         assert status in (200, 404)
         assert "Server" not in headers and "server" not in {k.lower() for k in headers}
+
+
+def test_idle_keep_alive_connections_are_closed(site: Site) -> None:
+    with socket.create_connection(("127.0.0.1", site.server.port), timeout=10) as sock:
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert sock.recv(65536).startswith(b"HTTP/1.1 200")
+        started = time.monotonic()
+        while sock.recv(65536):
+            pass  # the rest of the page, then the server's end of the connection
+        assert time.monotonic() - started < 2 + 2
+
+
+def test_connections_beyond_the_cap_are_closed_at_once(site: Site) -> None:
+    held = [socket.create_connection(("127.0.0.1", site.server.port)) for _ in range(100)]
+    try:
+        time.sleep(0.3)
+        with socket.create_connection(("127.0.0.1", site.server.port), timeout=1) as extra:
+            assert extra.recv(1) == b"", "closed without an answer"
+    except ConnectionResetError:
+        pass  # closed, as hoped, by a reset
+    finally:
+        for sock in held:
+            sock.close()
