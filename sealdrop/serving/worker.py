@@ -28,10 +28,17 @@ REFUSAL_THREADS = 2  # render the 413/503 pages, apart from the threads that ser
 
 
 class GuardedWorker(Worker):  # type: ignore[misc] # gunicorn ships no type information
+    limits: Limits
+
     def init_process(self) -> None:
         # First of all, before the app or any secret is loaded: no core dump, no ptrace by
         # another process of the same user, no /proc/<pid>/mem or environ for them to read.
         make_undumpable()
+        # The worker process is an entry point of its own, like wsgi.py: it reads the settings,
+        # here, so that a bad one stops gunicorn as a boot error instead of a crash loop.
+        config = load_config(os.environ)
+        spec = app_for_target(str(getattr(self.app, "app_uri", "") or self.cfg.wsgi_app or ""))
+        self.limits = Limits.from_config(config, spec.upload_paths)
         super().init_process()  # loads the app, then calls run()
 
     def init_signals(self) -> None:
@@ -40,11 +47,7 @@ class GuardedWorker(Worker):  # type: ignore[misc] # gunicorn ships no type info
             signal.signal(sig, signal.SIG_DFL)
 
     def run(self) -> None:
-        # The worker process is an entry point of its own, like wsgi.py: it reads the settings.
-        config = load_config(os.environ)
-        spec = app_for_target(str(getattr(self.app, "app_uri", "") or self.cfg.wsgi_app or ""))
-        limits = Limits.from_config(config, spec.upload_paths)
-        asyncio.run(self._serve(limits))
+        asyncio.run(self._serve(self.limits))
 
     async def _serve(self, limits: Limits) -> None:
         loop = asyncio.get_running_loop()
@@ -61,13 +64,12 @@ class GuardedWorker(Worker):  # type: ignore[misc] # gunicorn ships no type info
             loop.add_signal_handler(sig, now)
         loop.add_signal_handler(signal.SIGUSR1, self.log.reopen_files)
         loop.add_signal_handler(signal.SIGWINCH, lambda: None)
-        with (
-            ThreadPoolExecutor(limits.threads, thread_name_prefix="app") as executor,
-            ThreadPoolExecutor(REFUSAL_THREADS, thread_name_prefix="refusal") as refusals,
-        ):
-            slots = UploadSlots(limits.uploads, limits.rate_window * CONTENDED_WINDOW_SHARE)
-            shared = Shared(app=self.wsgi, limits=limits, executor=executor,
-                            refusal_executor=refusals, slots=slots)
+        executor = ThreadPoolExecutor(limits.threads, thread_name_prefix="app")
+        refusals = ThreadPoolExecutor(REFUSAL_THREADS, thread_name_prefix="refusal")
+        slots = UploadSlots(limits.uploads, limits.rate_window * CONTENDED_WINDOW_SHARE)
+        shared = Shared(app=self.wsgi, limits=limits, executor=executor,
+                        refusal_executor=refusals, slots=slots)
+        try:
             servers = [
                 await asyncio.start_server(
                     partial(handle, shared), sock=_listening(s), limit=STREAM_LIMIT,
@@ -82,6 +84,9 @@ class GuardedWorker(Worker):  # type: ignore[misc] # gunicorn ships no type info
             for writer in list(shared.idle):
                 writer.close()
             await self._drain(shared, 0 if quick.is_set() else self.cfg.graceful_timeout)
+        finally:
+            # No waiting here: once this returns, asyncio cancels what is left, every unfinished
+            # upload is cut, and its thread ends (wiping what it staged) before the process does.
             for pool in (executor, refusals):
                 pool.shutdown(wait=False, cancel_futures=True)
 
