@@ -206,5 +206,14 @@ def test_workers_are_not_dumpable(initialised_env: tuple[dict[str, str], Path]) 
 
 
 def children_of(pid: int) -> list[int]:
+    """gunicorn's workers, once `sealdrop serve` has become gunicorn (before, its children are
+    the short-lived gpgconf of its start-up checks)."""
+    def gunicorn(process: int) -> bool:
+        return b"gunicorn" in Path(f"/proc/{process}/cmdline").read_bytes()
+
     children = Path(f"/proc/{pid}/task/{pid}/children")
-    return [int(child) for child in children.read_text().split()] if children.exists() else []
+    try:
+        found = [int(child) for child in children.read_text().split()]
+        return found if gunicorn(pid) and all(gunicorn(child) for child in found) else []
+    except OSError:
+        return []
