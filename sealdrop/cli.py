@@ -11,8 +11,9 @@ from pathlib import Path
 
 from sealdrop.config import Config, load_config, require_loopback
 from sealdrop.errors import SealdropError
-from sealdrop.serve import APPS, gunicorn_argv
 from sealdrop.services import consistency, instance
+from sealdrop.serving import APPS, gunicorn_argv
+from sealdrop.serving.process import raise_open_file_limit
 
 
 def _read_key(path: str) -> str:
@@ -39,7 +40,8 @@ def cmd_serve(config: Config, args: argparse.Namespace) -> int:
     # A crashing worker or gpg must never write a core file: it would hold plaintext chunks and
     # passphrases. The limit is inherited by gunicorn, its workers and every gpg they start.
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    # Eight request threads would otherwise each grow a malloc arena of their own (~2 MB a piece
+    raise_open_file_limit()
+    # The request threads would otherwise each grow a malloc arena of their own (~2 MB a piece
     # kept after every upload); two arenas keep a worker's memory flat at no cost in speed. A fixed
     # mmap threshold returns each streaming buffer to the system when it is freed, where glibc's
     # adaptive threshold would keep them in the heap.

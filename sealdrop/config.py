@@ -16,6 +16,8 @@ from sealdrop.errors import ConfigError
 PREFIX = "SEALDROP_"
 SECRETS_FILE = "secrets.toml"
 MIN_KDF_N = 1024
+# Multipart framing and the small fields of the submission form, on top of files and message.
+FORM_OVERHEAD_BYTES = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,38 @@ class Config:
     # removed after it; it must be a RAM file system (tmpfs), so no key file or trust database
     # ever reaches a disk. `sealdrop init` and start-up refuse any other location.
     gpg_scratch_dir: Path = Path("/dev/shm")  # noqa: S108 - a tmpfs, chosen for being RAM
+    # --- How the server shields its request threads from slow or hostile clients. ---
+    # Kept together at the end so settings added elsewhere do not collide with these.
+    # Threads run the app; the event loop of each worker reads headers and small bodies for free.
+    source_threads: int = 16
+    # Uploads at once per worker (each holds a thread and a gpg); the site's cap is this x workers.
+    source_uploads_per_worker: int = 6
+    source_max_connections: int = 1000  # open connections per worker, idle or not
+    header_timeout_seconds: int = 20  # the whole request head must arrive within this
+    keepalive_timeout_seconds: int = 15  # an idle connection between requests is closed after this
+    body_timeout_seconds: int = 30  # a small (non-upload) body must arrive whole within this
+    max_form_bytes: int = 65_536  # body limit of every route but the upload route
+    upload_min_bytes_per_second: int = 2_000  # averaged over the window below; far below Tor speed
+    upload_rate_window_seconds: int = 30
+    upload_idle_timeout_seconds: int = 30  # an upload that sends nothing for this long is cut
+    busy_retry_after_seconds: int = 30  # Retry-After of the "too many uploads" page
+
+    def __post_init__(self) -> None:
+        # Pages must always find a free thread, however many uploads are streaming.
+        if self.source_threads <= self.source_uploads_per_worker:
+            raise ConfigError(
+                f"{PREFIX}SOURCE_THREADS ({self.source_threads}) must be more than "
+                f"{PREFIX}SOURCE_UPLOADS_PER_WORKER ({self.source_uploads_per_worker})"
+            )
+
+    @property
+    def upload_body_bytes(self) -> int:
+        """The most a submission's body may hold: files, message, and room for the form itself.
+
+        The server's route limit, the source app's and the 413 check before the disk check all
+        read this one number.
+        """
+        return self.max_upload_bytes + self.max_message_bytes + FORM_OVERHEAD_BYTES
 
     @property
     def store_dir(self) -> Path:
@@ -155,6 +189,17 @@ _FIELDS: dict[str, Callable[[str, Any], Any]] = {
     "languages": _languages,
     "uploads_per_session": _positive_int,
     "gpg_scratch_dir": lambda name, raw: Path(_text(name, raw)),
+    "source_threads": _positive_int,
+    "source_uploads_per_worker": _positive_int,
+    "source_max_connections": _positive_int,
+    "header_timeout_seconds": _positive_int,
+    "keepalive_timeout_seconds": _positive_int,
+    "body_timeout_seconds": _positive_int,
+    "max_form_bytes": _positive_int,
+    "upload_min_bytes_per_second": _positive_int,
+    "upload_rate_window_seconds": _positive_int,
+    "upload_idle_timeout_seconds": _positive_int,
+    "busy_retry_after_seconds": _positive_int,
 }
 _KDF_FIELDS = ("kdf_n", "kdf_r", "kdf_p")
 

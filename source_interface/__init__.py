@@ -10,9 +10,9 @@ from flask_wtf.csrf import CSRFProtect
 
 from sealdrop.config import Config
 from sealdrop.services.instance import Instance, open_instance
-from source_interface import busy, context, errors, security
+from source_interface import busy, context, errors, refusals, security
 from source_interface.cookies import EncryptedCookieSessionInterface, derive_key
-from source_interface.limits import SMALL_BODY_BYTES, SMALL_FORM_PARTS
+from source_interface.limits import SMALL_FORM_PARTS
 from source_interface.uploads import StreamingUploadRequest
 from source_interface.views import auth, info, main
 
@@ -30,8 +30,10 @@ def create_app(config: Config, *, instance: Instance | None = None) -> Flask:
     inst = instance or open_instance(config)
     secrets = config.require_secrets()
     app = SourceApp(__name__)
-    # First of all hooks: a request to the wrong name is refused before anything reads its body.
+    # First of all hooks: a request to the wrong name is refused before anything reads its body,
+    # then a request the server refused gets its page and nothing else runs.
     security.install(app, expected_host=config.source_onion)
+    refusals.install(app, retry_after_seconds=config.busy_retry_after_seconds)
     app.request_class = StreamingUploadRequest
     app.session_interface = EncryptedCookieSessionInterface(secrets.source_session_key)
     app.config.update(
@@ -44,7 +46,7 @@ def create_app(config: Config, *, instance: Instance | None = None) -> Flask:
         WTF_CSRF_TIME_LIMIT=config.session_max_hours * 3600,
         WTF_CSRF_SSL_STRICT=False,  # onion services are http://; Tor secures the transport
         # Small for every route; the submit view raises it for itself before reading the body.
-        MAX_CONTENT_LENGTH=SMALL_BODY_BYTES,
+        MAX_CONTENT_LENGTH=config.max_form_bytes,
         MAX_FORM_MEMORY_SIZE=config.max_message_bytes,
         MAX_FORM_PARTS=SMALL_FORM_PARTS,
         BABEL_DEFAULT_LOCALE=config.languages[0],

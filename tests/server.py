@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import os
+import select
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator, Mapping
@@ -79,3 +81,65 @@ def serve_source(env: Mapping[str, str], log_dir: Path) -> Iterator[RunningServe
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+
+def raw_request(
+    port: int, data: bytes, *, timeout: float = 10
+) -> tuple[int, dict[str, str], bytes]:
+    """Send `data` as is (a head, perhaps part of a body) and read the answer; send nothing more."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+        sock.sendall(data)
+        sock.shutdown(socket.SHUT_WR)
+        received = b""
+        while chunk := sock.recv(65536):
+            received += chunk
+    head, _, body = received.partition(b"\r\n\r\n")
+    status_line, *lines = head.decode("latin-1").split("\r\n")
+    headers = dict(line.split(": ", 1) for line in lines if ": " in line)
+    return int(status_line.split()[1]), headers, body
+
+
+class Trickle(threading.Thread):
+    """A client that sends `head` at once (or byte by byte), then `body` a few bytes at a time.
+
+    Records how long the server let it go on (`closed_after`) and any answer it got (`reply`).
+    """
+
+    def __init__(self, port: int, head: bytes, body: bytes = b"", *, step: int = 1,
+                 every: float = 0.5, slow_head: bool = False, give_up: float = 60) -> None:
+        super().__init__(daemon=True)
+        self.port, self.step, self.every, self.give_up = port, step, every, give_up
+        self.data = head + body
+        self.sent = 0 if slow_head else len(head)
+        self.connected = threading.Event()
+        self.closed_after: float | None = None
+        self.reply = b""
+
+    def run(self) -> None:
+        sock = socket.create_connection(("127.0.0.1", self.port), timeout=5)
+        started = time.monotonic()
+        self.connected.set()
+        try:
+            sock.sendall(self.data[: self.sent])
+            while time.monotonic() - started < self.give_up:
+                readable, _, _ = select.select([sock], [], [], self.every)
+                if readable:
+                    self.reply = sock.recv(65536)
+                    break  # an answer, or b"" when the server closed the connection
+                if self.sent < len(self.data):
+                    sock.sendall(self.data[self.sent : self.sent + self.step])
+                    self.sent += self.step
+            else:
+                return
+        except OSError:
+            pass  # reset by the server
+        finally:
+            sock.close()
+        self.closed_after = time.monotonic() - started
+
+
+def timed_get(url: str, *, timeout: float = 10) -> tuple[int, float]:
+    """Status and seconds of one GET on a fresh connection."""
+    started = time.monotonic()
+    with urllib.request.urlopen(url, timeout=timeout) as reply:  # noqa: S310 - loopback only
+        reply.read()
+        return int(reply.status), time.monotonic() - started

@@ -28,7 +28,6 @@ from sealdrop.storage.store import Store
 # Anything a crashed worker staged more than a day ago is garbage, never a live upload.
 STALE_STAGING_SECONDS = 24 * 3600
 # Room for the form fields (CSRF token, message) on top of the files themselves.
-FORM_OVERHEAD_BYTES = 64 * 1024
 
 
 @dataclass
@@ -231,7 +230,7 @@ def require_open(
     is over the limit, which no wait would fix; SubmissionsClosed (503) when there is no
     usable Submission Key or too little free space.
     """
-    if incoming_bytes > config.max_upload_bytes + config.max_message_bytes + FORM_OVERHEAD_BYTES:
+    if incoming_bytes > config.upload_body_bytes:
         raise UploadTooLarge(
             "The files are larger than this service accepts. Send smaller files, or fewer at once."
         )

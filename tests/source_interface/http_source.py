@@ -144,6 +144,19 @@ class HttpSource:
         assert reply.headers["Location"] == "/lookup", reply.headers
         return self.codename
 
+    def upload_request(self, message: str, parts: list[FilePart]) -> tuple[bytes, bytes]:
+        """A whole POST /submit as raw bytes (head, body), for clients that send it their way."""
+        boundary = secrets.token_hex(12)
+        token = self.csrf("/lookup")
+        pieces, size = _multipart(boundary, token, message, parts)
+        head = (
+            f"POST {submit_path(token)} HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\n"
+            f"Cookie: sd_session={self.cookie}\r\n"
+            f"Content-Type: multipart/form-data; boundary={boundary}\r\n"
+            f"Content-Length: {size}\r\n\r\n"
+        ).encode()
+        return head, b"".join(_chunks(pieces))
+
     def upload(
         self,
         message: str,

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sealdrop.db.models import Submission
 from sealdrop.services.instance import Instance
 from source_interface import create_app
+from source_interface.limits import MAX_SUBMISSION_PARTS
 from tests.harness import ConfigFactory, ReaderKeys
 from tests.source_interface.actions import SiteFactory, SourceActions, submit_path
 
@@ -134,6 +135,18 @@ def test_body_over_the_limit_is_a_413_and_stores_nothing(make_site: SiteFactory)
         assert response.status_code == 413
         assert "larger than this service accepts" in response.get_data(as_text=True)
         assert stored_files(inst) == []
+
+
+def test_too_many_form_parts_are_a_413_and_store_nothing(
+    source: SourceActions, source_instance: Instance
+) -> None:
+    """Each part costs a gpg process or memory: their number is capped (werkzeug allows 1000)."""
+    source.create()
+    files = [(b"x" * 100, f"f{n}.txt") for n in range(MAX_SUBMISSION_PARTS)]  # and the message
+    response = source.submit("many", files)
+    assert response.status_code == 413
+    assert stored_files(source_instance) == []
+    assert list(source_instance.store.root.rglob(".*.part")) == []
 
 
 def test_a_message_over_the_form_limit_is_a_413(source: SourceActions) -> None:

@@ -22,7 +22,7 @@ import pytest
 from sealdrop.config import load_config
 from sealdrop.services.instance import initialise
 from tests.harness import FAST_KDF, ReaderKeys
-from tests.server import serve_source
+from tests.server import free_port, serve_source
 from tests.source_interface.http_source import FilePart, HttpSource
 
 
@@ -62,6 +62,7 @@ def get_over_unix_socket(path: Path, target: str) -> int:
             time.sleep(0.1)
 
 
+@pytest.mark.server
 def test_serves_on_a_unix_socket(initialised_env: tuple[dict[str, str], Path]) -> None:
     env, base = initialised_env
     sock = base / "source.sock"
@@ -89,6 +90,7 @@ def test_serve_refuses_an_uninitialised_data_dir_in_one_line(tmp_path: Path) -> 
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.server
 def test_huge_headers_and_a_silent_log(initialised_env: tuple[dict[str, str], Path]) -> None:
     env, base = initialised_env
     with serve_source(env, base) as server:
@@ -133,6 +135,7 @@ def core_files_allowed() -> Iterator[None]:
         resource.setrlimit(resource.RLIMIT_CORE, (soft, hard))
 
 
+@pytest.mark.server
 def test_workers_can_never_write_a_core_file(initialised_env: tuple[dict[str, str], Path]) -> None:
     env, base = initialised_env
     with core_files_allowed(), serve_source(env, base) as server:
@@ -148,6 +151,7 @@ def stored_under(store: Path) -> list[Path]:
     return sorted(path for path in store.glob("*/*") if path.is_file())
 
 
+@pytest.mark.server
 def test_a_chunked_upload_counts_as_the_largest_for_the_disk_check(
     initialised_env: tuple[dict[str, str], Path],
 ) -> None:
@@ -169,3 +173,47 @@ def test_a_chunked_upload_counts_as_the_largest_for_the_disk_check(
         accepted = source.upload("with a length", [part])
         assert accepted is not None and accepted.status == 302
         assert len(stored_under(store)) == 2
+
+
+
+NOGROUP = 65534
+
+
+@pytest.mark.server
+def test_workers_are_not_dumpable(initialised_env: tuple[dict[str, str], Path]) -> None:
+    """A non-dumpable process's /proc files belong to root:root, whoever runs it; the others to
+    the process's own user and group. Running under another group tells the two apart."""
+    env, _base = initialised_env
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sealdrop.cli", "serve", "source", "--bind", f"127.0.0.1:{port}"],
+        env={**os.environ, **env}, start_new_session=True, group=NOGROUP, extra_groups=[],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not (workers := children_of(process.pid)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert workers, "no worker started"
+        time.sleep(1)  # the worker makes itself non-dumpable as it starts
+        arbiter = Path(f"/proc/{process.pid}/environ").stat()
+        assert arbiter.st_gid == NOGROUP, "the arbiter is dumpable: the check can tell them apart"
+        for pid in workers:
+            assert Path(f"/proc/{pid}/environ").stat().st_gid == 0, pid
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=15)
+
+
+def children_of(pid: int) -> list[int]:
+    """gunicorn's workers, once `sealdrop serve` has become gunicorn (before, its children are
+    the short-lived gpgconf of its start-up checks)."""
+    def gunicorn(process: int) -> bool:
+        return b"gunicorn" in Path(f"/proc/{process}/cmdline").read_bytes()
+
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    try:
+        found = [int(child) for child in children.read_text().split()]
+        return found if gunicorn(pid) and all(gunicorn(child) for child in found) else []
+    except OSError:
+        return []

@@ -23,6 +23,8 @@ from tests.harness import FAST_KDF, ReaderKeys
 from tests.server import RunningServer, serve_source
 from tests.source_interface.http_source import FilePart, HttpSource
 
+pytestmark = pytest.mark.server
+
 MAX_UPLOAD = 8_000_000
 
 

@@ -1,0 +1,119 @@
+"""The gunicorn worker class: an asyncio event loop per process, the app in a bounded thread pool.
+
+gunicorn still manages the processes (forking, binding, heartbeats, graceful restarts); this
+class replaces only what a worker does with its sockets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from typing import Any
+
+from gunicorn.workers.base import Worker
+
+from sealdrop.config import load_config
+from sealdrop.serving.argv import app_for_target
+from sealdrop.serving.connection import Shared, handle, quiet_exception_handler
+from sealdrop.serving.limits import CONTENDED_WINDOW_SHARE, Limits
+from sealdrop.serving.process import make_undumpable
+from sealdrop.serving.slots import UploadSlots
+
+STREAM_LIMIT = 64 * 1024  # what a connection's reader buffers before it stops reading the socket
+REFUSAL_THREADS = 2  # render the 413/503 pages, apart from the threads that serve pages
+
+
+class GuardedWorker(Worker):  # type: ignore[misc] # gunicorn ships no type information
+    limits: Limits
+
+    def init_process(self) -> None:
+        # First of all, before the app or any secret is loaded: no core dump, no ptrace by
+        # another process of the same user, no /proc/<pid>/mem or environ for them to read.
+        make_undumpable()
+        # The worker process is an entry point of its own, like wsgi.py: it reads the settings,
+        # here, so that a bad one stops gunicorn as a boot error instead of a crash loop.
+        config = load_config(os.environ)
+        spec = app_for_target(str(getattr(self.app, "app_uri", "") or self.cfg.wsgi_app or ""))
+        self.limits = Limits.from_config(config, spec.upload_paths)
+        super().init_process()  # loads the app, then calls run()
+
+    def init_signals(self) -> None:
+        # The event loop installs its own handlers in run(); until then, gunicorn's defaults.
+        for sig in self.SIGNALS:
+            signal.signal(sig, signal.SIG_DFL)
+
+    def run(self) -> None:
+        asyncio.run(self._serve(self.limits))
+
+    async def _serve(self, limits: Limits) -> None:
+        loop = asyncio.get_running_loop()
+        loop.set_exception_handler(quiet_exception_handler)
+        stop = asyncio.Event()
+        quick = asyncio.Event()
+        loop.add_signal_handler(signal.SIGTERM, stop.set)
+
+        def now() -> None:
+            quick.set()
+            stop.set()
+
+        for sig in (signal.SIGINT, signal.SIGQUIT):
+            loop.add_signal_handler(sig, now)
+        loop.add_signal_handler(signal.SIGUSR1, self.log.reopen_files)
+        loop.add_signal_handler(signal.SIGWINCH, lambda: None)
+        executor = ThreadPoolExecutor(limits.threads, thread_name_prefix="app")
+        refusals = ThreadPoolExecutor(REFUSAL_THREADS, thread_name_prefix="refusal")
+        slots = UploadSlots(limits.uploads, limits.rate_window * CONTENDED_WINDOW_SHARE)
+        shared = Shared(app=self.wsgi, limits=limits, executor=executor,
+                        refusal_executor=refusals, slots=slots)
+        try:
+            servers = [
+                await asyncio.start_server(
+                    partial(handle, shared), sock=_listening(s), limit=STREAM_LIMIT,
+                    backlog=self.cfg.backlog,
+                )
+                for s in self.sockets
+            ]
+            await self._heartbeat_until(stop)
+            shared.closing = True
+            for server in servers:
+                server.close()
+            for writer in list(shared.idle):
+                writer.close()
+            await self._drain(shared, 0 if quick.is_set() else self.cfg.graceful_timeout)
+        finally:
+            # No waiting here: once this returns, asyncio cancels what is left, every unfinished
+            # upload is cut, and its thread ends (wiping what it staged) before the process does.
+            for pool in (executor, refusals):
+                pool.shutdown(wait=False, cancel_futures=True)
+
+    async def _heartbeat_until(self, stop: asyncio.Event) -> None:
+        """Tell the arbiter we are alive; stop on a signal or when the arbiter is gone."""
+        interval = max(self.timeout / 4, 0.5)
+        while self.alive and not stop.is_set():
+            self.notify()
+            if os.getppid() != self.ppid:
+                return
+            try:
+                await asyncio.wait_for(stop.wait(), interval)
+            except TimeoutError:
+                continue
+
+    async def _drain(self, shared: Shared, grace: float) -> None:
+        """Let requests in progress finish, within gunicorn's graceful timeout."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + grace
+        while shared.connections and loop.time() < deadline:
+            self.notify()
+            await asyncio.sleep(0.1)
+
+
+def _listening(gunicorn_socket: Any) -> socket.socket:
+    # A duplicate of the listening socket gunicorn bound, so asyncio may own and close it.
+    fd = os.dup(gunicorn_socket.fileno())
+    sock = socket.socket(fileno=fd)
+    sock.setblocking(False)
+    return sock

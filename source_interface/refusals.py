@@ -1,0 +1,36 @@
+"""Pages for requests the server refused before reading their body: too large, or too busy.
+
+The server decides (it must, before a byte of the body costs anything) and calls the app with an
+empty body and the status in the environ; the app only words the answer, in the visitor's
+language, so the refusal looks like every other page of the site.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, abort, make_response, request
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+
+from sealdrop.serving.limits import REFUSED_KEY
+from source_interface.errors import render_error
+
+
+def install(app: Flask, *, retry_after_seconds: int) -> None:
+    """Register first, so no other hook (CSRF, sessions' work) runs on a refused request."""
+
+    @app.before_request
+    def answer_refusals() -> ResponseReturnValue | None:
+        status = request.environ.get(REFUSED_KEY)
+        if status == 413:
+            abort(413)  # the app's own "too large" page
+        if status == 503:
+            response = make_response(
+                render_error(
+                    503,
+                    _("Many people are sending files right now. Please try again in a few "
+                      "minutes; nothing was stored."),
+                )
+            )
+            response.headers["Retry-After"] = str(retry_after_seconds)
+            return response
+        return None
