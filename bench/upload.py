@@ -1,6 +1,6 @@
 """Benchmark: one large upload through the real source interface against plain `gpg --encrypt`.
 
-Starts a throwaway instance (`sealdrop init` + `sealdrop serve source`, one gthread worker) on
+Starts a throwaway instance (`sealdrop init` + `sealdrop serve source`, one worker) on
 127.0.0.1, creates a source over HTTP, streams a file of random bytes to POST /submit, and compares
 the wall time with the gpg command line encrypting the same file to the same key. It also samples
 the worker's memory, watches its open files for plaintext spooled to disk, and checks that the

@@ -26,7 +26,7 @@ def status_kb(pid: int, key: str) -> int:
 
 
 def children(pid: int) -> list[int]:
-    """Direct children of every thread of `pid` (gthread workers fork gpg from their threads)."""
+    """Direct children of every thread of `pid` (the workers start gpg from their app threads)."""
     found: list[int] = []
     with contextlib.suppress(OSError):
         for task in Path(f"/proc/{pid}/task").iterdir():
