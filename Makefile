@@ -6,7 +6,7 @@ NODE_DIR := tests/e2e/node
 # Only the trees that exist yet: mypy fails on a missing path.
 TYPED_DIRS := $(wildcard sealdrop source_interface tests bench)
 
-.PHONY: test test-fast lint venv system-deps node-deps demo clean translations
+.PHONY: test test-fast lint lock venv system-deps node-deps demo clean translations
 
 # lint runs after the dependencies and before pytest, so a type error fails fast.
 # pytest exits 5 when it collects nothing; that is a failure here, never a green run.
@@ -26,11 +26,22 @@ lint: venv
 
 venv: $(VENV)/.installed
 
-# The stamp makes reruns instant; touching pyproject.toml reinstalls.
-$(VENV)/.installed: pyproject.toml
+# Exactly the locked versions, each checked against its hash; then Sealdrop itself, no deps.
+# The stamp makes reruns instant; a new lock or pyproject.toml reinstalls.
+$(VENV)/.installed: pyproject.toml requirements.lock
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes \
+		-r requirements.lock
+	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $@
+
+# Re-resolve every dependency (run, review the diff, commit): pip-tools in a venv of its own.
+lock:
+	test -x .venv-lock/bin/pip-compile || \
+		($(PYTHON) -m venv .venv-lock && .venv-lock/bin/pip install --quiet pip-tools)
+	.venv-lock/bin/pip-compile --quiet --generate-hashes --strip-extras --no-emit-index-url \
+		--no-emit-find-links --extra test --extra postgres --output-file requirements.lock \
+		pyproject.toml
 
 system-deps:
 	bash scripts/install-system-deps.sh
@@ -56,6 +67,6 @@ translations: venv
 	$(VENV)/bin/pybabel compile --statistics -d source_interface/translations
 
 clean:
-	rm -rf $(VENV) $(NODE_DIR)/node_modules build .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .venv-lock $(NODE_DIR)/node_modules build .mypy_cache .ruff_cache .pytest_cache
 	find . -path ./.git -prune -o -name __pycache__ -type d -exec rm -rf {} +
 	find . -maxdepth 1 -name '*.egg-info' -exec rm -rf {} +
