@@ -60,6 +60,22 @@ class UploadTooLarge(SealdropError):
     http_status = 413
 
 
+class UploadInterrupted(SealdropError):
+    """An upload ended before its last byte (the connection dropped); nothing was stored."""
+
+
+class StoreOutOfStep(SealdropError):
+    """The store holds files the database does not know at the next numbers; `sealdrop check`."""
+
+    http_status = 500
+
+
+class KeyGenerationFailed(SealdropError):
+    """gpg could not make a key pair; nothing was stored and the source can try again."""
+
+    http_status = 500
+
+
 class EncryptionFailed(SealdropError):
     """gpg could not encrypt the data; nothing was stored and the source can try again."""
 

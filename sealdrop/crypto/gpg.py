@@ -25,7 +25,7 @@ import gnupg
 from sealdrop.crypto.key_policy import require_strong
 from sealdrop.crypto.scratch import stop_agent, throwaway_home, write_private_file
 from sealdrop.crypto.stream import PIPE_CHUNK, StreamEncryptor
-from sealdrop.errors import EncryptionFailed, KeyImportError
+from sealdrop.errors import EncryptionFailed, KeyGenerationFailed, KeyImportError
 
 Fingerprint = NewType("Fingerprint", str)
 Passphrase = NewType("Passphrase", str)
@@ -171,7 +171,7 @@ class Gpg:
         with self._home() as (gpg, home):
             result = gpg.gen_key(params)
             if not result.fingerprint:
-                raise EncryptionFailed("gpg could not make a key for this source; try again.")
+                raise KeyGenerationFailed("gpg could not make a key for this source; try again.")
             return _export_source_key(gpg, home, Fingerprint(result.fingerprint))
 
     # --- encryption -------------------------------------------------------------------------
@@ -256,9 +256,14 @@ def _export_source_key(gpg: gnupg.GPG, home: Path, fingerprint: Fingerprint) -> 
 
 
 def needs_reprotection(key: SourceKey) -> bool:
-    """Whether the key's protection carries a moment other than the fixed date of source keys."""
+    """Whether the key's protection carries a day other than the fixed day of source keys.
+
+    The agent's clock starts at the fixed date and runs (gpg-agent cannot freeze it), so a key
+    made on a busy machine may say a second or two past midnight: that tells nothing real.
+    """
     stamp = re.search(rb'protected-at\s+"([0-9T\s]+)"', key.secret)
-    return stamp is not None and b"".join(stamp.group(1).split()) != SOURCE_KEY_DATE.encode()
+    day = SOURCE_KEY_DATE.split("T")[0].encode()
+    return stamp is not None and not b"".join(stamp.group(1).split()).startswith(day + b"T")
 
 
 def _install_source_key(gpg: gnupg.GPG, home: Path, key: SourceKey) -> str:
@@ -313,7 +318,7 @@ class Keyring:
         )
         result = self._gpg.gen_key(params)
         if not result.fingerprint:
-            raise EncryptionFailed("gpg could not make the key pair.")
+            raise KeyGenerationFailed("gpg could not make the key pair.")
         return Fingerprint(result.fingerprint)
 
     def export_public_key(self, fingerprint: Fingerprint) -> str:

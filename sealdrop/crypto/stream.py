@@ -48,7 +48,7 @@ class StreamEncryptor:
 
     def write(self, data: bytes) -> int:
         if self._writer is None:
-            raise EncryptionFailed("The encrypted stream was already closed.")
+            raise ValueError("write to an encrypted stream that was already closed")
         view = memoryview(data)
         try:
             while view:

@@ -14,7 +14,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from sealdrop.crypto.gpg import Gpg, PublicKey
 from sealdrop.db.models import Source, Submission
-from sealdrop.errors import EmptySubmission, EncryptionFailed
+from sealdrop.errors import EmptySubmission, StoreOutOfStep, UploadInterrupted
 from sealdrop.services.naming import Kind, stored_name
 from sealdrop.services.sources import NewSource, create_row
 from sealdrop.services.uploads import StagedUpload, UploadBudget
@@ -73,7 +73,7 @@ def place_next(
             return count, name, store.place(staged, source.filesystem_id, name)
         except FileExistsError:
             continue
-    raise EncryptionFailed("The store is out of step with the database; nothing was stored.")
+    raise StoreOutOfStep("The store is out of step with the database; nothing was stored.")
 
 
 def _stage_message(
@@ -155,7 +155,7 @@ def accept(
         for upload in files:
             upload.finish()
             if upload.discarded or upload.path is None:
-                raise EncryptionFailed("An upload was interrupted; nothing was stored.")
+                raise UploadInterrupted("An upload was interrupted; nothing was stored.")
             staged.append((upload.path, Kind.FILE))
         row = source if isinstance(source, Source) else create_row(
             session, gpg, new=source, today=today

@@ -6,12 +6,13 @@ request, so plaintext exists only in the chunk being passed along, never in a fi
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from sealdrop.crypto.gpg import Gpg, PublicKey
 from sealdrop.crypto.stream import StreamEncryptor
-from sealdrop.errors import EncryptionFailed, UploadTooLarge
+from sealdrop.errors import UploadTooLarge
 from sealdrop.gzipstream import GzipWriter
 from sealdrop.storage.store import Store
 
@@ -79,7 +80,7 @@ class StagedUpload:
 
     def write(self, data: bytes) -> int:
         if self.finished:
-            raise EncryptionFailed("This upload was already finished.")
+            raise ValueError("write to an upload that was already finished")
         if not data:
             return 0
         self._budget.take(len(data))
@@ -88,12 +89,6 @@ class StagedUpload:
             self._encryptor = self._gpg.open_encryptor(self._recipients, self.path)
             self._gzip = GzipWriter(self._encryptor.write, member_name=self.filename)
         return self._gzip.write(data)
-
-    def seek(self, offset: int, whence: int = 0) -> int:
-        """The parser rewinds a part when it ends: that is the moment to let gpg finish."""
-        if offset == 0 and whence == 0:
-            self.finish()
-        return 0
 
     def finish(self) -> None:
         if self.finished:
@@ -117,4 +112,4 @@ class StagedUpload:
             self.discard()
 
     def read(self, *_: object) -> bytes:
-        raise EncryptionFailed("An upload is encrypted as it arrives and cannot be read back.")
+        raise io.UnsupportedOperation("an upload is encrypted as it arrives: nothing to read back")

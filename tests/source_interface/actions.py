@@ -98,6 +98,17 @@ def submit_path(token: str) -> str:
     return "/submit?" + urlencode({"csrf_token": token})
 
 
+def page(response: TestResponse) -> str:
+    return response.get_data(as_text=True)
+
+
+def html_lang(response: TestResponse) -> str:
+    """The language a page says it is in."""
+    match = re.search(r'<html lang="([^"]+)">', page(response))
+    assert match, "the page has no <html lang>"
+    return match.group(1)
+
+
 def flashes_on(response: TestResponse) -> list[str]:
     return FLASH_PATTERN.findall(response.get_data(as_text=True))
 

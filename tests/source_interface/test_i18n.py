@@ -12,20 +12,10 @@ import pytest
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from tests.source_interface.actions import SourceActions
+from tests.source_interface.actions import SourceActions, html_lang, page
 
 CHOOSER_LINK = re.compile(r'<a href="([^"]+)" hreflang="([^"]+)" lang="[^"]+">([^<]+)</a>')
 CURRENT_LANGUAGE = re.compile(r'<strong aria-current="true">([^<]+)</strong>')
-
-
-def page(response: TestResponse) -> str:
-    return response.get_data(as_text=True)
-
-
-def html_lang(response: TestResponse) -> str:
-    match = re.search(r'<html lang="([^"]+)">', page(response))
-    assert match, "the page has no <html lang>"
-    return match.group(1)
 
 
 def chooser_links(response: TestResponse) -> dict[str, str]:

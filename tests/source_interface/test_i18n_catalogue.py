@@ -19,8 +19,7 @@ from babel.messages.pofile import read_po
 from flask.testing import FlaskClient
 
 from sealdrop.errors import ConfigError, SealdropError
-from tests.source_interface.actions import SourceActions, flashes_on
-from tests.source_interface.test_i18n import html_lang, page
+from tests.source_interface.actions import SourceActions, flashes_on, html_lang, page
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "source_interface"

@@ -80,7 +80,7 @@ def test_abort_stops_gpg_and_leaves_the_output_to_wipe(server_gpg: Gpg, reader_k
     # A plain unlink would leave the ciphertext's blocks behind: the store wipes it instead.
     assert output.exists()
     assert mode(output) == 0o600
-    with pytest.raises(EncryptionFailed):
+    with pytest.raises(ValueError, match="already closed"):
         encryptor.write(b"more")
 
 
@@ -160,7 +160,9 @@ def test_source_keys_all_carry_the_same_fixed_date(server_gpg: Gpg, tmp_path: Pa
     assert {fields[5] for fields in dated} == {str(SOURCE_KEY_EPOCH)}
     stamps = {int(n) for n in re.findall(r"(?:created|timestamp:?) (\d{6,})", packets)}
     assert stamps == {SOURCE_KEY_EPOCH}
-    assert re.findall(rb'protected-at "([0-9T]+)"', key.secret) == [b"20130514T000000"]
+    # The agent's faked clock runs from the fixed midnight: a busy machine may add a second.
+    [protected_at] = re.findall(rb'protected-at "([0-9T]+)"', key.secret)
+    assert protected_at.startswith(b"20130514T0000"), protected_at
 
 
 def test_literal_packets_carry_the_day_only(server_gpg: Gpg, reader_keys: ReaderKeys,

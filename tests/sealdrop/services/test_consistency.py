@@ -40,7 +40,7 @@ def stocked(instance: Instance, reader_keys: ReaderKeys) -> Stocked:
         upload = open_upload(instance.store, instance.gpg, source=source, filename="f.txt",
                              recipients=[key], budget=UploadBudget(10_000))
         upload.write(b"file")
-        upload.seek(0)
+        upload.finish()
         records = accept(session, instance.store, instance.gpg, source=source, message="m",
                          uploads=[upload], recipients=[key], today=TODAY)
         reply = create_reply(session, instance.store, instance.gpg, source=source, text="r",

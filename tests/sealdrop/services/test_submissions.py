@@ -5,53 +5,21 @@ from __future__ import annotations
 import gzip
 import io
 import os
-from collections.abc import Sequence
 
 import pytest
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
-from sealdrop.crypto.gpg import Fingerprint, PublicKey
-from sealdrop.db.models import Source, Submission
 from sealdrop.designations import as_filename_part
-from sealdrop.errors import EmptySubmission, EncryptionFailed, UploadTooLarge
-from sealdrop.services.instance import Instance, require_open
-from sealdrop.services.submissions import accept, accept_file, accept_message, open_upload
-from sealdrop.services.uploads import StagedUpload, UploadBudget
+from sealdrop.errors import EmptySubmission, EncryptionFailed, UploadInterrupted, UploadTooLarge
+from sealdrop.services.instance import Instance
+from sealdrop.services.submissions import accept, accept_file, accept_message
 from tests.harness import TODAY, ReaderKeys, new_source
-
-CHUNK = 64 * 1024
-UNKNOWN = PublicKey(Fingerprint("0123456789ABCDEF0123456789ABCDEF01234567"), "not a key")
-
-
-def recipients(inst: Instance, session: Session) -> list[PublicKey]:
-    return [require_open(session, inst.store, inst.gpg, config=inst.config, incoming_bytes=0)]
-
-
-def upload(inst: Instance, source: Source, name: str, data: bytes, *,
-           to: Sequence[PublicKey], rewind: bool = True) -> StagedUpload:
-    """A file part as the web parser feeds it: chunk by chunk, then seek(0) when the part ends."""
-    staged = open_upload(inst.store, inst.gpg, source=source, filename=name, recipients=to,
-                         budget=UploadBudget(inst.config.max_upload_bytes))
-    for offset in range(0, len(data), CHUNK):
-        staged.write(data[offset : offset + CHUNK])
-    if rewind:
-        staged.seek(0)
-    return staged
-
-
-def stored(inst: Instance, source: Source) -> list[str]:
-    directory = inst.store.root / source.filesystem_id
-    return sorted(path.name for path in directory.iterdir()) if directory.exists() else []
-
-
-def assert_nothing_stored(inst: Instance, source_id: int, *, extra: Sequence[str] = ()) -> None:
-    with inst.sessions() as session:
-        source = session.get(Source, source_id)
-        assert source is not None
-        assert source.interaction_count == 0
-        assert session.scalar(select(func.count()).select_from(Submission)) == 0
-        assert stored(inst, source) == sorted(extra)
+from tests.sealdrop.services.submission_helpers import (
+    UNKNOWN,
+    assert_nothing_stored,
+    recipients,
+    stored,
+    upload,
+)
 
 
 def gzip_name(member: bytes) -> str:
@@ -135,7 +103,7 @@ def test_aborted_upload_undoes_the_whole_submission(instance: Instance) -> None:
         broken = upload(instance, source, "cut.bin", os.urandom(300_000), to=to, rewind=False)
         broken.discard()  # the connection dropped mid-part
 
-        with pytest.raises(EncryptionFailed, match="interrupted"):
+        with pytest.raises(UploadInterrupted, match="interrupted"):
             accept(session, instance.store, instance.gpg, source=source, message="with files",
                    uploads=[good, broken], recipients=to, today=TODAY)
     assert_nothing_stored(instance, source_id)

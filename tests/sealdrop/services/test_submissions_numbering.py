@@ -10,12 +10,12 @@ from sqlalchemy import select
 
 from sealdrop.db.models import Source, Submission
 from sealdrop.designations import as_filename_part
-from sealdrop.errors import EncryptionFailed
+from sealdrop.errors import StoreOutOfStep
 from sealdrop.services.consistency import check
 from sealdrop.services.instance import Instance
 from sealdrop.services.submissions import PLACE_ATTEMPTS, accept
 from tests.harness import TODAY, ReaderKeys, new_source
-from tests.sealdrop.services.test_submissions import (
+from tests.sealdrop.services.submission_helpers import (
     assert_nothing_stored,
     recipients,
     stored,
@@ -93,7 +93,7 @@ def test_placing_gives_up_after_repeated_collisions(instance: Instance) -> None:
         planted = [plant(instance, source, f"{n}-{part}-msg.gpg").name
                    for n in range(1, PLACE_ATTEMPTS + 1)]
 
-        with pytest.raises(EncryptionFailed, match="out of step"):
+        with pytest.raises(StoreOutOfStep, match="out of step"):
             accept(session, instance.store, instance.gpg, source=source, message="text",
                    uploads=[], recipients=to, today=TODAY)
     assert_nothing_stored(instance, source_id, extra=planted)
