@@ -1,7 +1,7 @@
-"""A cap on the uploads one source session streams at once, so no source holds every slot.
+"""Caps that keep a few requests from holding every thread: one session's uploads, and logins.
 
-The server caps uploads per worker for everyone; this cap is per session, in this process's
-memory only: nothing about who uploads when is written anywhere.
+The server caps uploads per worker for everyone; the caps here are per process, in memory only:
+nothing about who uploads or logs in when is written anywhere.
 """
 
 from __future__ import annotations
@@ -16,6 +16,10 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import ServiceUnavailable
 
 RETRY_AFTER_SECONDS = 30
+# Requests that run scrypt (log in, get a codename) at once per process: two derive while two
+# wait their turn. Beyond that a flood of logins would hold the threads pages need.
+KDF_REQUESTS = 4
+KDF_RETRY_AFTER_SECONDS = 5
 
 
 class UploadSlots:
@@ -43,8 +47,33 @@ class UploadSlots:
                     del self._held[session_id]
 
 
+class KdfGate:
+    """At most `limit` codename derivations running or waiting; the next gets 503 at once."""
+
+    def __init__(self, limit: int) -> None:
+        self._free = threading.BoundedSemaphore(limit)
+
+    @contextlib.contextmanager
+    def hold(self) -> Iterator[None]:
+        if not self._free.acquire(blocking=False):
+            raise ServiceUnavailable(
+                _("Many people are logging in right now. Please try again in a few seconds."),
+                retry_after=KDF_RETRY_AFTER_SECONDS,
+            )
+        try:
+            yield
+        finally:
+            self._free.release()
+
+
 def install(app: Flask, *, per_session: int) -> None:
     app.extensions["sealdrop_upload_slots"] = UploadSlots(per_session)
+    app.extensions["sealdrop_kdf_gate"] = KdfGate(KDF_REQUESTS)
+
+
+def kdf_gate(app: Flask) -> KdfGate:
+    gate: KdfGate = app.extensions["sealdrop_kdf_gate"]
+    return gate
 
 
 def upload_slots(app: Flask) -> UploadSlots:

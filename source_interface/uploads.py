@@ -33,7 +33,7 @@ class UploadSink(Protocol):
     def close(self) -> None: ...
 
 
-SinkFactory = Callable[[str | None], UploadSink]  # called with the part's file name
+SinkFactory = Callable[[str, str | None], UploadSink]  # called with the field and file names
 
 
 class DroppedUpload:
@@ -118,7 +118,7 @@ class _MultipartReader:
     def _start(self, part: Field | File) -> None:
         self._current = part
         if isinstance(part, File):
-            self._sink = self._parser._open_sink(part.filename)
+            self._sink = self._parser._open_sink(part.name, part.filename)
         else:
             self._sink, self._text = None, []
 
@@ -160,8 +160,8 @@ class StreamingUploadRequest(Request):
         self._sink_factory = factory
         self._max_field_bytes = max_field_bytes
 
-    def _open_sink(self, filename: str | None) -> UploadSink:
-        sink = self._sink_factory(filename) if self._sink_factory else DroppedUpload()
+    def _open_sink(self, field: str, filename: str | None) -> UploadSink:
+        sink = self._sink_factory(field, filename) if self._sink_factory else DroppedUpload()
         self.upload_sinks.append(sink)
         return sink
 

@@ -126,11 +126,11 @@ def authenticate_source(session: Session, gpg: Gpg, *, config: Config,
     at its source's first login, which drops the second it was made (see Gpg.reprotect).
     """
     codename = codenames.normalise(typed)
-    source_id = _source_id(config, codename)
-    throttle.check(source_id)
-    source = find(session, source_id)
+    # Before scrypt: a flood of guesses is turned away for the price of a keyed hash.
+    throttle.check(codename)
+    source = find(session, _source_id(config, codename))
     if source is None:
-        throttle.record_failure(source_id)
+        throttle.record_failure(codename)
         raise CodenameUnknown("No source has that codename. Check each word and try again.")
     passphrase = _passphrase(config, codename)
     _renew_protection(session, gpg, source, passphrase)

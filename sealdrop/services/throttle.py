@@ -28,7 +28,7 @@ class LoginThrottle:
         self._per_codename = per_codename
         self._overall = overall
         self._clock = clock
-        # Keys are salted with a secret this process forgets at exit, never the source id.
+        # Keys are what was typed, hashed with a secret this process forgets at exit.
         self._salt = secrets.token_bytes(16)
         self._events: deque[tuple[float, bytes]] = deque()
         self._counts: dict[bytes, int] = {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Blueprint, flash, g, redirect, render_template, session, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
@@ -12,6 +12,7 @@ from sealdrop import codenames
 from sealdrop.codenames import Codename
 from sealdrop.errors import CodenameMalformed, CodenameUnknown, LoginThrottled
 from sealdrop.services import sources
+from source_interface.busy import kdf_gate
 from source_interface.forms import CreateForm, LoginForm
 from source_interface.views.guard import log_in, log_out
 
@@ -44,7 +45,10 @@ def create() -> ResponseReturnValue:
     if not form.validate_on_submit():
         return render_template("generate.html", form=form, codename=codename), 400
     # Nothing is stored yet: the row and key come with the first submission.
-    new = sources.begin_source(g.db, config=g.instance.config, codename=Codename(str(codename)))
+    with kdf_gate(current_app).hold():
+        new = sources.begin_source(
+            g.db, config=g.instance.config, codename=Codename(str(codename))
+        )
     log_in(new)
     flash(_("Welcome. Remember: your codename is the only way back to this conversation."))
     return redirect(url_for("main.lookup"))
@@ -56,10 +60,11 @@ def login() -> ResponseReturnValue:
     if not form.validate_on_submit():
         return render_template("login.html", form=form), 400 if form.is_submitted() else 200
     try:
-        login = sources.authenticate_source(
-            g.db, g.instance.gpg, config=g.instance.config, throttle=g.instance.throttle,
-            typed=form.codename.data or "",
-        )
+        with kdf_gate(current_app).hold():
+            login = sources.authenticate_source(
+                g.db, g.instance.gpg, config=g.instance.config, throttle=g.instance.throttle,
+                typed=form.codename.data or "",
+            )
     except (CodenameMalformed, CodenameUnknown, LoginThrottled) as exc:
         form.codename.errors = [_(str(exc))]
         return render_template("login.html", form=form), exc.http_status

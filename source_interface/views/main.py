@@ -31,6 +31,9 @@ from source_interface.uploads import SMALL_FIELDS_BYTES, DroppedUpload, current_
 from source_interface.views.guard import load_source, login_required
 
 bp = Blueprint("main", __name__)
+# The submission form's field names (source_interface/forms.py, SubmitForm).
+MESSAGE_FIELD = "msg"
+FILE_FIELD = "fh"
 
 
 @bp.get("/")
@@ -65,7 +68,7 @@ def _stream_uploads_to(recipient: PublicKey) -> None:
     incoming = current_request()
     if not instance.uploads_allowed(g.db):
         incoming.stream_uploads_into(
-            lambda _name: DroppedUpload(), max_field_bytes=_fields_budget()
+            lambda _field, _name: DroppedUpload(), max_field_bytes=_fields_budget()
         )
         return
     budget = UploadBudget(
@@ -76,8 +79,10 @@ def _stream_uploads_to(recipient: PublicKey) -> None:
         submissions.open_upload, inst.store, inst.gpg, source=g.source, recipients=[recipient],
         budget=budget,
     )
+    # Only the form's own file field is encrypted; a part under any other name goes nowhere.
     incoming.stream_uploads_into(
-        lambda name: open_upload(filename=name), max_field_bytes=_fields_budget()
+        lambda field, name: open_upload(filename=name) if field == FILE_FIELD else DroppedUpload(),
+        max_field_bytes=_fields_budget(),
     )
 
 
@@ -88,7 +93,7 @@ def _fields_budget() -> int:
 
 def _uploads_of_the_form() -> list[StagedUpload]:
     """Only the form's own file field; parts under any other name are wiped unclaimed."""
-    streams: list[object] = [part.stream for part in request.files.getlist("fh")]
+    streams: list[object] = [part.stream for part in request.files.getlist(FILE_FIELD)]
     return [stream for stream in streams if isinstance(stream, StagedUpload)]
 
 
@@ -123,14 +128,17 @@ def submit() -> ResponseReturnValue:
                                       incoming_bytes=incoming)
     with upload_slots(current_app).hold(str(session.get("sid", ""))):
         _stream_uploads_to(recipient)
-        form = SubmitForm(meta={"csrf": False})  # reading the form streams every file through gpg
+        # Reading the form streams every file part through gpg. The message comes from the text
+        # fields only: a file part named like the message must not stand for it.
+        message = request.form.get(MESSAGE_FIELD, "")
         try:
             submissions.accept(g.db, inst.store, inst.gpg, source=g.source,
-                               message=form.msg.data or "", uploads=_uploads_of_the_form(),
+                               message=message, uploads=_uploads_of_the_form(),
                                recipients=[recipient], today=g.today)
         except EmptySubmission as exc:
             flash(_(str(exc)), "error")
-            return _lookup_page(form, 400)
+            return _lookup_page(SubmitForm(meta={"csrf": False}, formdata=None), 400)
+    session["has_row"] = True  # a source deleted later must not come back from this cookie
     flash(_("Thank you. Your submission was encrypted and stored. Come back later to check "
             "for replies."))
     return redirect(url_for("main.lookup"))

@@ -11,8 +11,9 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from sealdrop.db.models import Submission
+from sealdrop.db.models import Source, Submission
 from sealdrop.services.instance import Instance
+from sealdrop.services.sources import delete_source
 from source_interface import create_app
 from source_interface.limits import MAX_SUBMISSION_PARTS
 from tests.harness import ConfigFactory, ReaderKeys
@@ -232,3 +233,34 @@ def test_an_expired_submission_key_pauses_submissions_before_the_upload(
         assert "Submissions are paused" in page and "cannot take submissions right now" in page
         assert "expired" not in page  # the reason is for the admin, not for sources
         assert stored_files(inst) == []
+
+
+def test_a_file_part_named_like_the_message_is_no_message(
+    source: SourceActions, source_instance: Instance
+) -> None:
+    """A hostile form puts a file where the text goes: a clear 400, not a 500, nothing stored."""
+    source.create()
+    data = {"msg": (io.BytesIO(b"not a message"), "x.txt")}
+    response = source.client.post(
+        submit_path(source.csrf("/lookup")), data=data, content_type="multipart/form-data"
+    )
+    assert response.status_code == 400
+    assert "Write a message or choose a file" in response.get_data(as_text=True)
+    assert stored_files(source_instance) == []
+
+
+def test_a_deleted_source_does_not_come_back_from_an_old_cookie(
+    source: SourceActions, source_instance: Instance
+) -> None:
+    source.begin()  # the cookie of the first submission's answer
+    cookie = source.client.get_cookie("sd_session")
+    assert cookie is not None
+    with source_instance.sessions() as session:
+        [row] = session.scalars(select(Source)).all()
+        delete_source(session, source_instance.store, source=row)
+    replay = source.client.application.test_client()
+    replay.set_cookie("sd_session", cookie.value)
+    response = replay.get("/lookup")
+    assert response.status_code == 302 and response.headers["Location"] == "/login"
+    with source_instance.sessions() as session:
+        assert session.scalars(select(Source)).all() == []

@@ -3,6 +3,7 @@ the CSRF check ahead of the upload, and the cap on one session's concurrent uplo
 
 from __future__ import annotations
 
+import contextlib
 import io
 
 import pytest
@@ -10,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from sealdrop.services.instance import Instance
-from source_interface.busy import UploadSlots, upload_slots
+from source_interface.busy import KDF_REQUESTS, UploadSlots, kdf_gate, upload_slots
 from tests.source_interface.actions import SessionCookie, SourceActions, submit_path
 
 
@@ -118,3 +119,20 @@ def test_upload_slots_are_given_back_when_the_upload_fails() -> None:
         raise RuntimeError("the upload broke")
     with slots.hold("s"):
         pass
+
+
+def test_logins_beyond_the_kdf_gate_are_told_to_come_back_at_once(
+    app: Flask, source: SourceActions
+) -> None:
+    """A flood of logins must not hold every thread: the requests that would wait get 503."""
+    gate = kdf_gate(app)
+    token = source.csrf("/login")
+    with contextlib.ExitStack() as held:
+        for _ in range(KDF_REQUESTS):
+            held.enter_context(gate.hold())
+        busy = source.client.post("/login", data={"codename": "x " * 7, "csrf_token": token})
+        assert busy.status_code == 503
+        assert busy.headers["Retry-After"].isdigit()
+        assert "logging in right now" in busy.get_data(as_text=True)
+        assert source.client.post("/create", data={"saved": "y", "csrf_token": token}).status_code
+    assert source.client.get("/login").status_code == 200
