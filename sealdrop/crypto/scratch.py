@@ -20,6 +20,8 @@ from sealdrop.errors import ConfigError
 DEFAULT_SCRATCH = Path("/dev/shm")  # noqa: S108 - a tmpfs on Linux: the point is RAM, not /tmp
 RAM_FILESYSTEMS = frozenset({"tmpfs", "ramfs"})
 AGENT_EXIT_SECONDS = 3.0
+# Throwaway homes carry this prefix, so a sweep after a crash removes only its own.
+HOME_PREFIX = "sealdrop-gpg-"
 
 
 def _filesystem_of(path: Path) -> str | None:
@@ -79,13 +81,27 @@ def write_private_file(path: Path, data: bytes) -> None:
         handle.write(data)
 
 
+def sweep_stale_homes(base: Path, *, older_than_seconds: float) -> int:
+    """Remove the homes a killed process left behind (one may hold a source's protected key);
+    returns how many. Only homes older than any operation lasts are touched."""
+    cutoff = time.time() - older_than_seconds
+    removed = 0
+    for home in base.glob(HOME_PREFIX + "*"):
+        with contextlib.suppress(FileNotFoundError):
+            if home.is_dir() and not home.is_symlink() and home.stat().st_mtime < cutoff:
+                stop_agent(home)
+                shutil.rmtree(home, ignore_errors=True)
+                removed += 1
+    return removed
+
+
 @contextlib.contextmanager
 def throwaway_home(base: Path, files: dict[str, bytes], *, agent: bool = True) -> Iterator[Path]:
     """A new 0700 directory under `base` holding `files`; its agent stopped, it removed, at exit.
 
     `agent=False` promises that no gpg-agent was started there (gpg ran with --no-autostart).
     """
-    home = Path(tempfile.mkdtemp(prefix="g", dir=base))  # mkdtemp makes it 0700
+    home = Path(tempfile.mkdtemp(prefix=HOME_PREFIX, dir=base))  # mkdtemp makes it 0700
     try:
         for name, data in files.items():
             write_private_file(home / name, data)

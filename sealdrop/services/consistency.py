@@ -16,7 +16,7 @@ from sealdrop.db import migrate
 from sealdrop.db.engine import make_engine, make_sessionmaker
 from sealdrop.db.models import Reply, Source, Submission
 from sealdrop.errors import ConfigError
-from sealdrop.storage.store import DIR_MODE, FILE_MODE, Store
+from sealdrop.storage.store import DIR_MODE, FILE_MODE, STAGING_DIR, Store
 
 
 def _mode(path: Path) -> int:
@@ -43,7 +43,10 @@ def find_problems(session: Session, store: Store) -> list[str]:
         if item.path.is_dir() or not item.source_id:
             problems.append(f"stray entry in the store root: {item.name}")
             continue
-        if item.source_id not in sources:
+        if item.source_id == STAGING_DIR:
+            problems.append(f"staged file: {STAGING_DIR}/{item.name} is being written or was left "
+                            "by a crash (removed at start-up after a day)")
+        elif item.source_id not in sources:
             problems.append(f"stray file: {item.source_id}/{item.name} belongs to no source")
         elif item.path not in expected:
             problems.append(f"stray file: {item.source_id}/{item.name} is on disk only")
@@ -54,6 +57,9 @@ def find_problems(session: Session, store: Store) -> list[str]:
     for directory in sorted(p for p in store.root.iterdir() if p.is_dir()):
         if _mode(directory) != DIR_MODE:
             problems.append(f"{directory.name}/: mode {oct(_mode(directory))}, expected 0o700")
+        unknown = directory.name not in sources and directory.name != STAGING_DIR
+        if unknown and not any(directory.iterdir()):
+            problems.append(f"empty folder: {directory.name}/ belongs to no source")
     return problems
 
 

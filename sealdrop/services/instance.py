@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sealdrop import __version__
 from sealdrop.config import Config, KdfCost
 from sealdrop.crypto.gpg import Fingerprint, Gpg, PublicKey
-from sealdrop.crypto.scratch import require_ram
+from sealdrop.crypto.scratch import require_ram, sweep_stale_homes
 from sealdrop.db import migrate
 from sealdrop.db.engine import make_engine, make_sessionmaker
 from sealdrop.db.models import InstanceSettings
@@ -27,6 +27,8 @@ from sealdrop.storage.store import Store
 
 # Anything a crashed worker staged more than a day ago is garbage, never a live upload.
 STALE_STAGING_SECONDS = 24 * 3600
+# A gpg operation lasts seconds: a throwaway home an hour old belongs to a process that died.
+STALE_SCRATCH_SECONDS = 3600
 # Room for the form fields (CSRF token, message) on top of the files themselves.
 
 
@@ -107,6 +109,7 @@ def prepare_serving(config: Config) -> None:
     upload whole files only to be refused at the end.
     """
     inst = open_instance(config)
+    sweep_stale_homes(config.gpg_scratch_dir, older_than_seconds=STALE_SCRATCH_SECONDS)
     try:
         with inst.sessions() as session:
             usable_submission_key(session, inst.gpg)

@@ -115,7 +115,8 @@ def _place_all(
 
 
 def _undo(
-    session: Session, store: Store, *, paths: Sequence[Path], uploads: Sequence[StagedUpload]
+    session: Session, store: Store, *, source_id: str, paths: Sequence[Path],
+    uploads: Sequence[StagedUpload],
 ) -> None:
     session.rollback()
     for path in paths:
@@ -123,6 +124,8 @@ def _undo(
             store.secure_delete(path)
     for upload in uploads:
         upload.discard()
+    # A first submission undone leaves no folder to say a codename once tried to send.
+    store.remove_if_empty(source_id)
 
 
 def accept(
@@ -165,7 +168,8 @@ def accept(
         row.last_updated = today
         session.commit()
     except BaseException:
-        _undo(session, store, paths=[*placed, *(path for path, _ in staged)], uploads=uploads)
+        _undo(session, store, source_id=source.filesystem_id,
+              paths=[*placed, *(path for path, _ in staged)], uploads=uploads)
         raise
     for upload in files:
         upload.claimed = True

@@ -16,6 +16,9 @@ from sealdrop.errors import StorePathError
 SOURCE_ID_PATTERN = re.compile(r"^[a-z2-7]{52}$")
 STORED_NAME_PATTERN = re.compile(r"^[1-9][0-9]*-[a-z'-]+-[a-z'-]+-(msg|doc\.gz|reply)\.gpg$")
 STAGING_SUFFIX = ".part"
+# Where ciphertext is written before it is placed: one folder for every source, so a source's
+# own folder appears only with its first stored file, never for an upload that was cut off.
+STAGING_DIR = ".staging"
 DIR_MODE = 0o700
 FILE_MODE = 0o600
 _WIPE_CHUNK = 1 << 20
@@ -31,12 +34,18 @@ class StoredFile:
 
 
 class Store:
-    """Everything lives in `root/<source id>/<name>`; nothing outside `root` is ever touched."""
+    """Everything lives in `root/<source id>/<name>`; nothing outside `root` is ever touched.
+
+    Files are written under `root/.staging/` first, then linked into their source's folder.
+    """
 
     def __init__(self, root: Path) -> None:
         root.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
         root.chmod(DIR_MODE)
         self.root = root.resolve()
+        self.staging = self.root / STAGING_DIR
+        self.staging.mkdir(mode=DIR_MODE, exist_ok=True)
+        self.staging.chmod(DIR_MODE)
 
     def source_dir(self, source_id: str) -> Path:
         if not SOURCE_ID_PATTERN.fullmatch(source_id):
@@ -52,26 +61,29 @@ class Store:
         return path
 
     def staging_path(self, source_id: str) -> Path:
-        """A fresh temporary name beside the source's files, so that placing it is one rename."""
-        directory = self.source_dir(source_id)
-        try:
-            directory.mkdir(mode=DIR_MODE)
-        except FileExistsError:
-            pass  # another request of the same source made it first
-        else:
-            _to_the_day(self.root)
-        return directory / f".{secrets.token_hex(16)}{STAGING_SUFFIX}"
+        """A fresh temporary name in the staging folder, for a file of `source_id` (checked now,
+        so a bad id fails before a byte is encrypted); placing it is one link on the same disk."""
+        self.source_dir(source_id)
+        return self.staging / f".{secrets.token_hex(16)}{STAGING_SUFFIX}"
 
     def place(self, staged: Path, source_id: str, name: str) -> Path:
         """Atomically move a finished staged file to its final name; refuse to overwrite."""
         target = self.path_of(source_id, name)
-        if staged.parent != target.parent or not staged.name.endswith(STAGING_SUFFIX):
-            raise StorePathError("Only staged files of the same source can be placed.")
+        if staged.parent != self.staging or not staged.name.endswith(STAGING_SUFFIX):
+            raise StorePathError("Only files of the staging folder can be placed.")
         staged.chmod(FILE_MODE)
         with _open_fd(staged) as fd:
             os.fsync(fd)
         # link() fails if the target exists, so a counter race can never overwrite a submission.
-        os.link(staged, target)
+        # A failed first submission of the same source may remove the empty folder meanwhile.
+        for attempt in range(2):
+            self._make_source_dir(target.parent)
+            try:
+                os.link(staged, target)
+                break
+            except FileNotFoundError:
+                if attempt or not staged.exists():
+                    raise
         staged.unlink()
         # Modification times to the day only, on the file and its folder (ctime stays exact:
         # the kernel sets it, and only hardening the host, not code, hides it).
@@ -80,6 +92,18 @@ class Store:
         with _open_fd(target.parent) as dir_fd:
             os.fsync(dir_fd)
         return target
+
+    def _make_source_dir(self, directory: Path) -> None:
+        try:
+            directory.mkdir(mode=DIR_MODE)
+        except FileExistsError:
+            return  # the source's earlier files, or another request of the same source
+        _to_the_day(self.root)
+
+    def remove_if_empty(self, source_id: str) -> None:
+        """Remove a source's folder left empty (a first submission undone); keep it otherwise."""
+        with contextlib.suppress(FileNotFoundError, OSError):
+            self.source_dir(source_id).rmdir()
 
     def secure_delete(self, path: Path) -> None:
         """Overwrite a file's blocks once, then unlink it; missing files are fine.
@@ -111,6 +135,7 @@ class Store:
         """Remove staged files left by a crashed worker; returns how many were removed."""
         cutoff = time.time() - older_than_seconds
         removed = 0
+        # The staging folder, and source folders, where versions before it staged their files.
         for path in self.root.glob(f"*/.*{STAGING_SUFFIX}"):
             if path.stat().st_mtime < cutoff:
                 self.secure_delete(path)
@@ -118,7 +143,7 @@ class Store:
         return removed
 
     def walk(self) -> Iterator[StoredFile]:
-        """Every file under the store, for consistency checks."""
+        """Every file under the store (staged ones with source_id STAGING_DIR), for checks."""
         for directory in sorted(self.root.iterdir()):
             children = sorted(directory.iterdir()) if directory.is_dir() else [directory]
             for path in children:

@@ -203,6 +203,7 @@ def test_upload_cut_off_mid_stream_leaves_nothing_behind(served: Served) -> None
     source = HttpSource(served.server.port)
     source.create()
     before = (served.stored(), served.submission_rows())
+    before_folders = {path.name for path in served.config.store_dir.iterdir() if path.is_dir()}
     fill = marker()
     assert (
         source.upload("cut", [FilePart("cut.bin", 4_000_000, fill)], hang_up_after=2_000_000)
@@ -214,6 +215,9 @@ def test_upload_cut_off_mid_stream_leaves_nothing_behind(served: Served) -> None
     assert served.staged() == []
     assert (served.stored(), served.submission_rows()) == before
     assert served.scan_for(fill) == []
+    # A codename that never submitted: not even a folder says it once tried to.
+    folders = {path.name for path in served.config.store_dir.iterdir() if path.is_dir()}
+    assert folders <= {".staging"} | {name for name in before_folders}
     page = source.request("GET", "/lookup")
     assert page.status == 200, "the source's session survives a broken upload"
 

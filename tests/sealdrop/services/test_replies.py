@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from sealdrop.crypto.gpg import Fingerprint, Passphrase, PublicKey
 from sealdrop.db.models import Reply, Source
 from sealdrop.designations import as_filename_part
-from sealdrop.errors import EmptySubmission, NotFound
+from sealdrop.errors import EmptySubmission, EncryptionFailed, NotFound
 from sealdrop.services.instance import Instance
 from sealdrop.services.replies import (
     ReadableReply,
@@ -91,12 +91,13 @@ def test_empty_reply_is_refused(instance: Instance, reader_keys: ReaderKeys) -> 
 def test_failed_reply_leaves_nothing(instance: Instance) -> None:
     with instance.sessions() as session:
         _, login = new_source(instance, session)
-    with pytest.raises(Exception, match="encrypt"):
+    with pytest.raises(EncryptionFailed, match="could not encrypt"):
         reply(instance, login, "text", PublicKey(Fingerprint("0" * 40), "not a key"))
     with instance.sessions() as session:
         assert session.scalar(select(func.count()).select_from(Reply)) == 0
     directory = instance.store.root / login.source.filesystem_id
-    assert list(directory.iterdir()) == []
+    assert not directory.exists(), "no folder for a source whose only file failed"
+    assert list(instance.store.staging.iterdir()) == []
 
 
 def test_delete_reply_hides_it(instance: Instance, reader_keys: ReaderKeys) -> None:

@@ -65,7 +65,8 @@ def test_a_new_codename_stores_nothing(instance: Instance) -> None:
     assert new.filesystem_id == kdf.source_id(codename, salt=secrets.source_id_salt, cost=cost)
     assert new.reply_passphrase == kdf.reply_key_passphrase(
         codename, salt=secrets.reply_key_salt, cost=cost)
-    assert list(instance.store.root.iterdir()) == []
+    assert [p.name for p in instance.store.root.iterdir()] == [".staging"]
+    assert list(instance.store.staging.iterdir()) == []
 
 
 def test_the_row_holds_the_key(instance: Instance) -> None:

@@ -30,8 +30,7 @@ def sink(instance: Instance, reader_keys: ReaderKeys) -> Iterator[StagedUpload]:
 
 
 def staged_files(instance: Instance) -> list[str]:
-    directory = instance.store.root / SOURCE_ID
-    return sorted(p.name for p in directory.iterdir()) if directory.exists() else []
+    return sorted(p.name for p in instance.store.staging.iterdir())
 
 
 def test_empty_part_starts_nothing(instance: Instance, sink: StagedUpload) -> None:

@@ -93,10 +93,11 @@ def test_staging_paths_are_hidden_unique_and_private(store: Store) -> None:
     first, second = store.staging_path(SOURCE), store.staging_path(SOURCE)
 
     assert first != second
-    assert first.parent == second.parent == store.root / SOURCE
+    assert first.parent == second.parent == store.staging == store.root / ".staging"
     assert first.name.startswith(".")
     assert first.name.endswith(".part")
-    assert mode(store.root / SOURCE) == 0o700
+    assert mode(store.staging) == 0o700
+    assert not (store.root / SOURCE).exists(), "a source's folder comes with its first file"
     assert not first.exists()  # the caller creates it, with its own mode
 
 
@@ -137,10 +138,11 @@ def test_place_refuses_to_overwrite(store: Store) -> None:
     assert (store.root / SOURCE / NAME).read_bytes() == b"first"
 
 
-def test_place_refuses_files_of_another_source(store: Store) -> None:
-    path = staged(store, OTHER)
-    with pytest.raises(StorePathError, match="same source"):
-        store.place(path, SOURCE, NAME)
+def test_place_takes_only_files_of_the_staging_folder(store: Store) -> None:
+    elsewhere = store.root / "elsewhere.part"
+    elsewhere.write_bytes(b"x")
+    with pytest.raises(StorePathError, match="staging folder"):
+        store.place(elsewhere, SOURCE, NAME)
     assert not (store.root / SOURCE / NAME).exists()
 
 
@@ -209,4 +211,5 @@ def test_walk_lists_every_file(store: Store) -> None:
 
     found = {(item.source_id, item.name, stat.S_IMODE(item.mode)) for item in store.walk()}
 
-    assert found == {(SOURCE, placed.name, 0o600), (OTHER, left.name, 0o644), ("", "stray", 0o644)}
+    assert found == {(SOURCE, placed.name, 0o600), (".staging", left.name, 0o644),
+                     ("", "stray", 0o644)}
