@@ -80,7 +80,8 @@ def test_many_new_codenames_at_once_cost_nothing_and_are_never_refused(
     newcomers = [another_client(source) for _ in range(50)]
     assert all(logs_in(one.confirm(one.client.get("/generate"))) for one in newcomers)
     assert source_count(source_instance) == 0
-    assert list(source_instance.store.root.iterdir()) == []
+    assert [p.name for p in source_instance.store.root.iterdir()] == [".staging"]
+    assert list(source_instance.store.staging.iterdir()) == []
 
 
 # -- logging in ----------------------------------------------------------------------------------

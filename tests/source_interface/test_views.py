@@ -71,7 +71,8 @@ def test_a_new_source_lands_on_lookup_and_nothing_is_stored_until_it_submits(
     assert page.status_code == 200 and "There are no replies yet" in page.get_data(as_text=True)
     with source_instance.sessions() as session:
         assert session.scalars(select(Source)).all() == []
-    assert list(source_instance.store.root.iterdir()) == []
+    assert [p.name for p in source_instance.store.root.iterdir()] == [".staging"]
+    assert list(source_instance.store.staging.iterdir()) == []
     cookie = SessionCookie(source_instance).read(source.client)
     assert codename not in str(cookie) and "new_codenames" not in cookie
 
