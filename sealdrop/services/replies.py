@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 from sealdrop.crypto.gpg import Fingerprint, Gpg, Passphrase, PublicKey, SourceKey
 from sealdrop.db.models import Reply, Source
 from sealdrop.errors import DecryptionFailed, EmptySubmission, NotFound
-from sealdrop.services.naming import Kind
 from sealdrop.services.sources import NewSource
 from sealdrop.services.submissions import place_next
+from sealdrop.storage.names import Kind
 from sealdrop.storage.store import Store
 
 UNREADABLE = None

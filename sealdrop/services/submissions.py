@@ -15,9 +15,9 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sealdrop.crypto.gpg import Gpg, PublicKey
 from sealdrop.db.models import Source, Submission
 from sealdrop.errors import EmptySubmission, StoreOutOfStep, UploadInterrupted
-from sealdrop.services.naming import Kind, stored_name
 from sealdrop.services.sources import NewSource, create_row
 from sealdrop.services.uploads import StagedUpload, UploadBudget
+from sealdrop.storage.names import Kind, stored_name
 from sealdrop.storage.store import Store
 
 STREAM_CHUNK = 1 << 20
@@ -108,7 +108,7 @@ def _place_all(
                 size=final.stat().st_size,
                 interaction_count=count,
                 is_read=False,
-                kind="message" if kind is Kind.MESSAGE else "file",
+                kind=kind.value,
             )
         )
     return records

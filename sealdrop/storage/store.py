@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import secrets
 import time
 from collections.abc import Iterator
@@ -12,9 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sealdrop.errors import StorePathError
+from sealdrop.storage.names import SOURCE_ID_PATTERN, STORED_NAME_PATTERN
 
-SOURCE_ID_PATTERN = re.compile(r"^[a-z2-7]{52}$")
-STORED_NAME_PATTERN = re.compile(r"^[1-9][0-9]*-[a-z'-]+-[a-z'-]+-(msg|doc\.gz|reply)\.gpg$")
 STAGING_SUFFIX = ".part"
 # Where ciphertext is written before it is placed: one folder for every source, so a source's
 # own folder appears only with its first stored file, never for an upload that was cut off.

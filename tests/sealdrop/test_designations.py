@@ -7,8 +7,7 @@ import random
 import pytest
 
 from sealdrop import designations
-from sealdrop.services.naming import Kind, stored_name
-from sealdrop.storage.store import STORED_NAME_PATTERN
+from sealdrop.storage.names import STORED_NAME_PATTERN, Kind, stored_name
 
 
 @pytest.mark.parametrize("words", [designations.adjectives(), designations.nouns()],
