@@ -48,6 +48,9 @@ class Shared:
     connections: int = 0
     closing: bool = False
     idle: set[asyncio.StreamWriter] = field(default_factory=set)
+    # Connections whose request head has begun but not arrived whole, oldest first (a dict keeps
+    # the order): at the cap, the one that has been sending its head the longest gives way.
+    heads: dict[asyncio.StreamWriter, None] = field(default_factory=dict)
 
 
 class Connection:
@@ -94,7 +97,16 @@ class Connection:
     async def _next_request(self, *, first: bool) -> h11.Request | None:
         """The next request head; between requests a connection may idle for the keep-alive time,
         and once the head has begun (at once, for a new connection) it must arrive whole in time."""
-        deadline = self.loop.time() + self.limits.header_timeout if first else None
+        try:
+            return await self._read_head(first=first)
+        finally:
+            self.shared.heads.pop(self.writer, None)
+
+    async def _read_head(self, *, first: bool) -> h11.Request | None:
+        deadline = None
+        if first:
+            deadline = self.loop.time() + self.limits.header_timeout
+            self.shared.heads[self.writer] = None
         while True:
             event = self.h11.next_event()
             if isinstance(event, h11.Request):
@@ -111,6 +123,7 @@ class Connection:
                 finally:
                     self.shared.idle.discard(self.writer)
                 deadline = self.loop.time() + self.limits.header_timeout
+                self.shared.heads[self.writer] = None
             else:
                 await self._receive(deadline - self.loop.time(), HEADER_BYTES)
 
@@ -310,8 +323,11 @@ def _content_length(request: h11.Request) -> int | None:
 async def handle(
     shared: Shared, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
 ) -> None:
-    """The per-connection entry point; beyond the cap a connection is closed at once."""
-    if shared.connections >= shared.limits.max_connections or shared.closing:
+    """The per-connection entry point; at the cap a newcomer takes the place of a connection that
+    is idle or still sending its head, and is closed at once only when there is none."""
+    if shared.closing or (
+        shared.connections >= shared.limits.max_connections and not _make_room(shared)
+    ):
         writer.transport.abort()
         return
     shared.connections += 1
@@ -323,6 +339,20 @@ async def handle(
         writer.transport.abort()
     finally:
         shared.connections -= 1
+
+
+def _make_room(shared: Shared) -> bool:
+    """Close an idle keep-alive connection, else the one sending its head the longest; False when
+    every connection is busy with a request. Without this, a few thousand half-sent heads would
+    lock everyone out until the header deadline, and then again."""
+    victim = next(iter(shared.idle), None) or next(iter(shared.heads), None)
+    if victim is None:
+        return False
+    # Forgotten at once, so the next newcomer picks another; the count drops when its task ends.
+    shared.idle.discard(victim)
+    shared.heads.pop(victim, None)
+    victim.transport.abort()
+    return True
 
 
 def quiet_exception_handler(_loop: asyncio.AbstractEventLoop, context: dict[str, object]) -> None:

@@ -6,6 +6,7 @@ few seconds, so each attack needs only a few dozen connections and a few seconds
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import socket
 import subprocess
@@ -30,6 +31,7 @@ THREADS = 4
 UPLOAD_SLOTS = 3
 DEADLINE = 2  # seconds for a request head, and for a small body
 RATE_WINDOW = 5  # seconds of waiting over which an upload must average the minimum rate
+MAX_CONNECTIONS = 100
 SETTINGS = {
     "SEALDROP_SOURCE_WORKERS": "1",
     "SEALDROP_SOURCE_THREADS": str(THREADS),
@@ -42,7 +44,7 @@ SETTINGS = {
     "SEALDROP_BUSY_RETRY_AFTER_SECONDS": "30",
     "SEALDROP_MAX_UPLOAD_BYTES": "4000000",
     "SEALDROP_KEEPALIVE_TIMEOUT_SECONDS": "2",
-    "SEALDROP_SOURCE_MAX_CONNECTIONS": "100",
+    "SEALDROP_SOURCE_MAX_CONNECTIONS": str(MAX_CONNECTIONS),
 }
 MANY = 10 * THREADS  # far more slow clients than threads
 
@@ -221,14 +223,36 @@ def test_idle_keep_alive_connections_are_closed(site: Site) -> None:
         assert time.monotonic() - started < 2 + 2
 
 
-def test_connections_beyond_the_cap_are_closed_at_once(site: Site) -> None:
-    held = [socket.create_connection(("127.0.0.1", site.server.port)) for _ in range(100)]
+def hold_connections(site: Site, count: int, sent: bytes) -> list[socket.socket]:
+    """`count` connections that each send `sent` and nothing more (some may be closed at once)."""
+    held = []
+    for _ in range(count):
+        sock = socket.create_connection(("127.0.0.1", site.server.port), timeout=5)
+        held.append(sock)
+        with contextlib.suppress(OSError):
+            sock.sendall(sent)
+    return held
+
+
+def test_half_sent_heads_beyond_the_cap_never_lock_others_out(site: Site) -> None:
+    held = hold_connections(site, MAX_CONNECTIONS + 50, b"GET / HTTP/1.1\r\n")
     try:
         time.sleep(0.3)
-        with socket.create_connection(("127.0.0.1", site.server.port), timeout=1) as extra:
-            assert extra.recv(1) == b"", "closed without an answer"
-    except ConnectionResetError:
-        pass  # closed, as hoped, by a reset
+        for _ in range(3):
+            assert_landing_page_answers(site)
+    finally:
+        for sock in held:
+            sock.close()
+
+
+def test_at_the_cap_the_oldest_half_sent_head_gives_way(site: Site) -> None:
+    held = hold_connections(site, MAX_CONNECTIONS, b"")
+    try:
+        time.sleep(0.3)
+        assert_landing_page_answers(site)
+        held[0].settimeout(2)
+        with contextlib.suppress(ConnectionResetError):
+            assert held[0].recv(1) == b"", "closed without an answer"
     finally:
         for sock in held:
             sock.close()
