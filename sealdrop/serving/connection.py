@@ -1,7 +1,8 @@
 """One client connection on the worker's event loop: HTTP/1.1 with h11, deadlines at every step.
 
 Reading a request head or a small body costs no thread; a thread is taken only once the request
-is whole (or, for an upload, once it holds an upload slot), so slow clients wait on the loop.
+is whole (or, for an upload, once its head arrived: the upload slot is taken when the app first
+reads the body), so slow clients wait on the loop.
 """
 
 from __future__ import annotations
@@ -220,6 +221,10 @@ class Connection:
         length = _content_length(request)
         if length is not None and length > route.body_limit:
             return await self._refuse(request, 413)
+        if route.upload and self.shared.slots.hopeless():
+            # Refused by the refusal threads, as before the app ran: a flood of uploads at a full
+            # house must not queue ahead of pages. It evicts no one, so it may come this early.
+            return await self._refuse(request, 503)
         if route.upload:
             return await self._upload(request, length, route.body_limit)
         body = await self._small_body(route.body_limit)
@@ -241,25 +246,37 @@ class Connection:
         return responder
 
     async def _upload(self, request: h11.Request, length: int | None, limit: int) -> bool:
-        pipe = BodyPipe(self.loop)
         meter = RateMeter(self.limits.min_bytes_per_second, self.limits.rate_window)
-        slot = Upload(meter, cut=partial(self._cut, pipe))
-        if not await self.shared.slots.take(slot):
-            return await self._refuse(request, 503)
-        self._continue()
-        pump = asyncio.create_task(self._pump(pipe, limit, meter, length))
+        pumps: list[asyncio.Task[bool]] = []  # the pump, once the app asked for the body
+        # `slot` is bound below: `start` runs only at the app's first read, in its thread.
+        pipe = BodyPipe(self.loop, start=lambda: self._start_body(pipe, slot, pumps, limit, length))
+        slot = Upload(meter, cut=partial(self._cut, pipe), ended=pipe.ended)
         try:
             responder = await self._run(request, pipe, length, force_close=length is not None)
         finally:
             self.shared.slots.release(slot)
-        if not pump.done():
-            pump.cancel()  # the app answered before the body ended (a refusal of its own)
-            with contextlib.suppress(asyncio.CancelledError):
-                await pump
+        if not pumps or not pumps[0].done():
+            # The app answered before the body ended: a refusal of its own, perhaps unread.
+            for pump in pumps:
+                pump.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await pump
             await self._linger()
             return False
         # A body of known length bypassed h11, whose answer then said "Connection: close".
-        return pump.result() and responder.alive and self.h11.our_state is h11.DONE
+        return pumps[0].result() and responder.alive and self.h11.our_state is h11.DONE
+
+    async def _start_body(
+        self, pipe: BodyPipe, slot: Upload, pumps: list[asyncio.Task[bool]], limit: int,
+        length: int | None,
+    ) -> bool:
+        """At the app's first read: a slot (perhaps evicting a too slow upload), then the body
+        flows. Without a slot the read raises UploadsBusy and the app answers 503 itself."""
+        if not await self.shared.slots.take(slot):
+            return False
+        self._continue()
+        pumps.append(asyncio.create_task(self._pump(pipe, limit, slot.meter, length)))
+        return True
 
     async def _refuse(self, request: h11.Request, status: int) -> bool:
         """The app words the refusal (in the visitor's language); its body is never read."""

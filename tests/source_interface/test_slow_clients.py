@@ -7,6 +7,7 @@ few seconds, so each attack needs only a few dozen connections and a few seconds
 from __future__ import annotations
 
 import contextlib
+import select
 import shutil
 import socket
 import subprocess
@@ -166,6 +167,54 @@ def test_too_slow_uploads_are_cut_and_give_way_to_a_normal_one(site: Site) -> No
     assert max(cut_after) < RATE_WINDOW + 4, "the others at the end of the rate window"
     assert_nothing_left_behind(site)
     assert len(site.stored()) == before + 2, "only the normal submission: its message and file"
+
+
+def stall_uploads(site: Site, count: int, after: int) -> list[socket.socket]:
+    """`count` uploads, each from a source of its own, that send `after` body bytes and stop."""
+    stalled = []
+    for _ in range(count):
+        head, body = new_source(site).upload_request("stalled", [FilePart("s.bin", 500_000, b"S")])
+        sock = socket.create_connection(("127.0.0.1", site.server.port), timeout=5)
+        sock.sendall(head + body[:after])
+        stalled.append(sock)
+    return stalled
+
+
+def answer_head(site: Site, data: bytes) -> bytes:
+    """Send `data`, the start of a request, and return the head of the answer (keeping the
+    connection open meanwhile, as a browser still sending its body would)."""
+    with socket.create_connection(("127.0.0.1", site.server.port), timeout=5) as sock:
+        sock.sendall(data)
+        received = b""
+        while b"\r\n\r\n" not in received and (chunk := sock.recv(65536)):
+            received += chunk
+    return received.partition(b"\r\n\r\n")[0]
+
+
+def still_open(sock: socket.socket) -> bool:
+    """True while the server has neither answered nor closed the connection."""
+    readable, _, _ = select.select([sock], [], [], 0)
+    return not readable
+
+
+def test_requests_the_app_refuses_unread_never_evict_an_upload(site: Site) -> None:
+    stalled = stall_uploads(site, UPLOAD_SLOTS, after=100_000)
+    try:
+        # Every slot is taken by an upload now far below the minimum rate: evictable, but only
+        # by an upload the app actually reads.
+        time.sleep(2.5)
+        no_session = (
+            b"POST /submit?csrf_token=x HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            b"Content-Type: multipart/form-data; boundary=b\r\nContent-Length: 500000\r\n\r\n"
+        ) + b"x" * 10_000
+        for _ in range(12):
+            head = answer_head(site, no_session)
+            assert head.startswith(b"HTTP/1.1 302") and b"/login" in head
+        assert all(still_open(sock) for sock in stalled), "no upload was cut for a refusal"
+    finally:
+        for sock in stalled:
+            sock.close()
+    assert_nothing_left_behind(site)
 
 
 def new_source(site: Site) -> HttpSource:
