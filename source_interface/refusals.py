@@ -7,10 +7,11 @@ language, so the refusal looks like every other page of the site.
 
 from __future__ import annotations
 
-from flask import Flask, abort, make_response, request
+from flask import Flask, Response, abort, make_response, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
+from sealdrop.serving.body import UploadsBusy
 from sealdrop.serving.limits import REFUSED_KEY
 from source_interface.errors import render_error
 
@@ -24,13 +25,21 @@ def install(app: Flask, *, retry_after_seconds: int) -> None:
         if status == 413:
             abort(413)  # the app's own "too large" page
         if status == 503:
-            response = make_response(
-                render_error(
-                    503,
-                    _("Many people are sending files right now. Please try again in a few "
-                      "minutes; nothing was stored."),
-                )
-            )
-            response.headers["Retry-After"] = str(retry_after_seconds)
-            return response
+            return busy_page()
         return None
+
+    # The server asks for an upload slot when the app first reads the body; none was free.
+    @app.errorhandler(UploadsBusy)
+    def answer_busy(_exc: UploadsBusy) -> ResponseReturnValue:
+        return busy_page()
+
+    def busy_page() -> Response:
+        response = make_response(
+            render_error(
+                503,
+                _("Many people are sending files right now. Please try again in a few "
+                  "minutes; nothing was stored."),
+            )
+        )
+        response.headers["Retry-After"] = str(retry_after_seconds)
+        return response

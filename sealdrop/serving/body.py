@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections import deque
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 PIPE_BYTES = 512 * 1024
 
@@ -18,9 +20,26 @@ class UploadCut(ConnectionAbortedError):
     """The server cut the upload (too slow, stalled, too large, or the client went away)."""
 
 
+class UploadsBusy(Exception):
+    """No upload slot was free when the app began to read the body: the app answers 503.
+
+    Neither an OSError nor a ValueError, which Werkzeug would take for a client that went away.
+    """
+
+
 class BodyPipe:
-    def __init__(self, loop: asyncio.AbstractEventLoop, capacity: int = PIPE_BYTES) -> None:
+    """`start`, when given, runs on the loop at the app's first read and says whether the body
+    may flow: the upload takes its slot only once the app wants the body, so a request the app
+    refuses unread (no session, a bad token, a wrong Host) never takes a slot from anyone."""
+
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        capacity: int = PIPE_BYTES,
+        start: Callable[[], Coroutine[Any, Any, bool]] | None = None,
+    ) -> None:
         self._loop = loop
+        self._start = start
         self._capacity = capacity
         # Whole chunks as the socket gave them: handing them on costs no copy.
         self._chunks: deque[bytes] = deque()
@@ -50,6 +69,11 @@ class BodyPipe:
                 self._loop_waits = True
             await self._room.wait()
 
+    def ended(self) -> bool:
+        """True once the whole body arrived (the app may still be reading or storing it)."""
+        with self._ready:
+            return self._ended
+
     def has_room(self) -> bool:
         with self._ready:
             return self._size < self._capacity
@@ -70,9 +94,18 @@ class BodyPipe:
 
     # --- the app thread's side (the WSGI input stream) ---
 
+    def _started(self) -> None:
+        """On the first read: ask the loop to start the body, or raise UploadsBusy."""
+        start, self._start = self._start, None
+        if start is None:
+            return
+        if not asyncio.run_coroutine_threadsafe(start(), self._loop).result():
+            raise UploadsBusy("every upload slot is taken")
+
     def read(self, size: int | None = -1, /) -> bytes:
         """Up to `size` bytes, b"" at the end; like a socket, it may return fewer than asked
         (never a whole upload at once, whatever the caller asks)."""
+        self._started()
         with self._ready:
             while not self._chunks and not self._ended and not self._cut:
                 self._ready.wait()
@@ -95,6 +128,7 @@ class BodyPipe:
     def readline(self, size: int | None = -1, /) -> bytes:
         # The multipart parser never calls this; WSGI requires it. A line ends at a chunk's end
         # at the latest: a short read, which callers of a stream must accept anyway.
+        self._started()
         with self._ready:
             while not self._chunks and not self._ended and not self._cut:
                 self._ready.wait()

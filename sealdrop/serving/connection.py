@@ -1,7 +1,8 @@
 """One client connection on the worker's event loop: HTTP/1.1 with h11, deadlines at every step.
 
 Reading a request head or a small body costs no thread; a thread is taken only once the request
-is whole (or, for an upload, once it holds an upload slot), so slow clients wait on the loop.
+is whole (or, for an upload, once its head arrived: the upload slot is taken when the app first
+reads the body), so slow clients wait on the loop.
 """
 
 from __future__ import annotations
@@ -48,6 +49,9 @@ class Shared:
     connections: int = 0
     closing: bool = False
     idle: set[asyncio.StreamWriter] = field(default_factory=set)
+    # Connections whose request head has begun but not arrived whole, oldest first (a dict keeps
+    # the order): at the cap, the one that has been sending its head the longest gives way.
+    heads: dict[asyncio.StreamWriter, None] = field(default_factory=dict)
 
 
 class Connection:
@@ -94,7 +98,16 @@ class Connection:
     async def _next_request(self, *, first: bool) -> h11.Request | None:
         """The next request head; between requests a connection may idle for the keep-alive time,
         and once the head has begun (at once, for a new connection) it must arrive whole in time."""
-        deadline = self.loop.time() + self.limits.header_timeout if first else None
+        try:
+            return await self._read_head(first=first)
+        finally:
+            self.shared.heads.pop(self.writer, None)
+
+    async def _read_head(self, *, first: bool) -> h11.Request | None:
+        deadline = None
+        if first:
+            deadline = self.loop.time() + self.limits.header_timeout
+            self.shared.heads[self.writer] = None
         while True:
             event = self.h11.next_event()
             if isinstance(event, h11.Request):
@@ -111,6 +124,7 @@ class Connection:
                 finally:
                     self.shared.idle.discard(self.writer)
                 deadline = self.loop.time() + self.limits.header_timeout
+                self.shared.heads[self.writer] = None
             else:
                 await self._receive(deadline - self.loop.time(), HEADER_BYTES)
 
@@ -207,6 +221,10 @@ class Connection:
         length = _content_length(request)
         if length is not None and length > route.body_limit:
             return await self._refuse(request, 413)
+        if route.upload and self.shared.slots.hopeless():
+            # Refused by the refusal threads, as before the app ran: a flood of uploads at a full
+            # house must not queue ahead of pages. It evicts no one, so it may come this early.
+            return await self._refuse(request, 503)
         if route.upload:
             return await self._upload(request, length, route.body_limit)
         body = await self._small_body(route.body_limit)
@@ -228,25 +246,37 @@ class Connection:
         return responder
 
     async def _upload(self, request: h11.Request, length: int | None, limit: int) -> bool:
-        pipe = BodyPipe(self.loop)
         meter = RateMeter(self.limits.min_bytes_per_second, self.limits.rate_window)
-        slot = Upload(meter, cut=partial(self._cut, pipe))
-        if not await self.shared.slots.take(slot):
-            return await self._refuse(request, 503)
-        self._continue()
-        pump = asyncio.create_task(self._pump(pipe, limit, meter, length))
+        pumps: list[asyncio.Task[bool]] = []  # the pump, once the app asked for the body
+        # `slot` is bound below: `start` runs only at the app's first read, in its thread.
+        pipe = BodyPipe(self.loop, start=lambda: self._start_body(pipe, slot, pumps, limit, length))
+        slot = Upload(meter, cut=partial(self._cut, pipe), ended=pipe.ended)
         try:
             responder = await self._run(request, pipe, length, force_close=length is not None)
         finally:
             self.shared.slots.release(slot)
-        if not pump.done():
-            pump.cancel()  # the app answered before the body ended (a refusal of its own)
-            with contextlib.suppress(asyncio.CancelledError):
-                await pump
+        if not pumps or not pumps[0].done():
+            # The app answered before the body ended: a refusal of its own, perhaps unread.
+            for pump in pumps:
+                pump.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await pump
             await self._linger()
             return False
         # A body of known length bypassed h11, whose answer then said "Connection: close".
-        return pump.result() and responder.alive and self.h11.our_state is h11.DONE
+        return pumps[0].result() and responder.alive and self.h11.our_state is h11.DONE
+
+    async def _start_body(
+        self, pipe: BodyPipe, slot: Upload, pumps: list[asyncio.Task[bool]], limit: int,
+        length: int | None,
+    ) -> bool:
+        """At the app's first read: a slot (perhaps evicting a too slow upload), then the body
+        flows. Without a slot the read raises UploadsBusy and the app answers 503 itself."""
+        if not await self.shared.slots.take(slot):
+            return False
+        self._continue()
+        pumps.append(asyncio.create_task(self._pump(pipe, limit, slot.meter, length)))
+        return True
 
     async def _refuse(self, request: h11.Request, status: int) -> bool:
         """The app words the refusal (in the visitor's language); its body is never read."""
@@ -310,8 +340,11 @@ def _content_length(request: h11.Request) -> int | None:
 async def handle(
     shared: Shared, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
 ) -> None:
-    """The per-connection entry point; beyond the cap a connection is closed at once."""
-    if shared.connections >= shared.limits.max_connections or shared.closing:
+    """The per-connection entry point; at the cap a newcomer takes the place of a connection that
+    is idle or still sending its head, and is closed at once only when there is none."""
+    if shared.closing or (
+        shared.connections >= shared.limits.max_connections and not _make_room(shared)
+    ):
         writer.transport.abort()
         return
     shared.connections += 1
@@ -323,6 +356,20 @@ async def handle(
         writer.transport.abort()
     finally:
         shared.connections -= 1
+
+
+def _make_room(shared: Shared) -> bool:
+    """Close an idle keep-alive connection, else the one sending its head the longest; False when
+    every connection is busy with a request. Without this, a few thousand half-sent heads would
+    lock everyone out until the header deadline, and then again."""
+    victim = next(iter(shared.idle), None) or next(iter(shared.heads), None)
+    if victim is None:
+        return False
+    # Forgotten at once, so the next newcomer picks another; the count drops when its task ends.
+    shared.idle.discard(victim)
+    shared.heads.pop(victim, None)
+    victim.transport.abort()
+    return True
 
 
 def quiet_exception_handler(_loop: asyncio.AbstractEventLoop, context: dict[str, object]) -> None:

@@ -5,14 +5,19 @@ from __future__ import annotations
 
 import contextlib
 import io
+from typing import TYPE_CHECKING
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
 from sealdrop.services.instance import Instance
+from sealdrop.serving.body import UploadsBusy
 from source_interface.busy import KDF_REQUESTS, UploadSlots, kdf_gate, upload_slots
 from tests.source_interface.actions import SessionCookie, SourceActions, submit_path
+
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
 
 
 class CountingStream(io.BytesIO):
@@ -136,3 +141,28 @@ def test_logins_beyond_the_kdf_gate_are_told_to_come_back_at_once(
         assert "logging in right now" in busy.get_data(as_text=True)
         assert source.client.post("/create", data={"saved": "y", "csrf_token": token}).status_code
     assert source.client.get("/login").status_code == 200
+
+
+class BusyStream(io.BytesIO):
+    """A body the server has no upload slot for: its first read says so."""
+
+    def read(self, size: int | None = -1) -> bytes:
+        raise UploadsBusy("every upload slot is taken")
+
+    def readinto(self, buffer: WriteableBuffer, /) -> int:  # what Werkzeug calls
+        raise UploadsBusy("every upload slot is taken")
+
+
+def test_an_upload_the_server_has_no_slot_for_is_answered_busy(
+    source: SourceActions, source_instance: Instance
+) -> None:
+    source.create()
+    body = BusyStream(multipart([("msg", "hello")]))
+    response = source.client.post(
+        submit_path(source.csrf("/lookup")), input_stream=body,
+        content_type="multipart/form-data; boundary=B", content_length=len(body.getvalue()),
+    )
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == str(source_instance.config.busy_retry_after_seconds)
+    assert "Many people are sending files right now" in response.get_data(as_text=True)
+    assert stored_count(source_instance) == 0

@@ -6,6 +6,8 @@ few seconds, so each attack needs only a few dozen connections and a few seconds
 
 from __future__ import annotations
 
+import contextlib
+import select
 import shutil
 import socket
 import subprocess
@@ -30,6 +32,7 @@ THREADS = 4
 UPLOAD_SLOTS = 3
 DEADLINE = 2  # seconds for a request head, and for a small body
 RATE_WINDOW = 5  # seconds of waiting over which an upload must average the minimum rate
+MAX_CONNECTIONS = 100
 SETTINGS = {
     "SEALDROP_SOURCE_WORKERS": "1",
     "SEALDROP_SOURCE_THREADS": str(THREADS),
@@ -42,7 +45,7 @@ SETTINGS = {
     "SEALDROP_BUSY_RETRY_AFTER_SECONDS": "30",
     "SEALDROP_MAX_UPLOAD_BYTES": "4000000",
     "SEALDROP_KEEPALIVE_TIMEOUT_SECONDS": "2",
-    "SEALDROP_SOURCE_MAX_CONNECTIONS": "100",
+    "SEALDROP_SOURCE_MAX_CONNECTIONS": str(MAX_CONNECTIONS),
 }
 MANY = 10 * THREADS  # far more slow clients than threads
 
@@ -166,6 +169,54 @@ def test_too_slow_uploads_are_cut_and_give_way_to_a_normal_one(site: Site) -> No
     assert len(site.stored()) == before + 2, "only the normal submission: its message and file"
 
 
+def stall_uploads(site: Site, count: int, after: int) -> list[socket.socket]:
+    """`count` uploads, each from a source of its own, that send `after` body bytes and stop."""
+    stalled = []
+    for _ in range(count):
+        head, body = new_source(site).upload_request("stalled", [FilePart("s.bin", 500_000, b"S")])
+        sock = socket.create_connection(("127.0.0.1", site.server.port), timeout=5)
+        sock.sendall(head + body[:after])
+        stalled.append(sock)
+    return stalled
+
+
+def answer_head(site: Site, data: bytes) -> bytes:
+    """Send `data`, the start of a request, and return the head of the answer (keeping the
+    connection open meanwhile, as a browser still sending its body would)."""
+    with socket.create_connection(("127.0.0.1", site.server.port), timeout=5) as sock:
+        sock.sendall(data)
+        received = b""
+        while b"\r\n\r\n" not in received and (chunk := sock.recv(65536)):
+            received += chunk
+    return received.partition(b"\r\n\r\n")[0]
+
+
+def still_open(sock: socket.socket) -> bool:
+    """True while the server has neither answered nor closed the connection."""
+    readable, _, _ = select.select([sock], [], [], 0)
+    return not readable
+
+
+def test_requests_the_app_refuses_unread_never_evict_an_upload(site: Site) -> None:
+    stalled = stall_uploads(site, UPLOAD_SLOTS, after=100_000)
+    try:
+        # Every slot is taken by an upload now far below the minimum rate: evictable, but only
+        # by an upload the app actually reads.
+        time.sleep(2.5)
+        no_session = (
+            b"POST /submit?csrf_token=x HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            b"Content-Type: multipart/form-data; boundary=b\r\nContent-Length: 500000\r\n\r\n"
+        ) + b"x" * 10_000
+        for _ in range(12):
+            head = answer_head(site, no_session)
+            assert head.startswith(b"HTTP/1.1 302") and b"/login" in head
+        assert all(still_open(sock) for sock in stalled), "no upload was cut for a refusal"
+    finally:
+        for sock in stalled:
+            sock.close()
+    assert_nothing_left_behind(site)
+
+
 def new_source(site: Site) -> HttpSource:
     source = HttpSource(site.server.port)
     source.create()
@@ -221,14 +272,36 @@ def test_idle_keep_alive_connections_are_closed(site: Site) -> None:
         assert time.monotonic() - started < 2 + 2
 
 
-def test_connections_beyond_the_cap_are_closed_at_once(site: Site) -> None:
-    held = [socket.create_connection(("127.0.0.1", site.server.port)) for _ in range(100)]
+def hold_connections(site: Site, count: int, sent: bytes) -> list[socket.socket]:
+    """`count` connections that each send `sent` and nothing more (some may be closed at once)."""
+    held = []
+    for _ in range(count):
+        sock = socket.create_connection(("127.0.0.1", site.server.port), timeout=5)
+        held.append(sock)
+        with contextlib.suppress(OSError):
+            sock.sendall(sent)
+    return held
+
+
+def test_half_sent_heads_beyond_the_cap_never_lock_others_out(site: Site) -> None:
+    held = hold_connections(site, MAX_CONNECTIONS + 50, b"GET / HTTP/1.1\r\n")
     try:
         time.sleep(0.3)
-        with socket.create_connection(("127.0.0.1", site.server.port), timeout=1) as extra:
-            assert extra.recv(1) == b"", "closed without an answer"
-    except ConnectionResetError:
-        pass  # closed, as hoped, by a reset
+        for _ in range(3):
+            assert_landing_page_answers(site)
+    finally:
+        for sock in held:
+            sock.close()
+
+
+def test_at_the_cap_the_oldest_half_sent_head_gives_way(site: Site) -> None:
+    held = hold_connections(site, MAX_CONNECTIONS, b"")
+    try:
+        time.sleep(0.3)
+        assert_landing_page_answers(site)
+        held[0].settimeout(2)
+        with contextlib.suppress(ConnectionResetError):
+            assert held[0].recv(1) == b"", "closed without an answer"
     finally:
         for sock in held:
             sock.close()

@@ -14,7 +14,7 @@ import pytest
 from sealdrop.config import FORM_OVERHEAD_BYTES, Config, load_config
 from sealdrop.errors import ConfigError
 from sealdrop.serving import APPS
-from sealdrop.serving.body import BodyPipe, UploadCut
+from sealdrop.serving.body import BodyPipe, UploadCut, UploadsBusy
 from sealdrop.serving.limits import Limits, RateMeter
 from sealdrop.serving.slots import Upload, UploadSlots
 
@@ -125,3 +125,42 @@ def test_a_full_house_evicts_only_an_upload_already_too_slow() -> None:
     first, second, cut = run_apart(scenario)
     assert first and not second
     assert cut == ["slow"], "only the upload below the minimum rate gave way"
+
+
+def test_an_upload_whose_body_has_ended_is_never_evicted() -> None:
+    async def scenario() -> tuple[bool, list[str]]:
+        slots = UploadSlots(1, contended_window=2)
+        cut: list[str] = []
+        frozen = RateMeter(1000, 10)
+        frozen.record(3.0, 300)  # its last seconds looked slow; then the body ended
+        assert await slots.take(Upload(frozen, cut=lambda: cut.append("ended"),
+                                       ended=lambda: True))
+        newcomer = await slots.take(Upload(RateMeter(1000, 10), cut=lambda: None))
+        return newcomer, cut
+
+    newcomer, cut = run_apart(scenario)
+    assert not newcomer and cut == [], "the app is storing it: it keeps its slot"
+
+
+def test_the_body_starts_at_the_first_read_or_the_read_says_busy() -> None:
+    async def scenario(free: bool) -> tuple[list[str], BaseException | bytes]:
+        calls: list[str] = []
+
+        async def start() -> bool:
+            calls.append("start")
+            if free:
+                pipe.finish()
+            return free
+
+        pipe = BodyPipe(asyncio.get_running_loop(), start=start)
+        await asyncio.sleep(0.05)
+        assert calls == [], "nothing is asked for before the app reads"
+        try:
+            return calls, await asyncio.to_thread(pipe.read, 100)
+        except UploadsBusy as exc:
+            return calls, exc
+
+    calls, outcome = run_apart(lambda: scenario(free=False))
+    assert calls == ["start"] and isinstance(outcome, UploadsBusy)
+    calls, outcome = run_apart(lambda: scenario(free=True))
+    assert calls == ["start"] and outcome == b""
