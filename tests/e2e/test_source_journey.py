@@ -51,7 +51,9 @@ def reply_through_service(site: SourceSite, text: str) -> None:
 
 def stored_by_kind(site: SourceSite) -> dict[str, Path]:
     """The one source's stored files, keyed by kind (msg, doc.gz, reply); one of each expected."""
-    source_dirs = [d for d in site.config().store_dir.iterdir() if d.is_dir()]
+    store = site.config().store_dir
+    assert list((store / ".staging").iterdir()) == [], "nothing left half-written"
+    source_dirs = [d for d in store.iterdir() if d.is_dir() and d.name != ".staging"]
     assert len(source_dirs) == 1, f"expected one source directory, found {source_dirs}"
     files = sorted(p for p in source_dirs[0].iterdir() if p.is_file())
     by_kind = {p.name.split("-")[-1].removesuffix(".gpg"): p for p in files}
