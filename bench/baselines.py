@@ -28,8 +28,20 @@ def write_random_file(path: Path, size: int) -> str:
 def gpg_encrypt_seconds(home: Path, fingerprint: str, path: Path, extra: Sequence[str]) -> float:
     output = path.with_name("baseline.gpg")
     command = [
-        "gpg", "--homedir", str(home), "--batch", "--yes", "--trust-model", "always",
-        *extra, "-r", fingerprint, "-o", str(output), "--encrypt", str(path),
+        "gpg",
+        "--homedir",
+        str(home),
+        "--batch",
+        "--yes",
+        "--trust-model",
+        "always",
+        *extra,
+        "-r",
+        fingerprint,
+        "-o",
+        str(output),
+        "--encrypt",
+        str(path),
     ]
     started = time.perf_counter()
     subprocess.run(command, check=True, capture_output=True)
@@ -51,7 +63,8 @@ def decrypted_sha256(home: Path, stored: Path) -> tuple[str, int, str]:
     inflate = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
     gpg = subprocess.Popen(
         ["gpg", "--homedir", str(home), "--batch", "--quiet", "--decrypt", str(stored)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
     assert gpg.stdout is not None
     assert gpg.stderr is not None
@@ -73,14 +86,16 @@ def decrypted_sha256(home: Path, stored: Path) -> tuple[str, int, str]:
 def verify_stored(
     home: Path, new: Sequence[Path], expected_sha: str, number: int, *, keep: bool
 ) -> str:
-    """"ok", or what is wrong with the submissions one upload added to the store."""
+    """ "ok", or what is wrong with the submissions one upload added to the store."""
     if len(new) != 1:
         return f"{len(new)} new stored files"
     digest, size, problem = decrypted_sha256(home, new[0])
     ciphertext = new[0].stat().st_size
     verified = problem or ("ok" if digest == expected_sha else "DIFFERS")
-    print(f"run {number}: stored {new[0].name}, {ciphertext:,} B ciphertext, "
-          f"{size:,} B after gunzip, sha256 {verified}")
+    print(
+        f"run {number}: stored {new[0].name}, {ciphertext:,} B ciphertext, "
+        f"{size:,} B after gunzip, sha256 {verified}"
+    )
     if not keep:
         new[0].unlink()
     return verified

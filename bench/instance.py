@@ -52,7 +52,9 @@ def create_instance(base: Path, upload_size: int) -> Instance:
     }
     subprocess.run(
         [sys.executable, "-m", "sealdrop.cli", "init", "--submission-key", str(key_file)],
-        env={**os.environ, **env}, check=True, capture_output=True,
+        env={**os.environ, **env},
+        check=True,
+        capture_output=True,
     )
     return Instance(data_dir, reader_home, fingerprint, env)
 
@@ -62,7 +64,8 @@ def stop_agents(instance: Instance) -> None:
     for home in [instance.reader_home]:  # the server keeps no GnuPG home of its own
         subprocess.run(
             ["gpgconf", "--homedir", str(home), "--kill", "gpg-agent"],
-            check=False, capture_output=True,
+            check=False,
+            capture_output=True,
         )
 
 

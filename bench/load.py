@@ -67,19 +67,25 @@ def page_latencies(port: int, stop: threading.Event | None, count: int = 200) ->
 
 def describe(label: str, seconds: list[float]) -> None:
     failed = sum(1 for s in seconds if s == float("inf"))
-    print(f"{label}: {len(seconds)} GET /, p50 {percentile(seconds, 0.5) * 1000:.1f} ms, "
-          f"p99 {percentile(seconds, 0.99) * 1000:.1f} ms, max {max(seconds) * 1000:.1f} ms, "
-          f"failed {failed}")
+    print(
+        f"{label}: {len(seconds)} GET /, p50 {percentile(seconds, 0.5) * 1000:.1f} ms, "
+        f"p99 {percentile(seconds, 0.99) * 1000:.1f} ms, max {max(seconds) * 1000:.1f} ms, "
+        f"failed {failed}"
+    )
 
 
 def submission(client: SourceClient, csrf: str, message: str, size: int) -> tuple[bytes, bytes]:
     boundary = "bench-" + secrets.token_hex(12)
     body = (
-        f'--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n{csrf}\r\n'
-        f'--{boundary}\r\nContent-Disposition: form-data; name="msg"\r\n\r\n{message}\r\n'
-        f'--{boundary}\r\nContent-Disposition: form-data; name="fh"; filename="f.bin"\r\n'
-        "Content-Type: application/octet-stream\r\n\r\n"
-    ).encode() + secrets.token_bytes(size) + f"\r\n--{boundary}--\r\n".encode()
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n{csrf}\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="msg"\r\n\r\n{message}\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="fh"; filename="f.bin"\r\n'
+            "Content-Type: application/octet-stream\r\n\r\n"
+        ).encode()
+        + secrets.token_bytes(size)
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
     head = (
         f"POST {submit_path(csrf)} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
         f"Cookie: sd_session={client.cookie}\r\n"
@@ -156,8 +162,9 @@ async def slow_upload(client: SourceClient, csrf: str, seconds: float, out: Slow
         writer.close()
 
 
-async def slow_client(client: SourceClient, csrf: str, seconds: float, out: SlowOutcome,
-                      *, reconnect: bool) -> None:
+async def slow_client(
+    client: SourceClient, csrf: str, seconds: float, out: SlowOutcome, *, reconnect: bool
+) -> None:
     """One slow upload; with `reconnect`, a new one after each refusal or cut, as an attacker
     holding connections open would do, until the time is up."""
     deadline = time.monotonic() + seconds
@@ -172,8 +179,14 @@ def workers_of(server: Server) -> list[int]:
     return children(server.process.pid)
 
 
-def slow_phase(server: Server, sources: list[tuple[SourceClient, str]], count: int,
-               seconds: float, *, reconnect: bool) -> None:
+def slow_phase(
+    server: Server,
+    sources: list[tuple[SourceClient, str]],
+    count: int,
+    seconds: float,
+    *,
+    reconnect: bool,
+) -> None:
     again = ", each reconnecting after a refusal or a cut" if reconnect else ""
     print(f"\n== {count} slow uploads at 1 KB/s for up to {seconds:.0f} s{again} ==")
     workers = workers_of(server)
@@ -198,11 +211,18 @@ def slow_phase(server: Server, sources: list[tuple[SourceClient, str]], count: i
         normal.append(int(time.monotonic() - started))
 
     async def all_slow() -> None:
-        await asyncio.gather(*(slow_client(*sources[i % len(sources)], seconds, outcome,
-                                           reconnect=reconnect) for i in range(count)))
+        await asyncio.gather(
+            *(
+                slow_client(*sources[i % len(sources)], seconds, outcome, reconnect=reconnect)
+                for i in range(count)
+            )
+        )
 
-    threads = [threading.Thread(target=lambda: latencies.extend(page_latencies(server.port, stop))),
-               threading.Thread(target=watch_memory), threading.Thread(target=normal_submission)]
+    threads = [
+        threading.Thread(target=lambda: latencies.extend(page_latencies(server.port, stop))),
+        threading.Thread(target=watch_memory),
+        threading.Thread(target=normal_submission),
+    ]
     for thread in threads:
         thread.start()
     asyncio.run(all_slow())
@@ -211,21 +231,29 @@ def slow_phase(server: Server, sources: list[tuple[SourceClient, str]], count: i
         thread.join()
     describe("landing page with the slow uploads open", latencies)
     *statuses, waited = normal or [0]
-    print(f"normal 1 MB submission meanwhile: statuses {statuses} (302 = stored), "
-          f"done {waited} s after its first try")
+    print(
+        f"normal 1 MB submission meanwhile: statuses {statuses} (302 = stored), "
+        f"done {waited} s after its first try"
+    )
     for pid in workers:
-        print(f"worker {pid}: RSS {rss_before[pid] / 1024:.1f} MiB before, "
-              f"peak {peak[pid] / 1024:.1f} MiB")
-    print(f"slow upload attempts: {outcome.refused} got 503 at once, "
-          f"{outcome.cut} cut by the server, "
-          f"{outcome.still_open} still open at the end, {outcome.other_answer} other answers, "
-          f"{outcome.failed_to_connect} could not connect")
+        print(
+            f"worker {pid}: RSS {rss_before[pid] / 1024:.1f} MiB before, "
+            f"peak {peak[pid] / 1024:.1f} MiB"
+        )
+    print(
+        f"slow upload attempts: {outcome.refused} got 503 at once, "
+        f"{outcome.cut} cut by the server, "
+        f"{outcome.still_open} still open at the end, {outcome.other_answer} other answers, "
+        f"{outcome.failed_to_connect} could not connect"
+    )
 
 
-def burst_phase(data_dir: Path, env: dict[str, str], sources: list[tuple[SourceClient, str]],
-                count: int) -> None:
-    print(f"\n== burst: {count} submissions at once (message + 1 MB file), "
-          f"{len(sources)} sources ==")
+def burst_phase(
+    data_dir: Path, env: dict[str, str], sources: list[tuple[SourceClient, str]], count: int
+) -> None:
+    print(
+        f"\n== burst: {count} submissions at once (message + 1 MB file), {len(sources)} sources =="
+    )
     store = data_dir / "store"
     before = len(list(store.glob("*/*-doc.gz.gpg")))
     started = time.perf_counter()
@@ -241,12 +269,21 @@ def burst_phase(data_dir: Path, env: dict[str, str], sources: list[tuple[SourceC
     first = Counter(statuses[0] for statuses in results)
     refusals = sum(statuses.count(503) for statuses in results)
     landed = len(list(store.glob("*/*-doc.gz.gpg"))) - before
-    print(f"{finals[302]} accepted (302) in {seconds:.1f} s; first answers {dict(first)}; "
-          f"{refusals} answers of 503 along the way, then retried")
-    print(f"files stored: {landed}; lost (accepted but not stored): {finals[302] - landed}; "
-          f"staged leftovers: {len(list(store.glob('*/.*.part')))}")
-    done = subprocess.run([sys.executable, "-m", "sealdrop.cli", "check"],
-                          env={**os.environ, **env}, capture_output=True, text=True, check=False)
+    print(
+        f"{finals[302]} accepted (302) in {seconds:.1f} s; first answers {dict(first)}; "
+        f"{refusals} answers of 503 along the way, then retried"
+    )
+    print(
+        f"files stored: {landed}; lost (accepted but not stored): {finals[302] - landed}; "
+        f"staged leftovers: {len(list(store.glob('*/.*.part')))}"
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "sealdrop.cli", "check"],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     print(f"sealdrop check: {done.stdout.strip().splitlines()[-1]} (exit {done.returncode})")
 
 
@@ -260,8 +297,10 @@ def run(args: argparse.Namespace, base: Path) -> None:
             client = SourceClient(server.port)
             client.create_source()
             sources.append((client, client.csrf_token()))
-        print(f"gunicorn {server.process.pid}, workers {workers_of(server)}, port {server.port}; "
-              f"{len(sources)} sources created")
+        print(
+            f"gunicorn {server.process.pid}, workers {workers_of(server)}, port {server.port}; "
+            f"{len(sources)} sources created"
+        )
         describe("\nbaseline, no load", page_latencies(server.port, None))
         slow_phase(server, sources, args.slow, args.slow_seconds, reconnect=args.reconnect)
         burst_phase(instance.data_dir, env, sources, args.burst)
@@ -274,8 +313,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--slow", type=int, default=500, help="slow uploads at once (500)")
     parser.add_argument("--slow-seconds", type=float, default=75, help="their time (75 s)")
-    parser.add_argument("--reconnect", action="store_true",
-                        help="slow clients open a new upload after each refusal or cut")
+    parser.add_argument(
+        "--reconnect",
+        action="store_true",
+        help="slow clients open a new upload after each refusal or cut",
+    )
     parser.add_argument("--burst", type=int, default=200, help="submissions at once (200)")
     parser.add_argument("--sources", type=int, default=50, help="sources sending them (50)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (2)")

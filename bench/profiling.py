@@ -15,9 +15,24 @@ def start_profiler(worker: int, seconds: int, output: Path) -> subprocess.Popen[
         print("py-spy not found: no profile (pip install py-spy into the venv)")
         return None
     return subprocess.Popen(
-        [binary, "record", "--pid", str(worker), "--duration", str(seconds), "--rate", "200",
-         "--format", "raw", "--output", str(output), "--nonblocking", "--threads"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [
+            binary,
+            "record",
+            "--pid",
+            str(worker),
+            "--duration",
+            str(seconds),
+            "--rate",
+            "200",
+            "--format",
+            "raw",
+            "--output",
+            str(output),
+            "--nonblocking",
+            "--threads",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
 
 

@@ -54,29 +54,55 @@ def print_report(runs: Sequence[Run], client: str, log_path: Path) -> None:
 
 def print_table(runs: Sequence[Run], client: str) -> None:
     columns = [
-        "size MB", "upload s", "MB/s", "gpg dflt s", "gpg nocmp s", "up/dflt", "up/nocmp",
-        "RSS pre MB", "HWM pre MB", "HWM MB", "RSS max MB", "gpg RSS MB", "wkr CPU s",
-        "gpg CPU s", "clnt CPU s", "verified",
+        "size MB",
+        "upload s",
+        "MB/s",
+        "gpg dflt s",
+        "gpg nocmp s",
+        "up/dflt",
+        "up/nocmp",
+        "RSS pre MB",
+        "HWM pre MB",
+        "HWM MB",
+        "RSS max MB",
+        "gpg RSS MB",
+        "wkr CPU s",
+        "gpg CPU s",
+        "clnt CPU s",
+        "verified",
     ]
     rows = []
     for run in runs:
         up = run.upload.seconds
-        rows.append([
-            f"{megabytes(run.size):.0f}", f"{up:.2f}", fmt(megabytes(run.size) / up, ".0f"),
-            fmt(run.gpg_default), fmt(run.gpg_plain),
-            fmt(ratio(up, run.gpg_default)), fmt(ratio(up, run.gpg_plain)),
-            f"{run.rss_before_kb / 1000:.1f}", f"{run.hwm_before_kb / 1000:.1f}",
-            f"{run.hwm_kb / 1000:.1f}" + ("" if run.hwm_was_reset else "*"),
-            f"{run.watch.worker_rss_kb / 1000:.1f}", f"{run.watch.child_rss_kb / 1000:.1f}",
-            f"{run.worker_cpu:.2f}", f"{run.gpg_cpu:.2f}", f"{run.client_cpu:.2f}", run.verified,
-        ])
+        rows.append(
+            [
+                f"{megabytes(run.size):.0f}",
+                f"{up:.2f}",
+                fmt(megabytes(run.size) / up, ".0f"),
+                fmt(run.gpg_default),
+                fmt(run.gpg_plain),
+                fmt(ratio(up, run.gpg_default)),
+                fmt(ratio(up, run.gpg_plain)),
+                f"{run.rss_before_kb / 1000:.1f}",
+                f"{run.hwm_before_kb / 1000:.1f}",
+                f"{run.hwm_kb / 1000:.1f}" + ("" if run.hwm_was_reset else "*"),
+                f"{run.watch.worker_rss_kb / 1000:.1f}",
+                f"{run.watch.child_rss_kb / 1000:.1f}",
+                f"{run.worker_cpu:.2f}",
+                f"{run.gpg_cpu:.2f}",
+                f"{run.client_cpu:.2f}",
+                run.verified,
+            ]
+        )
     widths = [max(len(c), *(len(r[i]) for r in rows)) for i, c in enumerate(columns)]
-    print(f"\nclient: {client}; MB = 10^6 bytes. Worker memory: RSS pre / HWM pre = VmRSS and "
-          "VmHWM just before the upload (HWM pre covers everything since the worker started);\n"
-          "HWM = VmHWM after the upload, reset just before it, so the peak during the upload "
-          "(* = reset refused: peak since start); RSS max = VmRSS sampled every 50 ms.\n"
-          "gpg RSS = the worker's children, sampled. CPU = user+sys during the upload: worker, "
-          "its reaped gpg, this script's upload thread (python) or curl.")
+    print(
+        f"\nclient: {client}; MB = 10^6 bytes. Worker memory: RSS pre / HWM pre = VmRSS and "
+        "VmHWM just before the upload (HWM pre covers everything since the worker started);\n"
+        "HWM = VmHWM after the upload, reset just before it, so the peak during the upload "
+        "(* = reset refused: peak since start); RSS max = VmRSS sampled every 50 ms.\n"
+        "gpg RSS = the worker's children, sampled. CPU = user+sys during the upload: worker, "
+        "its reaped gpg, this script's upload thread (python) or curl."
+    )
     print("  ".join(c.rjust(w) for c, w in zip(columns, widths, strict=True)))
     for row in rows:
         print("  ".join(v.rjust(w) for v, w in zip(row, widths, strict=True)))
@@ -99,12 +125,15 @@ def print_targets(runs: Sequence[Run]) -> None:
             print(f"  upload/gpg <= {RATIO_TARGET} against {label}: {value:.2f} -> {verdict}")
     peak_mb = max(max(r.hwm_kb, r.watch.worker_rss_kb) for r in good) / 1000
     verdict = "HOLDS" if peak_mb < RSS_TARGET_MB else "MISSED"
-    print(f"  worker peak RSS during the upload < {RSS_TARGET_MB:.0f} MB: {peak_mb:.1f} MB "
-          f"-> {verdict}")
+    print(
+        f"  worker peak RSS during the upload < {RSS_TARGET_MB:.0f} MB: {peak_mb:.1f} MB "
+        f"-> {verdict}"
+    )
     before_mb = max(r.hwm_before_kb for r in good) / 1000
     verdict = "HOLDS" if before_mb < RSS_TARGET_MB else "MISSED"
-    print(f"  (worker peak RSS before the upload, since it started: {before_mb:.1f} MB "
-          f"-> {verdict})")
+    print(
+        f"  (worker peak RSS before the upload, since it started: {before_mb:.1f} MB -> {verdict})"
+    )
 
 
 def print_files(runs: Sequence[Run]) -> None:

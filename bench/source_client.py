@@ -64,7 +64,9 @@ class SourceClient:
         # The codename shown stays in the session cookie; /create takes only the page's id.
         form = {"saved": "y", "csrf_token": token.group(1), "page": page_id.group(1)}
         status, _ = self.request(
-            "POST", "/create", urllib.parse.urlencode(form).encode(),
+            "POST",
+            "/create",
+            urllib.parse.urlencode(form).encode(),
             "application/x-www-form-urlencoded",
         )
         if status != 302:
@@ -141,14 +143,27 @@ def upload_curl(client: SourceClient, path: Path, csrf: str) -> UploadResult:
     """curl -F, timed by curl itself (connect to last byte of the response)."""
     done = subprocess.run(
         [
-            "curl", "-sS", "-o", "/dev/null", "-H", "Expect:",
-            "-H", f"Cookie: sd_session={client.cookie}",
-            "-w", "%{http_code} %{time_total} %{redirect_url}",
-            "-F", f"csrf_token={csrf}", "-F", "msg=",
-            "-F", f"fh=@{path};type=application/octet-stream",
+            "curl",
+            "-sS",
+            "-o",
+            "/dev/null",
+            "-H",
+            "Expect:",
+            "-H",
+            f"Cookie: sd_session={client.cookie}",
+            "-w",
+            "%{http_code} %{time_total} %{redirect_url}",
+            "-F",
+            f"csrf_token={csrf}",
+            "-F",
+            "msg=",
+            "-F",
+            f"fh=@{path};type=application/octet-stream",
             f"http://127.0.0.1:{client.port}{submit_path(csrf)}",
         ],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     parts = done.stdout.split()
     if done.returncode != 0 or len(parts) < 2:

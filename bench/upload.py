@@ -67,16 +67,20 @@ def benchmark(args: argparse.Namespace, base: Path) -> int:
     sample = base / "upload.bin"
     started = time.perf_counter()
     expected_sha = write_random_file(sample, args.size)
-    print(f"wrote {megabytes(args.size):,.0f} MB of random bytes in "
-          f"{time.perf_counter() - started:.1f} s; sha256 {expected_sha[:16]}...")
+    print(
+        f"wrote {megabytes(args.size):,.0f} MB of random bytes in "
+        f"{time.perf_counter() - started:.1f} s; sha256 {expected_sha[:16]}..."
+    )
 
     server = start_server(instance.env, base / "gunicorn.log")
     try:
         worker = server.worker()
         client = SourceClient(server.port)
         client.create_source()
-        print(f"gunicorn arbiter {server.process.pid}, worker {worker}, port {server.port}; "
-              "source created")
+        print(
+            f"gunicorn arbiter {server.process.pid}, worker {worker}, port {server.port}; "
+            "source created"
+        )
         runs = run_all(Bench(args, base, instance, server, worker, client, sample, expected_sha))
     finally:
         server.stop()
@@ -114,12 +118,13 @@ def one_run(bench: Bench, number: int) -> Run:
     if run.upload.ok:
         new = sorted(set(bench.instance.store.glob(STORED_GLOB)) - before)
         verified = verify_stored(
-            bench.instance.reader_home, new, bench.expected_sha, number,
+            bench.instance.reader_home,
+            new,
+            bench.expected_sha,
+            number,
             keep=bench.args.keep_temp,
         )
-    return dataclasses.replace(
-        run, gpg_default=gpg_default, gpg_plain=gpg_plain, verified=verified
-    )
+    return dataclasses.replace(run, gpg_default=gpg_default, gpg_plain=gpg_plain, verified=verified)
 
 
 def watched_upload(bench: Bench, csrf: str, *, profile: int) -> Run:
@@ -141,28 +146,53 @@ def watched_upload(bench: Bench, csrf: str, *, profile: int) -> Run:
     if profiler is not None:
         profiler.wait()
     return Run(
-        size=bench.args.size, upload=result, watch=watch, rss_before_kb=rss_before,
-        hwm_before_kb=hwm_before, hwm_kb=hwm, hwm_was_reset=hwm_was_reset,
+        size=bench.args.size,
+        upload=result,
+        watch=watch,
+        rss_before_kb=rss_before,
+        hwm_before_kb=hwm_before,
+        hwm_kb=hwm,
+        hwm_was_reset=hwm_was_reset,
         client_cpu=client_used,
-        worker_cpu=cpu_after[0] - cpu_before[0], gpg_cpu=cpu_after[1] - cpu_before[1],
-        gpg_default=None, gpg_plain=None, verified="failed",
+        worker_cpu=cpu_after[0] - cpu_before[0],
+        gpg_cpu=cpu_after[1] - cpu_before[1],
+        gpg_default=None,
+        gpg_plain=None,
+        verified="failed",
     )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--size", type=parse_size, default=500_000_000,
-                        help="bytes to upload: 500000000 (default), 50M, 2G, 512MiB")
+    parser.add_argument(
+        "--size",
+        type=parse_size,
+        default=500_000_000,
+        help="bytes to upload: 500000000 (default), 50M, 2G, 512MiB",
+    )
     parser.add_argument("--runs", type=int, default=1, help="uploads in a row (default 1)")
-    parser.add_argument("--client", choices=["python", "curl"], default="python",
-                        help="http.client with a streamed body (default) or curl -F")
-    parser.add_argument("--keep-going", action="store_true",
-                        help="carry on with the next run after a failed one")
+    parser.add_argument(
+        "--client",
+        choices=["python", "curl"],
+        default="python",
+        help="http.client with a streamed body (default) or curl -F",
+    )
+    parser.add_argument(
+        "--keep-going", action="store_true", help="carry on with the next run after a failed one"
+    )
     parser.add_argument("--no-baseline", action="store_true", help="skip the gpg baselines")
-    parser.add_argument("--profile", type=int, metavar="SECONDS", default=0,
-                        help="record the worker with py-spy for SECONDS during the first upload")
-    parser.add_argument("--keep-temp", action="store_true",
-                        help="leave the temp dir (keys, data, submissions) for inspection")
+    parser.add_argument(
+        "--profile",
+        type=int,
+        metavar="SECONDS",
+        default=0,
+        help="record the worker with py-spy for SECONDS during the first upload",
+    )
+    parser.add_argument(
+        "--keep-temp",
+        action="store_true",
+        help="leave the temp dir (keys, data, submissions) for inspection",
+    )
     args = parser.parse_args(argv)
     if args.runs < 1:
         parser.error("--runs must be at least 1")

@@ -24,8 +24,10 @@ _SYSTEM_RANDOM = secrets.SystemRandom()
 @cache
 def wordlist() -> tuple[str, ...]:
     """The EFF large word list (EFF, CC BY 3.0 US), shipped in sealdrop/data with its notice."""
-    text = resources.files("sealdrop").joinpath("data/eff_large_wordlist.txt").read_text(
-        encoding="utf-8"
+    text = (
+        resources.files("sealdrop")
+        .joinpath("data/eff_large_wordlist.txt")
+        .read_text(encoding="utf-8")
     )
     words = tuple(line.strip() for line in text.splitlines() if line.strip())
     if len(words) != EFF_LARGE_LIST_SIZE or len(set(words)) != EFF_LARGE_LIST_SIZE:

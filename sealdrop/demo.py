@@ -34,6 +34,7 @@ Decrypt a submission as the newsroom's reader machine would:
 Press Ctrl-C to stop; everything above is deleted then.
 """
 
+
 # Ways a demo is told to stop besides Ctrl-C: `kill`, a closed terminal, a supervisor.
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 

@@ -40,7 +40,9 @@ def _http_error(exc: HTTPException) -> ResponseReturnValue:
     retry_after = getattr(exc, "retry_after", None)
     if status == 503 and retry_after is not None:
         page = render_template(
-            "error.html", title=str(TITLES[503]), status=503,
+            "error.html",
+            title=str(TITLES[503]),
+            status=503,
             message=exc.description or _("Please try again in a few minutes."),
         )
         return page, 503, {"Retry-After": str(retry_after)}

@@ -37,8 +37,10 @@ def install(app: Flask, *, retry_after_seconds: int) -> None:
         response = make_response(
             render_error(
                 503,
-                _("Many people are sending files right now. Please try again in a few "
-                  "minutes; nothing was stored."),
+                _(
+                    "Many people are sending files right now. Please try again in a few "
+                    "minutes; nothing was stored."
+                ),
             )
         )
         response.headers["Retry-After"] = str(retry_after_seconds)

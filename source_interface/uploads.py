@@ -52,9 +52,7 @@ class DroppedUpload:
 class BoundedFormParser(FormDataParser):
     """Multipart bodies with a cap on parts and on the sum of text fields; files go to sinks."""
 
-    def __init__(
-        self, *, open_sink: SinkFactory, max_field_bytes: int, **kwargs: Any
-    ) -> None:
+    def __init__(self, *, open_sink: SinkFactory, max_field_bytes: int, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._open_sink = open_sink
         self._max_field_bytes = max_field_bytes
@@ -78,8 +76,9 @@ class _MultipartReader:
 
     def __init__(self, parser: BoundedFormParser, boundary: bytes) -> None:
         self._parser = parser
-        self._per_field = min(parser.max_form_memory_size or parser._max_field_bytes,
-                              parser._max_field_bytes)
+        self._per_field = min(
+            parser.max_form_memory_size or parser._max_field_bytes, parser._max_field_bytes
+        )
         self._decoder = MultipartDecoder(
             boundary, DECODER_BUFFER_BYTES, max_parts=parser.max_form_parts
         )

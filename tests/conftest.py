@@ -56,8 +56,9 @@ def reader_keys() -> Iterator[ReaderKeys]:
     gpg = Keyring(home)
     try:
         fingerprint = gpg.generate_reader_key_pair("Sealdrop test Submission Key")
-        yield ReaderKeys(gpg=gpg, fingerprint=fingerprint,
-                         public_key=gpg.export_public_key(fingerprint))
+        yield ReaderKeys(
+            gpg=gpg, fingerprint=fingerprint, public_key=gpg.export_public_key(fingerprint)
+        )
     finally:
         gpg.close()
         shutil.rmtree(home, ignore_errors=True)
@@ -74,14 +75,16 @@ def make_config() -> Iterator[ConfigFactory]:
 
 
 @pytest.fixture(params=DATABASES)
-def instance(request: pytest.FixtureRequest, make_config: ConfigFactory,
-             reader_keys: ReaderKeys) -> Iterator[Instance]:
+def instance(
+    request: pytest.FixtureRequest, make_config: ConfigFactory, reader_keys: ReaderKeys
+) -> Iterator[Instance]:
     """An initialised instance holding the reader's public Submission Key, on each database."""
     database_url: str | None = None
     if request.param == "postgresql":
         database_url = request.getfixturevalue("postgres_url")
-    with make_config.instance(submission_key=reader_keys.public_key,
-                              database_url=database_url) as opened:
+    with make_config.instance(
+        submission_key=reader_keys.public_key, database_url=database_url
+    ) as opened:
         yield opened
 
 
@@ -90,11 +93,29 @@ def expiring_key() -> Iterator[str]:
     """An armored Curve25519 public key that expires one hour after the test run starts."""
     home = Path(tempfile.mkdtemp(prefix="sdx-"))
     try:
-        subprocess.run(["gpg", "--homedir", str(home), "--batch", "--passphrase", "",
-                        "--quick-gen-key", "Soon <s@example.org>", "future-default", "default",
-                        "seconds=3600"], check=True, capture_output=True)
-        yield subprocess.run(["gpg", "--homedir", str(home), "--armor", "--export"],
-                             check=True, capture_output=True, text=True).stdout
+        subprocess.run(
+            [
+                "gpg",
+                "--homedir",
+                str(home),
+                "--batch",
+                "--passphrase",
+                "",
+                "--quick-gen-key",
+                "Soon <s@example.org>",
+                "future-default",
+                "default",
+                "seconds=3600",
+            ],
+            check=True,
+            capture_output=True,
+        )
+        yield subprocess.run(
+            ["gpg", "--homedir", str(home), "--armor", "--export"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
     finally:
         subprocess.run(["gpgconf", "--homedir", str(home), "--kill", "gpg-agent"], check=False)
         shutil.rmtree(home, ignore_errors=True)

@@ -52,9 +52,18 @@ class ReaderKeys:
     def export_secret_key(self) -> str:
         """The armored secret key, to prove the server refuses it."""
         done = subprocess.run(
-            ["gpg", "--homedir", str(self.gpg.home), "--batch", "--armor",
-             "--export-secret-keys", self.fingerprint],
-            capture_output=True, check=True, text=True,
+            [
+                "gpg",
+                "--homedir",
+                str(self.gpg.home),
+                "--batch",
+                "--armor",
+                "--export-secret-keys",
+                self.fingerprint,
+            ],
+            capture_output=True,
+            check=True,
+            text=True,
         )
         return done.stdout
 
@@ -69,8 +78,9 @@ class ConfigFactory:
     base: Path
     _envs: dict[Path, dict[str, str]] = field(default_factory=dict)
 
-    def env(self, *, database_url: str | None = None,
-            extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    def env(
+        self, *, database_url: str | None = None, extra: Mapping[str, str] | None = None
+    ) -> dict[str, str]:
         data_dir = Path(tempfile.mkdtemp(prefix="d", dir=self.base)) / "data"
         env = {"SEALDROP_DATA_DIR": str(data_dir), "SEALDROP_MIN_FREE_BYTES": "0", **FAST_KDF}
         if database_url is not None:
@@ -79,16 +89,22 @@ class ConfigFactory:
         self._envs[data_dir] = env
         return env
 
-    def __call__(self, *, database_url: str | None = None,
-                 extra: Mapping[str, str] | None = None) -> Config:
+    def __call__(
+        self, *, database_url: str | None = None, extra: Mapping[str, str] | None = None
+    ) -> Config:
         return load_config(self.env(database_url=database_url, extra=extra))
 
     def reload(self, config: Config) -> Config:
         return load_config(self._envs[config.data_dir])
 
     @contextlib.contextmanager
-    def instance(self, *, submission_key: str | None, database_url: str | None = None,
-                 extra: Mapping[str, str] | None = None) -> Iterator[Instance]:
+    def instance(
+        self,
+        *,
+        submission_key: str | None,
+        database_url: str | None = None,
+        extra: Mapping[str, str] | None = None,
+    ) -> Iterator[Instance]:
         """`sealdrop init` on a new data dir (with the key, if any), then the opened instance."""
         config = self(database_url=database_url, extra=extra)
         initialise(config, submission_key=submission_key)

@@ -82,6 +82,7 @@ def serve_source(env: Mapping[str, str], log_dir: Path) -> Iterator[RunningServe
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
 
+
 def raw_request(
     port: int, data: bytes, *, timeout: float = 10
 ) -> tuple[int, dict[str, str], bytes]:
@@ -104,8 +105,17 @@ class Trickle(threading.Thread):
     Records how long the server let it go on (`closed_after`) and any answer it got (`reply`).
     """
 
-    def __init__(self, port: int, head: bytes, body: bytes = b"", *, step: int = 1,
-                 every: float = 0.5, slow_head: bool = False, give_up: float = 60) -> None:
+    def __init__(
+        self,
+        port: int,
+        head: bytes,
+        body: bytes = b"",
+        *,
+        step: int = 1,
+        every: float = 0.5,
+        slow_head: bool = False,
+        give_up: float = 60,
+    ) -> None:
         super().__init__(daemon=True)
         self.port, self.step, self.every, self.give_up = port, step, every, give_up
         self.data = head + body

@@ -97,8 +97,9 @@ def _encryption_keygrip(listing: list[dict[str, Any]], fingerprint: str) -> str:
 class Gpg:
     """GnuPG for the server: every operation in a throwaway home under `scratch` (a tmpfs)."""
 
-    def __init__(self, scratch: Path, *, binary: str = "gpg",
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self, scratch: Path, *, binary: str = "gpg", clock: Callable[[], float] = time.time
+    ) -> None:
         _silence_gnupg_log()
         self.scratch = scratch
         self._clock = clock
@@ -197,8 +198,14 @@ class Gpg:
         fingerprints = [key.fingerprint for key in recipients]
 
         def encrypt(plaintext: BinaryIO) -> Any:
-            return gpg.encrypt_file(plaintext, fingerprints, armor=False, always_trust=True,
-                                    output=str(output), extra_args=args)
+            return gpg.encrypt_file(
+                plaintext,
+                fingerprints,
+                armor=False,
+                always_trust=True,
+                output=str(output),
+                extra_args=args,
+            )
 
         return StreamEncryptor(encrypt, cleanup=stack.close)
 
@@ -216,16 +223,18 @@ class Gpg:
         """
         with self._home() as (gpg, home):
             grip = _install_source_key(gpg, home, key)
-            exported = gpg.export_keys(key.public.fingerprint, secret=True, armor=False,
-                                       passphrase=passphrase)
+            exported = gpg.export_keys(
+                key.public.fingerprint, secret=True, armor=False, passphrase=passphrase
+            )
             data = exported if isinstance(exported, bytes) else str(exported).encode("latin-1")
             (home / "private-keys-v1.d" / f"{grip}.key").unlink()
             if not data or not gpg.import_keys(data, passphrase=passphrase).sec_imported:
                 raise EncryptionFailed("gpg could not encrypt the data; nothing was stored.")
             return _export_source_key(gpg, home, key.public.fingerprint)
 
-    def decrypt_with_key(self, ciphertexts: Sequence[Path], key: SourceKey,
-                         passphrase: Passphrase) -> list[bytes | None]:
+    def decrypt_with_key(
+        self, ciphertexts: Sequence[Path], key: SourceKey, passphrase: Passphrase
+    ) -> list[bytes | None]:
         """Decrypt each file with a source's key; None for each that fails, for any reason."""
         if not ciphertexts:
             return []

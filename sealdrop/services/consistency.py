@@ -44,8 +44,10 @@ def find_problems(session: Session, store: Store) -> list[str]:
             problems.append(f"stray entry in the store root: {item.name}")
             continue
         if item.source_id == STAGING_DIR:
-            problems.append(f"staged file: {STAGING_DIR}/{item.name} is being written or was left "
-                            "by a crash (removed at start-up after a day)")
+            problems.append(
+                f"staged file: {STAGING_DIR}/{item.name} is being written or was left "
+                "by a crash (removed at start-up after a day)"
+            )
         elif item.source_id not in sources:
             problems.append(f"stray file: {item.source_id}/{item.name} belongs to no source")
         elif item.path not in expected:
@@ -68,8 +70,10 @@ def private_mode_problems(config: Config) -> list[str]:
     expected = [(config.data_dir, DIR_MODE), (config.secrets_path, FILE_MODE)]
     database = config.database_path
     if database is not None:
-        expected += [(database.with_name(database.name + suffix), FILE_MODE)
-                     for suffix in ("", "-journal", "-wal", "-shm")]
+        expected += [
+            (database.with_name(database.name + suffix), FILE_MODE)
+            for suffix in ("", "-journal", "-wal", "-shm")
+        ]
     problems = []
     for path, mode in expected:
         if path.exists() and _mode(path) != mode:

@@ -75,8 +75,9 @@ def source_key(source: Source) -> SourceKey:
     if source.public_key is None or source.secret_key is None:
         # Unreachable on a served instance: start-up refuses rows without keys.
         raise DecryptionFailed("This reply could not be decrypted.")
-    return SourceKey(PublicKey(Fingerprint(source.key_fingerprint), source.public_key),
-                     source.secret_key)
+    return SourceKey(
+        PublicKey(Fingerprint(source.key_fingerprint), source.public_key), source.secret_key
+    )
 
 
 def _visible_replies(session: Session, source: Source) -> list[Reply]:
@@ -89,7 +90,11 @@ def _visible_replies(session: Session, source: Source) -> list[Reply]:
 
 
 def replies_for_source(
-    session: Session, store: Store, gpg: Gpg, *, source: Source | NewSource,
+    session: Session,
+    store: Store,
+    gpg: Gpg,
+    *,
+    source: Source | NewSource,
     passphrase: Passphrase,
 ) -> list[ReadableReply]:
     """Decrypt the source's replies with the passphrase derived at login; nothing is kept.
@@ -102,8 +107,10 @@ def replies_for_source(
     paths = [store.path_of(source.filesystem_id, reply.filename) for reply in shown]
     texts = gpg.decrypt_with_key(paths, source_key(source), passphrase)
     return [
-        ReadableReply(uuid=reply.uuid, text=UNREADABLE if data is None else
-                      data.decode("utf-8", errors="replace"))
+        ReadableReply(
+            uuid=reply.uuid,
+            text=UNREADABLE if data is None else data.decode("utf-8", errors="replace"),
+        )
         for reply, data in zip(shown, texts, strict=True)
     ]
 

@@ -24,9 +24,7 @@ def _round_up_to_day(moment: dt.datetime) -> dt.datetime:
 def revoke(session: Session, *, session_id: str, expires: dt.datetime, now: dt.datetime) -> None:
     """Refuse this session from now on; forget revocations whose sessions expired; commits."""
     session.execute(delete(RevokedSession).where(RevokedSession.expires < now))
-    session.merge(
-        RevokedSession(session_hash=_hash(session_id), expires=_round_up_to_day(expires))
-    )
+    session.merge(RevokedSession(session_hash=_hash(session_id), expires=_round_up_to_day(expires)))
     try:
         session.commit()
     except IntegrityError:  # the same session logged out twice at once: once is enough

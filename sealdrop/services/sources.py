@@ -81,8 +81,9 @@ def _free_designation(session: Session, rng: random.Random) -> str:
     raise DesignationExhausted("No free journalist designation was found; try again.")
 
 
-def create_row(session: Session, gpg: Gpg, *, new: NewSource, today: dt.date,
-               rng: random.Random | None = None) -> Source:
+def create_row(
+    session: Session, gpg: Gpg, *, new: NewSource, today: dt.date, rng: random.Random | None = None
+) -> Source:
     """The row of a source's first submission, with its key pair; flushed, not committed.
 
     The caller commits it together with the submission, or rolls both back. Two first
@@ -116,8 +117,9 @@ def create_row(session: Session, gpg: Gpg, *, new: NewSource, today: dt.date,
     raise DesignationExhausted("No free journalist designation was found; try again.")
 
 
-def authenticate_source(session: Session, gpg: Gpg, *, config: Config,
-                        throttle: LoginThrottle, typed: str) -> SourceLogin:
+def authenticate_source(
+    session: Session, gpg: Gpg, *, config: Config, throttle: LoginThrottle, typed: str
+) -> SourceLogin:
     """Find the source a typed codename belongs to; derive its key passphrase only then.
 
     Raises CodenameMalformed, CodenameUnknown, or LoginThrottled when this process saw too
@@ -140,8 +142,9 @@ def authenticate_source(session: Session, gpg: Gpg, *, config: Config,
 def _renew_protection(session: Session, gpg: Gpg, source: Source, passphrase: Passphrase) -> None:
     if source.public_key is None or source.secret_key is None:
         return
-    key = SourceKey(PublicKey(Fingerprint(source.key_fingerprint), source.public_key),
-                    source.secret_key)
+    key = SourceKey(
+        PublicKey(Fingerprint(source.key_fingerprint), source.public_key), source.secret_key
+    )
     if needs_reprotection(key):
         source.secret_key = gpg.reprotect(key, passphrase).secret
         session.commit()

@@ -77,7 +77,11 @@ def place_next(
 
 
 def _stage_message(
-    store: Store, gpg: Gpg, *, source: Source | NewSource, text: str,
+    store: Store,
+    gpg: Gpg,
+    *,
+    source: Source | NewSource,
+    text: str,
     recipients: Sequence[PublicKey],
 ) -> Path:
     staged = store.staging_path(source.filesystem_id)
@@ -115,7 +119,11 @@ def _place_all(
 
 
 def _undo(
-    session: Session, store: Store, *, source_id: str, paths: Sequence[Path],
+    session: Session,
+    store: Store,
+    *,
+    source_id: str,
+    paths: Sequence[Path],
     uploads: Sequence[StagedUpload],
 ) -> None:
     session.rollback()
@@ -160,16 +168,23 @@ def accept(
             if upload.discarded or upload.path is None:
                 raise UploadInterrupted("An upload was interrupted; nothing was stored.")
             staged.append((upload.path, Kind.FILE))
-        row = source if isinstance(source, Source) else create_row(
-            session, gpg, new=source, today=today
+        row = (
+            source
+            if isinstance(source, Source)
+            else create_row(session, gpg, new=source, today=today)
         )
         records = _place_all(session, store, source=row, staged=staged, placed=placed)
         session.add_all(records)
         row.last_updated = today
         session.commit()
     except BaseException:
-        _undo(session, store, source_id=source.filesystem_id,
-              paths=[*placed, *(path for path, _ in staged)], uploads=uploads)
+        _undo(
+            session,
+            store,
+            source_id=source.filesystem_id,
+            paths=[*placed, *(path for path, _ in staged)],
+            uploads=uploads,
+        )
         raise
     for upload in files:
         upload.claimed = True

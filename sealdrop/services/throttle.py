@@ -22,8 +22,14 @@ from sealdrop.errors import LoginThrottled
 class LoginThrottle:
     """Counts wrong codenames per typed codename and overall, over a sliding window."""
 
-    def __init__(self, *, window_seconds: float, per_codename: int, overall: int,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        *,
+        window_seconds: float,
+        per_codename: int,
+        overall: int,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.window = window_seconds
         self._per_codename = per_codename
         self._overall = overall
@@ -83,8 +89,9 @@ class LoginThrottle:
 
     def _start_sweeper(self) -> None:
         if self._sweeper is None or not self._sweeper.is_alive():
-            self._sweeper = threading.Thread(target=self._sweep_until_empty, daemon=True,
-                                             name="login-throttle-sweeper")
+            self._sweeper = threading.Thread(
+                target=self._sweep_until_empty, daemon=True, name="login-throttle-sweeper"
+            )
             self._sweeper.start()
 
     def _sweep_until_empty(self) -> None:

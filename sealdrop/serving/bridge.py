@@ -98,8 +98,9 @@ class Responder:
         if exc_info is not None and self.started:
             raise exc_info[1].with_traceback(exc_info[2])
         code, _, reason = status.partition(" ")
-        pairs = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers
-                 if k.lower() != "server"]
+        pairs = [
+            (k.encode("latin-1"), v.encode("latin-1")) for k, v in headers if k.lower() != "server"
+        ]
         if self._force_close:
             pairs = [(k, v) for k, v in pairs if k.lower() != b"connection"]
             pairs.append((b"Connection", b"close"))

@@ -146,9 +146,7 @@ class Connection:
             else:
                 raise ConnectionResetError("the client went away mid-request")
 
-    async def _pump(
-        self, pipe: BodyPipe, limit: int, meter: RateMeter, length: int | None
-    ) -> bool:
+    async def _pump(self, pipe: BodyPipe, limit: int, meter: RateMeter, length: int | None) -> bool:
         """Stream an upload body into `pipe`; True once it arrived whole. A stalled, too slow,
         oversized or abandoned upload is cut: the app's next read fails and it keeps nothing."""
         received = 0
@@ -234,7 +232,12 @@ class Connection:
         return responder.alive and self.h11.our_state is h11.DONE
 
     async def _run(
-        self, request: h11.Request, body: InputStream, length: int | None, *, force_close: bool,
+        self,
+        request: h11.Request,
+        body: InputStream,
+        length: int | None,
+        *,
+        force_close: bool,
         refused: int | None = None,
     ) -> Responder:
         environ = make_environ(request, body=body, server=self.server, content_length=length)
@@ -267,7 +270,11 @@ class Connection:
         return pumps[0].result() and responder.alive and self.h11.our_state is h11.DONE
 
     async def _start_body(
-        self, pipe: BodyPipe, slot: Upload, pumps: list[asyncio.Task[bool]], limit: int,
+        self,
+        pipe: BodyPipe,
+        slot: Upload,
+        pumps: list[asyncio.Task[bool]],
+        limit: int,
         length: int | None,
     ) -> bool:
         """At the app's first read: a slot (perhaps evicting a too slow upload), then the body

@@ -50,9 +50,7 @@ class Limits:
             keepalive_timeout=config.keepalive_timeout_seconds,
             body_timeout=config.body_timeout_seconds,
             small_body_bytes=config.max_form_bytes,
-            upload_body_bytes=(
-                config.upload_body_bytes
-            ),
+            upload_body_bytes=(config.upload_body_bytes),
             uploads=config.source_uploads_per_worker,
             threads=config.source_threads,
             max_connections=config.source_max_connections,

@@ -41,8 +41,11 @@ class UploadSlots:
         return len(self._active)
 
     def _victims(self) -> list[Upload]:
-        return [other for other in self._active
-                if not other.ended() and other.meter.too_slow(self._window)]
+        return [
+            other
+            for other in self._active
+            if not other.ended() and other.meter.too_slow(self._window)
+        ]
 
     def hopeless(self) -> bool:
         """True while every slot is taken and none would give way: a newcomer can be refused

@@ -67,12 +67,15 @@ class GuardedWorker(Worker):  # type: ignore[misc] # gunicorn ships no type info
         executor = ThreadPoolExecutor(limits.threads, thread_name_prefix="app")
         refusals = ThreadPoolExecutor(REFUSAL_THREADS, thread_name_prefix="refusal")
         slots = UploadSlots(limits.uploads, limits.rate_window * CONTENDED_WINDOW_SHARE)
-        shared = Shared(app=self.wsgi, limits=limits, executor=executor,
-                        refusal_executor=refusals, slots=slots)
+        shared = Shared(
+            app=self.wsgi, limits=limits, executor=executor, refusal_executor=refusals, slots=slots
+        )
         try:
             servers = [
                 await asyncio.start_server(
-                    partial(handle, shared), sock=_listening(s), limit=STREAM_LIMIT,
+                    partial(handle, shared),
+                    sock=_listening(s),
+                    limit=STREAM_LIMIT,
                     backlog=self.cfg.backlog,
                 )
                 for s in self.sockets

@@ -46,9 +46,7 @@ def create() -> ResponseReturnValue:
         return render_template("generate.html", form=form, codename=codename), 400
     # Nothing is stored yet: the row and key come with the first submission.
     with kdf_gate(current_app).hold():
-        new = sources.begin_source(
-            g.db, config=g.instance.config, codename=Codename(str(codename))
-        )
+        new = sources.begin_source(g.db, config=g.instance.config, codename=Codename(str(codename)))
     log_in(new)
     flash(_("Welcome. Remember: your codename is the only way back to this conversation."))
     return redirect(url_for("main.lookup"))
@@ -62,7 +60,10 @@ def login() -> ResponseReturnValue:
     try:
         with kdf_gate(current_app).hold():
             login = sources.authenticate_source(
-                g.db, g.instance.gpg, config=g.instance.config, throttle=g.instance.throttle,
+                g.db,
+                g.instance.gpg,
+                config=g.instance.config,
+                throttle=g.instance.throttle,
                 typed=form.codename.data or "",
             )
     except (CodenameMalformed, CodenameUnknown, LoginThrottled) as exc:

@@ -76,7 +76,11 @@ def _stream_uploads_to(recipient: PublicKey) -> None:
         check_space=partial(instance.require_space, inst.store, config=inst.config),
     )
     open_upload = partial(
-        submissions.open_upload, inst.store, inst.gpg, source=g.source, recipients=[recipient],
+        submissions.open_upload,
+        inst.store,
+        inst.gpg,
+        source=g.source,
+        recipients=[recipient],
         budget=budget,
     )
     # Only the form's own file field is encrypted; a part under any other name goes nowhere.
@@ -124,23 +128,35 @@ def submit() -> ResponseReturnValue:
     _check_before_reading()
     # A chunked body announces no length: count it as large as the limit lets it be.
     incoming = request.content_length or inst.config.max_upload_bytes
-    recipient = instance.require_open(g.db, inst.store, inst.gpg, config=inst.config,
-                                      incoming_bytes=incoming)
+    recipient = instance.require_open(
+        g.db, inst.store, inst.gpg, config=inst.config, incoming_bytes=incoming
+    )
     with upload_slots(current_app).hold(str(session.get("sid", ""))):
         _stream_uploads_to(recipient)
         # Reading the form streams every file part through gpg. The message comes from the text
         # fields only: a file part named like the message must not stand for it.
         message = request.form.get(MESSAGE_FIELD, "")
         try:
-            submissions.accept(g.db, inst.store, inst.gpg, source=g.source,
-                               message=message, uploads=_uploads_of_the_form(),
-                               recipients=[recipient], today=g.today)
+            submissions.accept(
+                g.db,
+                inst.store,
+                inst.gpg,
+                source=g.source,
+                message=message,
+                uploads=_uploads_of_the_form(),
+                recipients=[recipient],
+                today=g.today,
+            )
         except EmptySubmission as exc:
             flash(_(str(exc)), "error")
             return _lookup_page(SubmitForm(meta={"csrf": False}, formdata=None), 400)
     session["has_row"] = True  # a source deleted later must not come back from this cookie
-    flash(_("Thank you. Your submission was encrypted and stored. Come back later to check "
-            "for replies."))
+    flash(
+        _(
+            "Thank you. Your submission was encrypted and stored. Come back later to check "
+            "for replies."
+        )
+    )
     return redirect(url_for("main.lookup"))
 
 

@@ -34,13 +34,15 @@ class SourceBrowser:
     def _record(self, response: Response) -> None:
         headers = response.all_headers()
         is_redirect = 300 <= response.status < 400  # Chromium keeps no body for redirects
-        self.responses.append(Seen(
-            url=response.url,
-            status=response.status,
-            content_type=headers.get("content-type", ""),
-            csp=headers.get("content-security-policy"),
-            body=b"" if is_redirect else response.body(),
-        ))
+        self.responses.append(
+            Seen(
+                url=response.url,
+                status=response.status,
+                content_type=headers.get("content-type", ""),
+                csp=headers.get("content-security-policy"),
+                body=b"" if is_redirect else response.body(),
+            )
+        )
 
     def open(self, path: str) -> None:
         self.page.goto(self.base_url + path)

@@ -18,8 +18,14 @@ from tests.server import RunningServer, serve_source
 
 # Debian's Chromium, never a Playwright download: the launcher is what `apt` installs.
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 # A failing step should fail in seconds, not after Playwright's default 30 s.
 STEP_TIMEOUT_MS = 10_000

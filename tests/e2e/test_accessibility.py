@@ -120,9 +120,7 @@ def test_keyboard_reaches_the_login_form_in_order(
     assert order[order.index("input:codename") + 1] == "button:Continue", order
 
 
-def test_skip_link_moves_focus_past_the_header(
-    checker_page: Page, source_site: SourceSite
-) -> None:
+def test_skip_link_moves_focus_past_the_header(checker_page: Page, source_site: SourceSite) -> None:
     visit(checker_page, source_site, PAGES["login"])
     checker_page.keyboard.press("Tab")
     checker_page.keyboard.press("Enter")

@@ -43,8 +43,15 @@ def reply_through_service(site: SourceSite, text: str) -> None:
             source = session.scalars(select(Source)).one()
             key = submission_key(session)
             assert key is not None
-            create_reply(session, inst.store, inst.gpg, source=source, text=text,
-                         submission_key=key, today=dt.date.today())
+            create_reply(
+                session,
+                inst.store,
+                inst.gpg,
+                source=source,
+                text=text,
+                submission_key=key,
+                today=dt.date.today(),
+            )
     finally:
         inst.close()
 
@@ -72,7 +79,8 @@ def gzip_member_name(member: bytes) -> str:
 def assert_no_script_could_run(source: SourceBrowser, page: Page) -> None:
     assert page.locator("script").count() == 0
     html = [
-        seen for seen in source.responses
+        seen
+        for seen in source.responses
         if seen.content_type.startswith("text/html") and seen.status == 200
     ]
     assert len(html) >= 6, f"too few pages recorded to prove anything: {len(html)}"

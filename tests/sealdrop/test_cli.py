@@ -28,10 +28,20 @@ class Ran:
 
 def sealdrop(env: dict[str, str], *args: str) -> Ran:
     # An explicit environment: nothing from the developer's shell can change the outcome.
-    full_env = {"PATH": os.environ["PATH"], "HOME": env["SEALDROP_DATA_DIR"], "LANG": "C.UTF-8",
-                **env}
-    done = subprocess.run([sys.executable, "-m", "sealdrop.cli", *args], env=full_env,
-                          capture_output=True, text=True, timeout=60, check=False)
+    full_env = {
+        "PATH": os.environ["PATH"],
+        "HOME": env["SEALDROP_DATA_DIR"],
+        "LANG": "C.UTF-8",
+        **env,
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "sealdrop.cli", *args],
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     return Ran(done.returncode, done.stdout, done.stderr)
 
 
@@ -51,8 +61,9 @@ def key_file(tmp_path: Path, reader_keys: ReaderKeys) -> Path:
     return path
 
 
-def test_init_with_a_public_key(make_config: ConfigFactory, key_file: Path,
-                                reader_keys: ReaderKeys) -> None:
+def test_init_with_a_public_key(
+    make_config: ConfigFactory, key_file: Path, reader_keys: ReaderKeys
+) -> None:
     env = make_config.env()
 
     ran = sealdrop(env, "init", "--submission-key", str(key_file))
@@ -68,8 +79,9 @@ def test_init_without_a_key(make_config: ConfigFactory) -> None:
     assert "Submission Key: none yet" in ran.stdout
 
 
-def test_init_refuses_a_private_key(make_config: ConfigFactory, tmp_path: Path,
-                                    reader_keys: ReaderKeys) -> None:
+def test_init_refuses_a_private_key(
+    make_config: ConfigFactory, tmp_path: Path, reader_keys: ReaderKeys
+) -> None:
     secret = tmp_path / "secret.asc"
     secret.write_text(reader_keys.export_secret_key())
 
@@ -110,8 +122,9 @@ def test_check_on_an_old_schema_is_one_line(make_config: ConfigFactory) -> None:
     assert_one_clear_line(sealdrop(env, "check"), mentions="schema is not current")
 
 
-def test_check_finds_a_deleted_file(make_config: ConfigFactory, key_file: Path,
-                                    reader_keys: ReaderKeys) -> None:
+def test_check_finds_a_deleted_file(
+    make_config: ConfigFactory, key_file: Path, reader_keys: ReaderKeys
+) -> None:
     env = make_config.env()
     assert sealdrop(env, "init", "--submission-key", str(key_file)).code == 0
     fresh = sealdrop(env, "check")
@@ -121,9 +134,16 @@ def test_check_finds_a_deleted_file(make_config: ConfigFactory, key_file: Path,
     try:
         with instance.sessions() as session:
             _, login = new_source(instance, session)
-            [record] = accept(session, instance.store, instance.gpg, source=login.source,
-                              message="hello", uploads=[],
-                              recipients=[reader_keys.key], today=TODAY)
+            [record] = accept(
+                session,
+                instance.store,
+                instance.gpg,
+                source=login.source,
+                message="hello",
+                uploads=[],
+                recipients=[reader_keys.key],
+                today=TODAY,
+            )
             stored = instance.store.path_of(login.source.filesystem_id, record.filename)
     finally:
         instance.close()
@@ -137,8 +157,9 @@ def test_check_finds_a_deleted_file(make_config: ConfigFactory, key_file: Path,
     assert "1 problem(s) found" in ran.stdout
 
 
-def test_serve_refuses_while_an_old_keyring_is_there(make_config: ConfigFactory,
-                                                     key_file: Path) -> None:
+def test_serve_refuses_while_an_old_keyring_is_there(
+    make_config: ConfigFactory, key_file: Path
+) -> None:
     env = make_config.env()
     assert sealdrop(env, "init", "--submission-key", str(key_file)).code == 0
     old = Path(env["SEALDROP_DATA_DIR"]) / "gpg"
@@ -149,8 +170,9 @@ def test_serve_refuses_while_an_old_keyring_is_there(make_config: ConfigFactory,
     assert not old.exists()
 
 
-def test_restamp_leaves_days_only(make_config: ConfigFactory, key_file: Path,
-                                  reader_keys: ReaderKeys) -> None:
+def test_restamp_leaves_days_only(
+    make_config: ConfigFactory, key_file: Path, reader_keys: ReaderKeys
+) -> None:
     env = make_config.env()
     assert sealdrop(env, "init", "--submission-key", str(key_file)).code == 0
     config = load_config(env)
@@ -158,8 +180,16 @@ def test_restamp_leaves_days_only(make_config: ConfigFactory, key_file: Path,
     try:
         with instance.sessions() as session:
             _, login = new_source(instance, session)
-            accept(session, instance.store, instance.gpg, source=login.source, message="m",
-                   uploads=[], recipients=[reader_keys.key], today=TODAY)
+            accept(
+                session,
+                instance.store,
+                instance.gpg,
+                source=login.source,
+                message="m",
+                uploads=[],
+                recipients=[reader_keys.key],
+                today=TODAY,
+            )
     finally:
         instance.close()
     folder = config.store_dir / login.source.filesystem_id

@@ -63,11 +63,18 @@ def test_environment_wins_over_toml(tmp_path: Path) -> None:
 
 
 def test_values_are_parsed(tmp_path: Path) -> None:
-    config = load_config(data_env(
-        tmp_path, SEALDROP_LANGUAGES=" en , pt_BR ", SEALDROP_MIN_FREE_BYTES="0",
-        SEALDROP_KDF_N="1024", SEALDROP_KDF_R="4", SEALDROP_KDF_P="2",
-        SEALDROP_SOURCE_ONION="abc.onion", SEALDROP_DATABASE_URL="postgresql+psycopg://x@h/db",
-    ))
+    config = load_config(
+        data_env(
+            tmp_path,
+            SEALDROP_LANGUAGES=" en , pt_BR ",
+            SEALDROP_MIN_FREE_BYTES="0",
+            SEALDROP_KDF_N="1024",
+            SEALDROP_KDF_R="4",
+            SEALDROP_KDF_P="2",
+            SEALDROP_SOURCE_ONION="abc.onion",
+            SEALDROP_DATABASE_URL="postgresql+psycopg://x@h/db",
+        )
+    )
 
     assert config.languages == ("en", "pt_BR")
     assert config.min_free_bytes == 0
@@ -121,15 +128,34 @@ def test_kdf_n_powers_of_two_pass(tmp_path: Path, value: str) -> None:
     assert load_config(data_env(tmp_path, SEALDROP_KDF_N=value)).kdf.n == int(value)
 
 
-@pytest.mark.parametrize("value", ["0.0.0.0:80", "[::]:8080", "10.0.0.1:80", "8080",
-                                   "127.0.0.1", "[::1]", "example.org:80", "localhost.evil:80"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "0.0.0.0:80",
+        "[::]:8080",
+        "10.0.0.1:80",
+        "8080",
+        "127.0.0.1",
+        "[::1]",
+        "example.org:80",
+        "localhost.evil:80",
+    ],
+)
 def test_source_bind_must_be_loopback_with_a_port(tmp_path: Path, value: str) -> None:
     with pytest.raises(ConfigError, match="SEALDROP_SOURCE_BIND"):
         load_config(data_env(tmp_path, SEALDROP_SOURCE_BIND=value))
 
 
-@pytest.mark.parametrize("value", ["127.0.0.1:8080", "127.0.0.2:80", "[::1]:8080",
-                                   "localhost:8080", "unix:/run/sealdrop/source.sock"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "127.0.0.1:8080",
+        "127.0.0.2:80",
+        "[::1]:8080",
+        "localhost:8080",
+        "unix:/run/sealdrop/source.sock",
+    ],
+)
 def test_loopback_and_unix_binds_pass(tmp_path: Path, value: str) -> None:
     assert load_config(data_env(tmp_path, SEALDROP_SOURCE_BIND=value)).source_bind == value
 
@@ -183,9 +209,11 @@ def test_secrets_file_is_read(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ['source_id_salt = "00"\n', 'source_id_salt = "zz"\nreply_key_salt = "00"\n'
-     'source_session_key = "00"\n', 'source_id_salt = 1\nreply_key_salt = "00"\n'
-     'source_session_key = "00"\n'],
+    [
+        'source_id_salt = "00"\n',
+        'source_id_salt = "zz"\nreply_key_salt = "00"\nsource_session_key = "00"\n',
+        'source_id_salt = 1\nreply_key_salt = "00"\nsource_session_key = "00"\n',
+    ],
 )
 def test_damaged_secrets_file(tmp_path: Path, text: str) -> None:
     (tmp_path / "data").mkdir()
@@ -218,14 +246,16 @@ def test_kdf_cost_pinned_at_init_wins_over_the_default(tmp_path: Path) -> None:
 
 def test_same_kdf_cost_in_the_environment_is_fine(tmp_path: Path) -> None:
     write_secrets(tmp_path, SALTS + "kdf = { n = 2048, r = 4, p = 2 }\n")
-    config = load_config(data_env(tmp_path, SEALDROP_KDF_N="2048", SEALDROP_KDF_R="4",
-                                  SEALDROP_KDF_P="2"))
+    config = load_config(
+        data_env(tmp_path, SEALDROP_KDF_N="2048", SEALDROP_KDF_R="4", SEALDROP_KDF_P="2")
+    )
     assert config.kdf == KdfCost(n=2048, r=4, p=2)
 
 
 @pytest.mark.parametrize(("variable", "value"), [("N", "4096"), ("R", "8"), ("P", "1")])
-def test_another_kdf_cost_than_the_pinned_one_is_refused(tmp_path: Path, variable: str,
-                                                          value: str) -> None:
+def test_another_kdf_cost_than_the_pinned_one_is_refused(
+    tmp_path: Path, variable: str, value: str
+) -> None:
     write_secrets(tmp_path, SALTS + "kdf = { n = 2048, r = 4, p = 2 }\n")
     pinned = {"SEALDROP_KDF_N": "2048", "SEALDROP_KDF_R": "4", "SEALDROP_KDF_P": "2"}
     with pytest.raises(ConfigError, match="would lock every source out"):

@@ -54,7 +54,10 @@ def test_demo_serves_and_leaves_nothing_behind(stop: signal.Signals) -> None:
     demo = subprocess.Popen(
         [sys.executable, "-m", "sealdrop.cli", "demo", "--port", str(port)],
         env={**os.environ, "TMPDIR": str(tmp_path)},
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
     )
     try:
         assert demo.stdout is not None

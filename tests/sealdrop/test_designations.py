@@ -10,8 +10,9 @@ from sealdrop import designations
 from sealdrop.storage.names import STORED_NAME_PATTERN, Kind, stored_name
 
 
-@pytest.mark.parametrize("words", [designations.adjectives(), designations.nouns()],
-                         ids=["adjectives", "nouns"])
+@pytest.mark.parametrize(
+    "words", [designations.adjectives(), designations.nouns()], ids=["adjectives", "nouns"]
+)
 def test_lists_load_with_enough_single_words(words: tuple[str, ...]) -> None:
     assert len(words) >= 400
     assert all(word == word.strip() and " " not in word for word in words)
@@ -55,9 +56,10 @@ def test_as_filename_part() -> None:
     assert designations.as_filename_part("amber heron") == "amber-heron"
 
 
-@pytest.mark.parametrize(("kind", "suffix"),
-                         [(Kind.MESSAGE, "msg.gpg"), (Kind.FILE, "doc.gz.gpg"),
-                          (Kind.REPLY, "reply.gpg")])
+@pytest.mark.parametrize(
+    ("kind", "suffix"),
+    [(Kind.MESSAGE, "msg.gpg"), (Kind.FILE, "doc.gz.gpg"), (Kind.REPLY, "reply.gpg")],
+)
 def test_stored_names(kind: Kind, suffix: str) -> None:
     assert stored_name(12, "amber heron", kind) == f"12-amber-heron-{suffix}"
 

@@ -30,8 +30,14 @@ def header_name(member: bytes) -> bytes:
 
 @pytest.mark.parametrize(
     ("size", "chunk"),
-    [(0, 1), (1, 1), (1000, 7), (65_537, 4096), (3 * 1024 * 1024 + 5, 65_536),
-     (1_500_000, 100_003)],
+    [
+        (0, 1),
+        (1, 1),
+        (1000, 7),
+        (65_537, 4096),
+        (3 * 1024 * 1024 + 5, 65_536),
+        (1_500_000, 100_003),
+    ],
 )
 def test_output_gunzips_to_the_input(size: int, chunk: int) -> None:
     data = os.urandom(size // 2) + bytes(size - size // 2)  # half noise, half compressible

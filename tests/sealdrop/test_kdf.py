@@ -55,8 +55,13 @@ def test_known_answers(vector: dict[str, Any]) -> None:
 def test_vectors_are_plain_scrypt_over_label_zero_salt(vector: dict[str, Any]) -> None:
     salt = LABELS[vector["purpose"]] + b"\x00" + bytes.fromhex(vector["salt_hex"])
     expected = hashlib.scrypt(
-        vector["codename"].encode("utf-8"), salt=salt, n=vector["n"], r=vector["r"],
-        p=vector["p"], dklen=32, maxmem=1 << 26,
+        vector["codename"].encode("utf-8"),
+        salt=salt,
+        n=vector["n"],
+        r=vector["r"],
+        p=vector["p"],
+        dklen=32,
+        maxmem=1 << 26,
     )
 
     assert expected.hex() == vector["derived_hex"]
@@ -120,7 +125,8 @@ def test_bad_cost_is_refused() -> None:
 
 def derive_vector(vector: dict[str, Any]) -> str:
     return kdf.derive(
-        Codename(vector["codename"]), purpose=kdf.Purpose[vector["purpose"]],
+        Codename(vector["codename"]),
+        purpose=kdf.Purpose[vector["purpose"]],
         salt=bytes.fromhex(vector["salt_hex"]),
         cost=KdfCost(n=vector["n"], r=vector["r"], p=vector["p"]),
     ).hex()

@@ -52,8 +52,12 @@ class SourceActions:
 
     def confirm(self, page: TestResponse, **extra: str) -> TestResponse:
         """Tick "saved" on a /generate page and send it; the form carries the page's id only."""
-        data = {"saved": "y", "csrf_token": self.csrf_from(page),
-                "page": self.page_id_from(page), **extra}
+        data = {
+            "saved": "y",
+            "csrf_token": self.csrf_from(page),
+            "page": self.page_id_from(page),
+            **extra,
+        }
         return self.client.post("/create", data=data)
 
     def create(self) -> str:

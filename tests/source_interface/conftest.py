@@ -41,8 +41,9 @@ def make_site(make_config: ConfigFactory, reader_keys: ReaderKeys) -> SiteFactor
     """A source app on an instance of its own: `with make_site(extra={...}) as (source, inst)`."""
 
     @contextlib.contextmanager
-    def site(*, extra: Mapping[str, str] | None = None,
-             with_key: bool = True) -> Iterator[tuple[SourceActions, Instance]]:
+    def site(
+        *, extra: Mapping[str, str] | None = None, with_key: bool = True
+    ) -> Iterator[tuple[SourceActions, Instance]]:
         key = reader_keys.public_key if with_key else None
         with make_config.instance(submission_key=key, extra=extra) as inst:
             yield SourceActions(create_app(inst.config, instance=inst).test_client()), inst

@@ -138,8 +138,9 @@ class HttpSource:
         page_id = PAGE_PATTERN.search(page)
         assert codename and token and page_id
         self.codename = codename.group(1)
-        reply = self.post_form("/create", {"saved": "y", "csrf_token": token.group(1),
-                                           "page": page_id.group(1)})
+        reply = self.post_form(
+            "/create", {"saved": "y", "csrf_token": token.group(1), "page": page_id.group(1)}
+        )
         assert reply.status == 302, reply.body
         assert reply.headers["Location"] == "/lookup", reply.headers
         return self.codename

@@ -67,8 +67,10 @@ def test_a_codename_is_used_for_one_source_only(
     page = client.get("/generate")
     assert logs_in(source.confirm(page))
     # The same form sent again (a fresh token): the session no longer holds that page's codename.
-    response = client.post("/create", data={"saved": "y", "csrf_token": source.csrf("/login"),
-                                            "page": source.page_id_from(page)})
+    response = client.post(
+        "/create",
+        data={"saved": "y", "csrf_token": source.csrf("/login"), "page": source.page_id_from(page)},
+    )
     assert response.status_code == 302 and response.headers["Location"] == "/generate"
     assert source_count(source_instance) == 0
 

@@ -95,8 +95,11 @@ def test_hostile_file_names_never_reach_the_file_system(
 
 @pytest.mark.parametrize(("message", "status"), [("with a stray part", 302), ("", 400)])
 def test_a_file_under_another_field_name_is_not_stored(
-    source: SourceActions, source_instance: Instance, reader_keys: ReaderKeys,
-    message: str, status: int,
+    source: SourceActions,
+    source_instance: Instance,
+    reader_keys: ReaderKeys,
+    message: str,
+    status: int,
 ) -> None:
     source.create()
     data = {"msg": message, "not_fh": (io.BytesIO(b"STRAY PART " * 100_000), "stray.txt")}
@@ -211,8 +214,10 @@ def test_a_huge_announced_body_is_413_even_when_submissions_are_paused(
     with make_site(extra={"SEALDROP_MIN_FREE_BYTES": str(10**18)}) as (source, inst):
         source.create()
         response = source.client.post(
-            submit_path(source.csrf("/lookup")), data={"msg": "hello"},
-            content_type="multipart/form-data", environ_overrides={"CONTENT_LENGTH": str(10**12)},
+            submit_path(source.csrf("/lookup")),
+            data={"msg": "hello"},
+            content_type="multipart/form-data",
+            environ_overrides={"CONTENT_LENGTH": str(10**12)},
         )
         assert response.status_code == 413
         assert "larger than this service accepts" in response.get_data(as_text=True)

@@ -160,7 +160,8 @@ def test_a_stale_confirmation_is_explained_in_french(
 ) -> None:
     client.get("/?l=fr")
     token = source.csrf("/login")  # no codename in this session: /create sends it to get one
-    response = client.post("/create", data={"saved": "y", "csrf_token": token},
-                           follow_redirects=True)
+    response = client.post(
+        "/create", data={"saved": "y", "csrf_token": token}, follow_redirects=True
+    )
     assert html_lang(response) == "fr"
     assert flashes_on(response) == ["Votre page était trop ancienne. Voici un nouveau nom de code."]

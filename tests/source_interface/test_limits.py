@@ -51,8 +51,10 @@ def test_a_wrong_csrf_token_refuses_an_upload_before_reading_it(
     source.create()
     body = CountingStream(multipart([("msg", "x" * 500_000)]))
     response = source.client.post(
-        submit_path("not-a-token"), input_stream=body,
-        content_type="multipart/form-data; boundary=B", content_length=len(body.getvalue()),
+        submit_path("not-a-token"),
+        input_stream=body,
+        content_type="multipart/form-data; boundary=B",
+        content_length=len(body.getvalue()),
     )
     assert response.status_code == 400
     assert "form expired or was incomplete" in response.get_data(as_text=True)
@@ -70,7 +72,9 @@ def test_small_routes_refuse_a_large_body_before_reading_it(
 ) -> None:
     body = CountingStream(b"codename=" + b"a" * (source_instance.config.max_form_bytes + 1))
     response = client.post(
-        "/login", input_stream=body, content_type="application/x-www-form-urlencoded",
+        "/login",
+        input_stream=body,
+        content_type="application/x-www-form-urlencoded",
         content_length=len(body.getvalue()),
     )
     assert response.status_code == 413
@@ -84,7 +88,8 @@ def test_the_sum_of_text_fields_is_capped_though_each_is_small(
     field = source_instance.config.max_message_bytes // 2
     body = multipart([("msg", "m" * field)] + [(f"x{n}", "y" * field) for n in range(4)])
     response = source.client.post(
-        submit_path(source.csrf("/lookup")), data=body,
+        submit_path(source.csrf("/lookup")),
+        data=body,
         content_type="multipart/form-data; boundary=B",
     )
     assert response.status_code == 413
@@ -159,8 +164,10 @@ def test_an_upload_the_server_has_no_slot_for_is_answered_busy(
     source.create()
     body = BusyStream(multipart([("msg", "hello")]))
     response = source.client.post(
-        submit_path(source.csrf("/lookup")), input_stream=body,
-        content_type="multipart/form-data; boundary=B", content_length=len(body.getvalue()),
+        submit_path(source.csrf("/lookup")),
+        input_stream=body,
+        content_type="multipart/form-data; boundary=B",
+        content_length=len(body.getvalue()),
     )
     assert response.status_code == 503
     assert response.headers["Retry-After"] == str(source_instance.config.busy_retry_after_seconds)

@@ -92,11 +92,17 @@ def test_a_session_older_than_its_maximum_is_refused_though_active(
     content = cookies.read(source.client)
     max_age = source_instance.config.session_max_hours * 3600
     # Just inside the maximum, resealed now (as each request does): still logged in.
-    cookies.write(source.client, {**content, "since": int(time.time()) - max_age + 120},
-                  sealed_at=int(time.time()))
+    cookies.write(
+        source.client,
+        {**content, "since": int(time.time()) - max_age + 120},
+        sealed_at=int(time.time()),
+    )
     assert source.client.get("/lookup").status_code == 200
-    cookies.write(source.client, {**content, "since": int(time.time()) - max_age - 60},
-                  sealed_at=int(time.time()))
+    cookies.write(
+        source.client,
+        {**content, "since": int(time.time()) - max_age - 60},
+        sealed_at=int(time.time()),
+    )
     response = source.client.get("/lookup")
     assert response.status_code == 302 and response.headers["Location"] == "/login"
 
@@ -158,7 +164,9 @@ def test_the_host_check_runs_before_the_body_is_read(source: SourceActions) -> N
     source.create()
     body = b"--B\r\n" + b"x" * 10_000_000  # far over every limit: reading it would say 413
     refused = source.client.post(
-        submit_path(source.csrf("/lookup")), data=body, headers={"Host": "news.example"},
+        submit_path(source.csrf("/lookup")),
+        data=body,
+        headers={"Host": "news.example"},
         content_type="multipart/form-data; boundary=B",
     )
     assert refused.status_code == 421
@@ -192,7 +200,6 @@ def test_logging_out_asks_the_browser_to_forget_the_site(source: SourceActions) 
     source.create()
     response = source.logout()
     assert response.headers["Clear-Site-Data"] == '"cache", "cookies"'
-
 
 
 def test_nothing_about_the_client_is_logged(

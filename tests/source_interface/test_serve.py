@@ -68,8 +68,10 @@ def test_serves_on_a_unix_socket(initialised_env: tuple[dict[str, str], Path]) -
     sock = base / "source.sock"
     process = subprocess.Popen(
         [sys.executable, "-m", "sealdrop.cli", "serve", "source", "--bind", f"unix:{sock}"],
-        env={**os.environ, **env}, start_new_session=True,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env={**os.environ, **env},
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         assert get_over_unix_socket(sock, "/metadata") == 200
@@ -83,7 +85,10 @@ def test_serve_refuses_an_uninitialised_data_dir_in_one_line(tmp_path: Path) -> 
     done = subprocess.run(
         [sys.executable, "-m", "sealdrop.cli", "serve", "source"],
         env={**os.environ, "SEALDROP_DATA_DIR": str(tmp_path / "none")},
-        capture_output=True, text=True, timeout=60, check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert done.returncode == 2
     assert done.stderr.startswith("sealdrop: ") and "sealdrop init" in done.stderr
@@ -113,9 +118,15 @@ def test_huge_headers_and_a_silent_log(initialised_env: tuple[dict[str, str], Pa
 def test_serve_refuses_a_public_address_in_one_line(tmp_path: Path, bind: str) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "sealdrop.cli", "serve", "source"],
-        env={**os.environ, "SEALDROP_DATA_DIR": str(tmp_path / "none"),
-             "SEALDROP_SOURCE_BIND": bind},
-        capture_output=True, text=True, timeout=60, check=False,
+        env={
+            **os.environ,
+            "SEALDROP_DATA_DIR": str(tmp_path / "none"),
+            "SEALDROP_SOURCE_BIND": bind,
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert done.returncode == 2
     [line] = done.stderr.splitlines()
@@ -160,8 +171,10 @@ def test_a_chunked_upload_counts_as_the_largest_for_the_disk_check(
     free = shutil.disk_usage(store).free
     margin = min(1 << 30, free // 4)  # room for whatever else writes to this disk meanwhile
     # Free space minus a small upload stays above the floor; minus the largest one falls below.
-    limits = {"SEALDROP_MIN_FREE_BYTES": str(free - margin),
-              "SEALDROP_MAX_UPLOAD_BYTES": str(2 * margin)}
+    limits = {
+        "SEALDROP_MIN_FREE_BYTES": str(free - margin),
+        "SEALDROP_MAX_UPLOAD_BYTES": str(2 * margin),
+    }
     with serve_source({**env, **limits}, base) as server:
         source = HttpSource(server.port)
         source.create()
@@ -175,7 +188,6 @@ def test_a_chunked_upload_counts_as_the_largest_for_the_disk_check(
         assert len(stored_under(store)) == 2
 
 
-
 NOGROUP = 65534
 
 
@@ -187,8 +199,12 @@ def test_workers_are_not_dumpable(initialised_env: tuple[dict[str, str], Path]) 
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "sealdrop.cli", "serve", "source", "--bind", f"127.0.0.1:{port}"],
-        env={**os.environ, **env}, start_new_session=True, group=NOGROUP, extra_groups=[],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env={**os.environ, **env},
+        start_new_session=True,
+        group=NOGROUP,
+        extra_groups=[],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         deadline = time.monotonic() + 30
@@ -208,6 +224,7 @@ def test_workers_are_not_dumpable(initialised_env: tuple[dict[str, str], Path]) 
 def children_of(pid: int) -> list[int]:
     """gunicorn's workers, once `sealdrop serve` has become gunicorn (before, its children are
     the short-lived gpgconf of its start-up checks)."""
+
     def gunicorn(process: int) -> bool:
         return b"gunicorn" in Path(f"/proc/{process}/cmdline").read_bytes()
 

@@ -64,16 +64,24 @@ class Site:
 
     def check(self) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, "-m", "sealdrop.cli", "check"], env=self.env,
-            capture_output=True, text=True, timeout=60, check=False,
+            [sys.executable, "-m", "sealdrop.cli", "check"],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
         )
 
 
 @pytest.fixture(scope="module")
 def site(reader_keys: ReaderKeys) -> Iterator[Site]:
     base = Path(tempfile.mkdtemp(prefix="sdw-"))
-    env = {"SEALDROP_DATA_DIR": str(base / "data"), "SEALDROP_MIN_FREE_BYTES": "0",
-           **FAST_KDF, **SETTINGS}
+    env = {
+        "SEALDROP_DATA_DIR": str(base / "data"),
+        "SEALDROP_MIN_FREE_BYTES": "0",
+        **FAST_KDF,
+        **SETTINGS,
+    }
     initialise(load_config(env), submission_key=reader_keys.public_key)
     try:
         with serve_source(env, base) as server:
@@ -125,11 +133,17 @@ def test_uploads_beyond_the_cap_are_told_to_come_back_at_once(site: Site) -> Non
     source = HttpSource(site.server.port)
     source.create()
     # Each from a source of its own: one session may only stream a couple of uploads at once.
-    slow = [new_source(site).upload_request("steady", [FilePart("s.bin", 100_000, b"S")])
-            for _ in range(UPLOAD_SLOTS)]
+    slow = [
+        new_source(site).upload_request("steady", [FilePart("s.bin", 100_000, b"S")])
+        for _ in range(UPLOAD_SLOTS)
+    ]
     # 3 KB/s, above the minimum rate: these keep their slots until they give up.
-    steady = start([Trickle(site.server.port, head, body, step=300, every=0.1, give_up=4)
-                    for head, body in slow])
+    steady = start(
+        [
+            Trickle(site.server.port, head, body, step=300, every=0.1, give_up=4)
+            for head, body in slow
+        ]
+    )
     time.sleep(1.5)
     for _ in range(3):
         started = time.monotonic()
@@ -149,11 +163,14 @@ def test_too_slow_uploads_are_cut_and_give_way_to_a_normal_one(site: Site) -> No
     source = HttpSource(site.server.port)
     source.create()
     before = len(site.stored())
-    slow = [new_source(site).upload_request("slow", [FilePart("slow.bin", 100_000, b"TRICKLE")])
-            for _ in range(UPLOAD_SLOTS)]
+    slow = [
+        new_source(site).upload_request("slow", [FilePart("slow.bin", 100_000, b"TRICKLE")])
+        for _ in range(UPLOAD_SLOTS)
+    ]
     # 1 KB/s, half the minimum rate.
-    trickles = start([Trickle(site.server.port, head, body, step=100, every=0.1)
-                      for head, body in slow])
+    trickles = start(
+        [Trickle(site.server.port, head, body, step=100, every=0.1) for head, body in slow]
+    )
     time.sleep(RATE_WINDOW / 2)
     normal = source.upload("meanwhile", [FilePart("normal.bin", 1_000_000, b"N")])
     assert normal is not None and normal.status == 302, "the slowest upload gave way"
@@ -254,14 +271,17 @@ def test_a_chunked_body_over_the_small_limit_is_refused(site: Site) -> None:
     assert status == 413
 
 
-@pytest.mark.parametrize(("path", "expected"),
-                         [("/", 200), ("/nope", 404), ("/static/style.css", 200)])
+@pytest.mark.parametrize(
+    ("path", "expected"), [("/", 200), ("/nope", 404), ("/static/style.css", 200)]
+)
 def test_no_header_names_the_software_or_dates_the_install(
     site: Site, path: str, expected: int
 ) -> None:
     # A far-future If-Modified-Since would get a 304 if the server compared file times.
-    request = (f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
-               "If-Modified-Since: Thu, 01 Jan 2099 00:00:00 GMT\r\n\r\n").encode()
+    request = (
+        f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+        "If-Modified-Since: Thu, 01 Jan 2099 00:00:00 GMT\r\n\r\n"
+    ).encode()
     status, headers, _ = raw_request(site.server.port, request)
     assert status == expected
     names = {name.lower() for name in headers}

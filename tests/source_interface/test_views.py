@@ -54,8 +54,9 @@ def test_create_requires_confirming_the_codename_was_saved(
     page = client.get("/generate")
     shown = source.codename_from(page)
     assert 'name="codename"' not in page.get_data(as_text=True), "the form carries no codename"
-    response = client.post("/create", data={"csrf_token": source.csrf_from(page),
-                                            "page": source.page_id_from(page)})
+    response = client.post(
+        "/create", data={"csrf_token": source.csrf_from(page), "page": source.page_id_from(page)}
+    )
     assert response.status_code == 400
     assert "confirm that you saved your codename" in response.get_data(as_text=True)
     assert source.codename_from(response) == shown, "the same codename, shown again"

@@ -34,16 +34,21 @@ def test_scratch_must_be_in_ram(tmp_path: Path) -> None:
         require_ram(tmp_path / "missing")
 
 
-def test_operations_leave_nothing_in_scratch(server_gpg: Gpg, reader_keys: ReaderKeys,
-                                             tmp_path: Path) -> None:
+def test_operations_leave_nothing_in_scratch(
+    server_gpg: Gpg, reader_keys: ReaderKeys, tmp_path: Path
+) -> None:
     key = server_gpg.generate_source_key(PASSPHRASE)
     submission = server_gpg.inspect_public_key(reader_keys.public_key)
     server_gpg.encrypt_bytes(b"reply", [key.public, submission], tmp_path / "r.gpg")
     assert server_gpg.decrypt_with_key([tmp_path / "r.gpg"], key, PASSPHRASE) == [b"reply"]
 
     assert list(server_gpg.scratch.iterdir()) == []
-    agents = subprocess.run(["pgrep", "-af", f"gpg-agent.*{server_gpg.scratch}"],
-                            capture_output=True, text=True, check=False).stdout
+    agents = subprocess.run(
+        ["pgrep", "-af", f"gpg-agent.*{server_gpg.scratch}"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
     assert agents == ""
 
 
@@ -51,8 +56,9 @@ def test_gnupg_logger_is_silenced(server_gpg: Gpg) -> None:
     assert logging.getLogger("gnupg").disabled
 
 
-def test_stream_decrypts_on_the_reader(server_gpg: Gpg, reader_keys: ReaderKeys,
-                                       tmp_path: Path) -> None:
+def test_stream_decrypts_on_the_reader(
+    server_gpg: Gpg, reader_keys: ReaderKeys, tmp_path: Path
+) -> None:
     fingerprint = server_gpg.inspect_public_key(reader_keys.public_key)
     data = os.urandom(5 * 1024 * 1024 + 123)
     output = tmp_path / "out.gpg"
@@ -68,8 +74,9 @@ def test_stream_decrypts_on_the_reader(server_gpg: Gpg, reader_keys: ReaderKeys,
     assert reader_keys.decrypt(output) == data
 
 
-def test_abort_stops_gpg_and_leaves_the_output_to_wipe(server_gpg: Gpg, reader_keys: ReaderKeys,
-                                                       tmp_path: Path) -> None:
+def test_abort_stops_gpg_and_leaves_the_output_to_wipe(
+    server_gpg: Gpg, reader_keys: ReaderKeys, tmp_path: Path
+) -> None:
     fingerprint = server_gpg.inspect_public_key(reader_keys.public_key)
     output = tmp_path / "out.gpg"
     encryptor = server_gpg.open_encryptor([fingerprint], output)
@@ -112,8 +119,9 @@ def test_source_key_round_trip(server_gpg: Gpg, tmp_path: Path) -> None:
     assert server_gpg.decrypt_with_key([output], key, PASSPHRASE) == ["Merci, reçu.".encode()]
 
 
-def test_wrong_passphrase_fails_even_right_after_a_good_one(server_gpg: Gpg,
-                                                            tmp_path: Path) -> None:
+def test_wrong_passphrase_fails_even_right_after_a_good_one(
+    server_gpg: Gpg, tmp_path: Path
+) -> None:
     key = server_gpg.generate_source_key(PASSPHRASE)
     output = tmp_path / "reply.gpg"
     server_gpg.encrypt_bytes(b"secret reply", [key.public], output)
@@ -129,7 +137,8 @@ def test_decryption_failures_are_opaque(server_gpg: Gpg, tmp_path: Path) -> None
     key = server_gpg.generate_source_key(PASSPHRASE)
     (tmp_path / "junk.gpg").write_bytes(os.urandom(500))
     assert server_gpg.decrypt_with_key(
-        [tmp_path / "junk.gpg", tmp_path / "missing.gpg"], key, PASSPHRASE) == [None, None]
+        [tmp_path / "junk.gpg", tmp_path / "missing.gpg"], key, PASSPHRASE
+    ) == [None, None]
     broken = SourceKey(key.public, b"not a key file")
     server_gpg.encrypt_bytes(b"x", [key.public], tmp_path / "x.gpg")
     assert server_gpg.decrypt_with_key([tmp_path / "x.gpg"], broken, PASSPHRASE) == [None]
@@ -146,13 +155,26 @@ def test_source_keys_all_carry_the_same_fixed_date(server_gpg: Gpg, tmp_path: Pa
     key = server_gpg.generate_source_key(PASSPHRASE)
     (tmp_path / "key.asc").write_text(key.public.armored)
     listed = subprocess.run(
-        ["gpg", "--homedir", str(tmp_path), "--batch", "--with-colons", "--import-options",
-         "show-only", "--import", str(tmp_path / "key.asc")],
-        capture_output=True, text=True, check=True,
+        [
+            "gpg",
+            "--homedir",
+            str(tmp_path),
+            "--batch",
+            "--with-colons",
+            "--import-options",
+            "show-only",
+            "--import",
+            str(tmp_path / "key.asc"),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.splitlines()
     packets = subprocess.run(
         ["gpg", "--homedir", str(tmp_path), "--list-packets", str(tmp_path / "key.asc")],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
 
     dated = [line.split(":") for line in listed if line.split(":")[0] in {"pub", "sub"}]
@@ -165,14 +187,17 @@ def test_source_keys_all_carry_the_same_fixed_date(server_gpg: Gpg, tmp_path: Pa
     assert protected_at.startswith(b"20130514T0000"), protected_at
 
 
-def test_literal_packets_carry_the_day_only(server_gpg: Gpg, reader_keys: ReaderKeys,
-                                            tmp_path: Path) -> None:
+def test_literal_packets_carry_the_day_only(
+    server_gpg: Gpg, reader_keys: ReaderKeys, tmp_path: Path
+) -> None:
     submission = server_gpg.inspect_public_key(reader_keys.public_key)
     output = tmp_path / "msg.gpg"
     server_gpg.encrypt_bytes(b"dated?", [submission], output)
     packets = subprocess.run(
         ["gpg", "--homedir", str(reader_keys.gpg.home), "--batch", "--list-packets", str(output)],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     ).stdout
     [created] = re.findall(r"literal data packet:\n\s+mode b \(62\), created (\d+)", packets)
     moment = dt.datetime.fromtimestamp(int(created), dt.UTC)

@@ -31,8 +31,13 @@ class OtherKeys:
 
 
 def _gpg(home: Path, *args: str, stdin: str | None = None) -> str:
-    done = subprocess.run(["gpg", "--homedir", str(home), "--batch", *args], input=stdin,
-                          capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        ["gpg", "--homedir", str(home), "--batch", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return done.stdout
 
 
@@ -42,15 +47,23 @@ def _new_key(home: Path, uid: str, algo: str, usage: str, expire: str) -> str:
 
 
 def _fingerprint(home: Path, uid: str) -> str:
-    return next(line.split(":")[9] for line in _gpg(
-        home, "--with-colons", "--list-keys", uid).splitlines() if line.startswith("fpr:"))
+    return next(
+        line.split(":")[9]
+        for line in _gpg(home, "--with-colons", "--list-keys", uid).splitlines()
+        if line.startswith("fpr:")
+    )
 
 
 def _rsa_key(home: Path, uid: str, bits: int) -> str:
     """An RSA key with an RSA encryption subkey of the same size, from a batch parameter file."""
-    _gpg(home, "--gen-key", stdin=(
-        f"Key-Type: RSA\nKey-Length: {bits}\nSubkey-Type: RSA\nSubkey-Length: {bits}\n"
-        f"Subkey-Usage: encrypt\nName-Real: {uid}\nExpire-Date: 0\n%no-protection\n%commit\n"))
+    _gpg(
+        home,
+        "--gen-key",
+        stdin=(
+            f"Key-Type: RSA\nKey-Length: {bits}\nSubkey-Type: RSA\nSubkey-Length: {bits}\n"
+            f"Subkey-Usage: encrypt\nName-Real: {uid}\nExpire-Date: 0\n%no-protection\n%commit\n"
+        ),
+    )
     return _gpg(home, "--armor", "--export", uid)
 
 
@@ -95,10 +108,12 @@ def weak_keys() -> Iterator[dict[str, str]]:
         yield {
             "rsa1024": _rsa_key(home, "RSA 1024 <w1@example.org>", 1024),
             "rsa2048": _rsa_key(home, "RSA 2048 <w2@example.org>", 2048),
-            "ed25519+rsa2048": _with_subkey(home, "Weak sub <w3@example.org>", "ed25519",
-                                            "rsa2048"),
-            "rsa2048+cv25519": _with_subkey(home, "Weak primary <w4@example.org>", "rsa2048",
-                                            "cv25519"),
+            "ed25519+rsa2048": _with_subkey(
+                home, "Weak sub <w3@example.org>", "ed25519", "rsa2048"
+            ),
+            "rsa2048+cv25519": _with_subkey(
+                home, "Weak primary <w4@example.org>", "rsa2048", "cv25519"
+            ),
             "nistp256": _with_subkey(home, "NIST <w5@example.org>", "nistp256", "nistp256"),
         }
 
@@ -122,23 +137,28 @@ def test_secret_key_block_is_refused(server_gpg: Gpg, reader_keys: ReaderKeys) -
         server_gpg.inspect_public_key(reader_keys.export_secret_key())
 
 
-def test_secret_key_under_a_public_header_is_refused(server_gpg: Gpg,
-                                                     reader_keys: ReaderKeys) -> None:
+def test_secret_key_under_a_public_header_is_refused(
+    server_gpg: Gpg, reader_keys: ReaderKeys
+) -> None:
     disguised = reader_keys.export_secret_key().replace("PRIVATE KEY BLOCK", "PUBLIC KEY BLOCK")
     with pytest.raises(KeyImportError, match="private key"):
         server_gpg.inspect_public_key(disguised)
 
 
-def test_two_keys_are_refused(server_gpg: Gpg, reader_keys: ReaderKeys,
-                              other_keys: OtherKeys) -> None:
+def test_two_keys_are_refused(
+    server_gpg: Gpg, reader_keys: ReaderKeys, other_keys: OtherKeys
+) -> None:
     with pytest.raises(KeyImportError, match=r"exactly one .* found 2"):
         server_gpg.inspect_public_key(reader_keys.public_key + other_keys.another)
 
 
 @pytest.mark.parametrize(
     "garbage",
-    ["", "hello",
-     "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nAAAA\n-----END PGP PUBLIC KEY BLOCK-----\n"],
+    [
+        "",
+        "hello",
+        "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nAAAA\n-----END PGP PUBLIC KEY BLOCK-----\n",
+    ],
     ids=["empty", "text", "broken-armor"],
 )
 def test_garbage_is_refused(server_gpg: Gpg, garbage: str) -> None:

@@ -24,8 +24,13 @@ def test_a_deleted_row_is_in_no_database_file(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{path}")
     migrate.upgrade(engine)
     with engine.begin() as connection:
-        connection.execute(text("INSERT INTO instance_settings (id, allow_document_uploads,"
-                                " organization_name) VALUES (1, 1, :name)"), {"name": MARKER * 50})
+        connection.execute(
+            text(
+                "INSERT INTO instance_settings (id, allow_document_uploads,"
+                " organization_name) VALUES (1, 1, :name)"
+            ),
+            {"name": MARKER * 50},
+        )
     assert any(MARKER.encode() in data for data in database_files(path).values())
 
     with engine.begin() as connection:

@@ -36,29 +36,50 @@ def run(engine: Engine, sql: str, **values: object) -> None:
         connection.execute(text(sql), values)
 
 
-def add_source(engine: Engine, tag: str, *, pending: bool | None = None,
-               submissions: int = 1) -> None:
+def add_source(
+    engine: Engine, tag: str, *, pending: bool | None = None, submissions: int = 1
+) -> None:
     """A source (with `pending` before 0003) and its submissions, in SQL: models change."""
-    columns = "uuid, filesystem_id, journalist_designation, key_fingerprint, interaction_count," \
-              " is_starred, created_on, last_updated"
+    columns = (
+        "uuid, filesystem_id, journalist_designation, key_fingerprint, interaction_count,"
+        " is_starred, created_on, last_updated"
+    )
     values = ":uuid, :fsid, :designation, :fpr, 1, :no, :day, :day"
     if pending is not None:
         columns, values = columns + ", pending", values + ", :pending"
-    run(engine, f"INSERT INTO sources ({columns}) VALUES ({values})",  # noqa: S608 - fixed text
-        uuid=tag * 36, fsid=tag * 52, designation=f"{tag} heron", fpr=tag * 40, no=False,
-        day=DAY, pending=pending)
+    run(
+        engine,
+        f"INSERT INTO sources ({columns}) VALUES ({values})",  # noqa: S608 - fixed text
+        uuid=tag * 36,
+        fsid=tag * 52,
+        designation=f"{tag} heron",
+        fpr=tag * 40,
+        no=False,
+        day=DAY,
+        pending=pending,
+    )
     for n in range(1, submissions + 1):
-        run(engine, "INSERT INTO submissions (uuid, source_id, filename, kind, size,"
-                    " interaction_count, is_read) SELECT :uuid, id, :name, 'message', 10, :n, :no"
-                    " FROM sources WHERE filesystem_id = :fsid",
-            uuid=f"{tag}{n}".ljust(36, "0"), name=f"{n}-{tag}-heron-msg.gpg", n=n, no=False,
-            fsid=tag * 52)
+        run(
+            engine,
+            "INSERT INTO submissions (uuid, source_id, filename, kind, size,"
+            " interaction_count, is_read) SELECT :uuid, id, :name, 'message', 10, :n, :no"
+            " FROM sources WHERE filesystem_id = :fsid",
+            uuid=f"{tag}{n}".ljust(36, "0"),
+            name=f"{n}-{tag}-heron-msg.gpg",
+            n=n,
+            no=False,
+            fsid=tag * 52,
+        )
 
 
 def add_0002_rows(engine: Engine) -> None:
     run(engine, "INSERT INTO throttle_events (key, at) VALUES ('create', :at)", at=MOMENT)
-    run(engine, "INSERT INTO revoked_sessions (session_hash, expires) VALUES (:h, :at)",
-        h="0" * 64, at=MOMENT)
+    run(
+        engine,
+        "INSERT INTO revoked_sessions (session_hash, expires) VALUES (:h, :at)",
+        h="0" * 64,
+        at=MOMENT,
+    )
 
 
 def count(engine: Engine, table: str) -> int:
@@ -157,7 +178,8 @@ def test_upgrade_twice_is_harmless(engine: Engine) -> None:
 def test_migrated_schema_matches_the_models(engine: Engine) -> None:
     migrate.upgrade(engine)
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True,
-                                                               "compare_server_default": True})
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "compare_server_default": True}
+        )
         differences = compare_metadata(context, Base.metadata)
     assert differences == []

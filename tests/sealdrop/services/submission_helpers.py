@@ -21,11 +21,24 @@ def recipients(inst: Instance, session: Session) -> list[PublicKey]:
     return [require_open(session, inst.store, inst.gpg, config=inst.config, incoming_bytes=0)]
 
 
-def upload(inst: Instance, source: Source, name: str, data: bytes, *,
-           to: Sequence[PublicKey], rewind: bool = True) -> StagedUpload:
+def upload(
+    inst: Instance,
+    source: Source,
+    name: str,
+    data: bytes,
+    *,
+    to: Sequence[PublicKey],
+    rewind: bool = True,
+) -> StagedUpload:
     """A file part as the web parser feeds it: chunk by chunk, then finish() when the part ends."""
-    staged = open_upload(inst.store, inst.gpg, source=source, filename=name, recipients=to,
-                         budget=UploadBudget(inst.config.max_upload_bytes))
+    staged = open_upload(
+        inst.store,
+        inst.gpg,
+        source=source,
+        filename=name,
+        recipients=to,
+        budget=UploadBudget(inst.config.max_upload_bytes),
+    )
     for offset in range(0, len(data), CHUNK):
         staged.write(data[offset : offset + CHUNK])
     if rewind:

@@ -37,14 +37,35 @@ def stocked(instance: Instance, reader_keys: ReaderKeys) -> Stocked:
     with instance.sessions() as session:
         _, login = new_source(instance, session)
         source = login.source
-        upload = open_upload(instance.store, instance.gpg, source=source, filename="f.txt",
-                             recipients=[key], budget=UploadBudget(10_000))
+        upload = open_upload(
+            instance.store,
+            instance.gpg,
+            source=source,
+            filename="f.txt",
+            recipients=[key],
+            budget=UploadBudget(10_000),
+        )
         upload.write(b"file")
         upload.finish()
-        records = accept(session, instance.store, instance.gpg, source=source, message="m",
-                         uploads=[upload], recipients=[key], today=TODAY)
-        reply = create_reply(session, instance.store, instance.gpg, source=source, text="r",
-                             submission_key=key, today=TODAY)
+        records = accept(
+            session,
+            instance.store,
+            instance.gpg,
+            source=source,
+            message="m",
+            uploads=[upload],
+            recipients=[key],
+            today=TODAY,
+        )
+        reply = create_reply(
+            session,
+            instance.store,
+            instance.gpg,
+            source=source,
+            text="r",
+            submission_key=key,
+            today=TODAY,
+        )
         directory = instance.store.root / source.filesystem_id
     names = [record.filename for record in records] + [reply.filename]
     return Stocked(instance, directory, [directory / name for name in names])
@@ -67,8 +88,9 @@ def test_stray_file_of_a_known_source(stocked: Stocked) -> None:
     stray = stocked.source_dir / stocked.files[0].name.replace("1-", "9-", 1)
     shutil.copy(stocked.files[0], stray)
     stray.chmod(0o600)
-    assert stocked.problems() == [f"stray file: {stocked.source_dir.name}/{stray.name} "
-                                  "is on disk only"]
+    assert stocked.problems() == [
+        f"stray file: {stocked.source_dir.name}/{stray.name} is on disk only"
+    ]
 
 
 def test_leftover_staging_file_is_reported(stocked: Stocked) -> None:
@@ -109,8 +131,9 @@ def test_wrong_directory_modes(stocked: Stocked) -> None:
     problems = stocked.problems()
     assert len(problems) == 2
     assert any("mode 0o750, expected 0o700" in problem for problem in problems)
-    assert any(problem.startswith(f"{stocked.source_dir.name}/: mode 0o755")
-               for problem in problems)
+    assert any(
+        problem.startswith(f"{stocked.source_dir.name}/: mode 0o755") for problem in problems
+    )
 
 
 def test_check_reads_the_data_directory(stocked: Stocked) -> None:
@@ -132,8 +155,7 @@ def test_check_refuses_an_old_schema(stocked: Stocked) -> None:
         check(stocked.instance.config)
 
 
-def test_check_verifies_private_modes(make_config: ConfigFactory,
-                                      reader_keys: ReaderKeys) -> None:
+def test_check_verifies_private_modes(make_config: ConfigFactory, reader_keys: ReaderKeys) -> None:
     with make_config.instance(submission_key=reader_keys.public_key) as instance:
         config = instance.config
     assert check(config) == []
@@ -144,6 +166,8 @@ def test_check_verifies_private_modes(make_config: ConfigFactory,
 
     problems = check(config)
 
-    assert problems == [f"{config.data_dir}: mode 0o755, expected 0o700",
-                        f"{config.secrets_path}: mode 0o644, expected 0o600",
-                        f"{database}: mode 0o644, expected 0o600"]
+    assert problems == [
+        f"{config.data_dir}: mode 0o755, expected 0o700",
+        f"{config.secrets_path}: mode 0o644, expected 0o600",
+        f"{database}: mode 0o644, expected 0o600",
+    ]

@@ -54,8 +54,11 @@ def test_initialised_layout_is_private(instance: Instance) -> None:
 
 
 def test_init_pins_the_kdf_cost(make_config: ConfigFactory) -> None:
-    env = {key: value for key, value in make_config.env().items()
-           if not key.startswith("SEALDROP_KDF_")}
+    env = {
+        key: value
+        for key, value in make_config.env().items()
+        if not key.startswith("SEALDROP_KDF_")
+    }
     initialise(load_config({**env, "SEALDROP_KDF_N": "2048"}), submission_key=None)
 
     assert load_config(env).kdf == KdfCost(n=2048, r=8, p=1)  # no longer the default 16384
@@ -63,8 +66,9 @@ def test_init_pins_the_kdf_cost(make_config: ConfigFactory) -> None:
         load_config({**env, "SEALDROP_KDF_N": "4096"})
 
 
-def test_the_database_holds_only_the_public_submission_key(instance: Instance,
-                                                          reader_keys: ReaderKeys) -> None:
+def test_the_database_holds_only_the_public_submission_key(
+    instance: Instance, reader_keys: ReaderKeys
+) -> None:
     with instance.sessions() as session:
         settings = session.get(InstanceSettings, 1)
         assert settings is not None
@@ -72,8 +76,9 @@ def test_the_database_holds_only_the_public_submission_key(instance: Instance,
         assert settings.submission_key_fingerprint == reader_keys.fingerprint
 
 
-def test_initialise_again_keeps_secrets_and_key(instance: Instance, make_config: ConfigFactory,
-                                                reader_keys: ReaderKeys) -> None:
+def test_initialise_again_keeps_secrets_and_key(
+    instance: Instance, make_config: ConfigFactory, reader_keys: ReaderKeys
+) -> None:
     before = instance.config.require_secrets()
 
     assert initialise(instance.config, submission_key=None) == reader_keys.fingerprint
@@ -108,11 +113,11 @@ def test_open_removes_stale_staging(make_config: ConfigFactory, reader_keys: Rea
     assert not stale.exists()
 
 
-def test_require_open_gives_the_submission_key(instance: Instance,
-                                               reader_keys: ReaderKeys) -> None:
+def test_require_open_gives_the_submission_key(instance: Instance, reader_keys: ReaderKeys) -> None:
     with instance.sessions() as session:
-        key = require_open(session, instance.store, instance.gpg, config=instance.config,
-                           incoming_bytes=1000)
+        key = require_open(
+            session, instance.store, instance.gpg, config=instance.config, incoming_bytes=1000
+        )
         assert key.fingerprint == reader_keys.fingerprint
         assert submission_public_key(session, instance.gpg)[0] == reader_keys.fingerprint
 
@@ -124,8 +129,9 @@ def test_closed_without_a_submission_key(instance: Instance) -> None:
         settings.submission_key_fingerprint = None
         session.commit()
         with pytest.raises(SubmissionsClosed, match="not ready"):
-            require_open(session, instance.store, instance.gpg, config=instance.config,
-                         incoming_bytes=0)
+            require_open(
+                session, instance.store, instance.gpg, config=instance.config, incoming_bytes=0
+            )
         with pytest.raises(NotFound):
             submission_public_key(session, instance.gpg)
         assert public_metadata(session, instance.config)["gpg_fpr"] is None
@@ -145,13 +151,13 @@ def test_too_large_is_413_before_any_503(instance: Instance) -> None:
         assert settings is not None
         settings.submission_key_fingerprint = None
         with pytest.raises(UploadTooLarge) as refused:
-            require_open(session, instance.store, instance.gpg, config=config,
-                         incoming_bytes=2**62)
+            require_open(session, instance.store, instance.gpg, config=config, incoming_bytes=2**62)
     assert refused.value.http_status == 413
 
 
-def test_an_expired_submission_key_pauses_submissions(make_config: ConfigFactory,
-                                                      expiring_key: str) -> None:
+def test_an_expired_submission_key_pauses_submissions(
+    make_config: ConfigFactory, expiring_key: str
+) -> None:
     """A key valid at init but expired now: 503 with a generic message, and serve refuses."""
     config = make_config()
     initialise(config, submission_key=expiring_key)
@@ -164,12 +170,14 @@ def test_an_expired_submission_key_pauses_submissions(make_config: ConfigFactory
     finally:
         inst.close()
     assert str(paused.value) == (
-        "This instance cannot take submissions right now. Please try again later.")
+        "This instance cannot take submissions right now. Please try again later."
+    )
     assert paused.value.reason is not None and "expired" in paused.value.reason
 
 
-def test_serve_refuses_a_submission_key_that_expires_today(make_config: ConfigFactory,
-                                                           expiring_key: str) -> None:
+def test_serve_refuses_a_submission_key_that_expires_today(
+    make_config: ConfigFactory, expiring_key: str
+) -> None:
     config = make_config()
     initialise(config, submission_key=expiring_key)  # expires within a day: checked at day's end
     with pytest.raises(ConfigError, match=r"Submission Key cannot be used \(That key has expired"):
@@ -180,8 +188,10 @@ def test_public_metadata_names_no_source(instance: Instance, reader_keys: Reader
     with instance.sessions() as session:
         metadata = public_metadata(session, instance.config)
     assert metadata == {
-        "instance_name": "Sealdrop", "sd_version": project_version(), "server_os": "debian",
-        "gpg_fpr": reader_keys.fingerprint, "allow_document_uploads": True,
+        "instance_name": "Sealdrop",
+        "sd_version": project_version(),
+        "server_os": "debian",
+        "gpg_fpr": reader_keys.fingerprint,
+        "allow_document_uploads": True,
         "supported_languages": ["en", "fr"],
     }
-

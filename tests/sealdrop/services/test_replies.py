@@ -33,16 +33,29 @@ def fresh(session: Session, login: SourceLogin) -> Source:
 def reply(instance: Instance, login: SourceLogin, text: str, key: PublicKey) -> Reply:
     with instance.sessions() as session:
         source = fresh(session, login)
-        return create_reply(session, instance.store, instance.gpg, source=source, text=text,
-                            submission_key=key, today=TODAY)
+        return create_reply(
+            session,
+            instance.store,
+            instance.gpg,
+            source=source,
+            text=text,
+            submission_key=key,
+            today=TODAY,
+        )
 
 
-def read(instance: Instance, login: SourceLogin,
-         passphrase: Passphrase | None = None) -> list[ReadableReply]:
+def read(
+    instance: Instance, login: SourceLogin, passphrase: Passphrase | None = None
+) -> list[ReadableReply]:
     with instance.sessions() as session:
         source = fresh(session, login)
-        return replies_for_source(session, instance.store, instance.gpg, source=source,
-                                  passphrase=passphrase or login.reply_passphrase)
+        return replies_for_source(
+            session,
+            instance.store,
+            instance.gpg,
+            source=source,
+            passphrase=passphrase or login.reply_passphrase,
+        )
 
 
 def test_reply_reads_back_for_its_source(instance: Instance, reader_keys: ReaderKeys) -> None:
@@ -51,7 +64,8 @@ def test_reply_reads_back_for_its_source(instance: Instance, reader_keys: Reader
     created = reply(instance, login, "Merci — nous avons tout reçu.", reader_keys.key)
 
     assert created.filename == (
-        f"1-{as_filename_part(login.source.journalist_designation)}-reply.gpg")
+        f"1-{as_filename_part(login.source.journalist_designation)}-reply.gpg"
+    )
     assert read(instance, login) == [ReadableReply(created.uuid, "Merci — nous avons tout reçu.")]
     path = instance.store.path_of(login.source.filesystem_id, created.filename)
     assert path.stat().st_mode & 0o777 == 0o600
@@ -67,12 +81,21 @@ def test_wrong_passphrase_reads_nothing(instance: Instance, reader_keys: ReaderK
     assert read(instance, login, Passphrase("not it")) == [ReadableReply(created.uuid, None)]
 
 
-def test_replies_share_the_count_with_submissions(instance: Instance,
-                                                  reader_keys: ReaderKeys) -> None:
+def test_replies_share_the_count_with_submissions(
+    instance: Instance, reader_keys: ReaderKeys
+) -> None:
     with instance.sessions() as session:
         _, login = new_source(instance, session)
-        accept(session, instance.store, instance.gpg, source=login.source, message="hello",
-               uploads=[], recipients=[reader_keys.key], today=TODAY)
+        accept(
+            session,
+            instance.store,
+            instance.gpg,
+            source=login.source,
+            message="hello",
+            uploads=[],
+            recipients=[reader_keys.key],
+            today=TODAY,
+        )
     first = reply(instance, login, "one", reader_keys.key)
     second = reply(instance, login, "two", reader_keys.key)
 
@@ -116,8 +139,9 @@ def test_delete_reply_hides_it(instance: Instance, reader_keys: ReaderKeys) -> N
     assert instance.store.path_of(login.source.filesystem_id, gone.filename).exists()
 
 
-def test_another_sources_reply_cannot_be_deleted(instance: Instance,
-                                                 reader_keys: ReaderKeys) -> None:
+def test_another_sources_reply_cannot_be_deleted(
+    instance: Instance, reader_keys: ReaderKeys
+) -> None:
     with instance.sessions() as session:
         _, mine = new_source(instance, session)
         _, theirs = new_source(instance, session)

@@ -51,7 +51,9 @@ def test_hourly_expiries_of_older_versions_are_rounded_to_the_day(instance: Inst
         session.commit()
         assert round_existing(session) == 1
         assert sorted(expiry for _, expiry in rows(session)) == [
-            dt.datetime(2024, 5, 2), dt.datetime(2024, 5, 3)]
+            dt.datetime(2024, 5, 2),
+            dt.datetime(2024, 5, 3),
+        ]
 
 
 def test_revoking_twice_keeps_one_row(instance: Instance) -> None:

@@ -45,15 +45,19 @@ def count_sources(session: Session) -> int:
 
 def throttle_of(instance: Instance, *, overall: int | None = None) -> LoginThrottle:
     config = instance.config
-    return LoginThrottle(window_seconds=config.throttle_window_seconds,
-                         per_codename=config.failed_logins_per_codename,
-                         overall=overall or config.failed_logins_global)
+    return LoginThrottle(
+        window_seconds=config.throttle_window_seconds,
+        per_codename=config.failed_logins_per_codename,
+        overall=overall or config.failed_logins_global,
+    )
 
 
-def authenticate(instance: Instance, session: Session, throttle: LoginThrottle,
-                 typed: str) -> SourceLogin:
-    return authenticate_source(session, instance.gpg, config=instance.config, throttle=throttle,
-                               typed=typed)
+def authenticate(
+    instance: Instance, session: Session, throttle: LoginThrottle, typed: str
+) -> SourceLogin:
+    return authenticate_source(
+        session, instance.gpg, config=instance.config, throttle=throttle, typed=typed
+    )
 
 
 def test_a_new_codename_stores_nothing(instance: Instance) -> None:
@@ -64,7 +68,8 @@ def test_a_new_codename_stores_nothing(instance: Instance) -> None:
         assert count_sources(session) == 0
     assert new.filesystem_id == kdf.source_id(codename, salt=secrets.source_id_salt, cost=cost)
     assert new.reply_passphrase == kdf.reply_key_passphrase(
-        codename, salt=secrets.reply_key_salt, cost=cost)
+        codename, salt=secrets.reply_key_salt, cost=cost
+    )
     assert [p.name for p in instance.store.root.iterdir()] == [".staging"]
     assert list(instance.store.staging.iterdir()) == []
 
@@ -119,8 +124,12 @@ class SameDraw(random.Random):
 
 def test_designations_are_drawn_with_the_given_randomness(instance: Instance) -> None:
     with instance.sessions() as session:
-        new = NewSource("a" * 52, begin_source(
-            session, config=instance.config, codename=codenames.generate()).reply_passphrase)
+        new = NewSource(
+            "a" * 52,
+            begin_source(
+                session, config=instance.config, codename=codenames.generate()
+            ).reply_passphrase,
+        )
         taken = create_row(session, instance.gpg, new=new, today=TODAY, rng=SameDraw())
         session.commit()
         other = begin_source(session, config=instance.config, codename=codenames.generate())
@@ -128,8 +137,10 @@ def test_designations_are_drawn_with_the_given_randomness(instance: Instance) ->
             create_row(session, instance.gpg, new=other, today=TODAY, rng=SameDraw())
         session.rollback()
         assert count_sources(session) == 1
-        assert taken.journalist_designation == f"{designations.adjectives()[0]} " + (
-            designations.nouns()[0])
+        assert (
+            taken.journalist_designation
+            == f"{designations.adjectives()[0]} " + (designations.nouns()[0])
+        )
 
 
 def test_login_with_the_codename_as_typed(instance: Instance) -> None:
@@ -198,16 +209,19 @@ def test_the_key_passphrase_is_derived_only_after_a_match(instance: Instance) ->
     """With a reply-key salt scrypt refuses, only a login that matched a row gets that far."""
     secrets = instance.config.require_secrets()
     broken = dataclasses.replace(
-        instance.config, secrets=dataclasses.replace(secrets, reply_key_salt=b"short"))
+        instance.config, secrets=dataclasses.replace(secrets, reply_key_salt=b"short")
+    )
     throttle = throttle_of(instance)
     with instance.sessions() as session:
         codename, _ = new_source(instance, session)
         with pytest.raises(CodenameUnknown):
-            authenticate_source(session, instance.gpg, config=broken, throttle=throttle,
-                                typed=codenames.generate())
+            authenticate_source(
+                session, instance.gpg, config=broken, throttle=throttle, typed=codenames.generate()
+            )
         with pytest.raises(ValueError, match="salt"):
-            authenticate_source(session, instance.gpg, config=broken, throttle=throttle,
-                                typed=codename)
+            authenticate_source(
+                session, instance.gpg, config=broken, throttle=throttle, typed=codename
+            )
 
 
 def test_two_first_submissions_at_once_make_one_row(instance: Instance) -> None:

@@ -32,12 +32,21 @@ def test_message_only(instance: Instance, reader_keys: ReaderKeys) -> None:
         _, login = new_source(instance, session)
         source = login.source
 
-        records = accept(session, instance.store, instance.gpg, source=source, message=message,
-                         uploads=[], recipients=recipients(instance, session), today=TODAY)
+        records = accept(
+            session,
+            instance.store,
+            instance.gpg,
+            source=source,
+            message=message,
+            uploads=[],
+            recipients=recipients(instance, session),
+            today=TODAY,
+        )
 
         name = f"1-{as_filename_part(source.journalist_designation)}-msg.gpg"
         assert [(r.filename, r.kind, r.interaction_count) for r in records] == [
-            (name, "message", 1)]
+            (name, "message", 1)
+        ]
         path = instance.store.path_of(source.filesystem_id, name)
         assert records[0].size == path.stat().st_size
         assert stored(instance, source) == [name]
@@ -51,15 +60,28 @@ def test_message_and_files(instance: Instance, reader_keys: ReaderKeys) -> None:
     with instance.sessions() as session:
         _, login = new_source(instance, session)
         source, to = login.source, recipients(instance, session)
-        files = [upload(instance, source, "leak.bin", big, to=to),
-                 upload(instance, source, "../../tmp/notes.txt", small, to=to)]
+        files = [
+            upload(instance, source, "leak.bin", big, to=to),
+            upload(instance, source, "../../tmp/notes.txt", small, to=to),
+        ]
 
-        records = accept(session, instance.store, instance.gpg, source=source, message="see files",
-                         uploads=files, recipients=to, today=TODAY)
+        records = accept(
+            session,
+            instance.store,
+            instance.gpg,
+            source=source,
+            message="see files",
+            uploads=files,
+            recipients=to,
+            today=TODAY,
+        )
 
         part = as_filename_part(source.journalist_designation)
         assert [r.filename for r in records] == [
-            f"1-{part}-msg.gpg", f"2-{part}-doc.gz.gpg", f"3-{part}-doc.gz.gpg"]
+            f"1-{part}-msg.gpg",
+            f"2-{part}-doc.gz.gpg",
+            f"3-{part}-doc.gz.gpg",
+        ]
         assert [r.kind for r in records] == ["message", "file", "file"]
         paths = [instance.store.path_of(source.filesystem_id, r.filename) for r in records]
     assert reader_keys.decrypt(paths[0]) == b"see files"
@@ -79,8 +101,16 @@ def test_empty_submission_stores_nothing(instance: Instance, message: str) -> No
         assert empty.path is None  # no byte, so gpg never started
 
         with pytest.raises(EmptySubmission):
-            accept(session, instance.store, instance.gpg, source=source, message=message,
-                   uploads=[empty], recipients=to, today=TODAY)
+            accept(
+                session,
+                instance.store,
+                instance.gpg,
+                source=source,
+                message=message,
+                uploads=[empty],
+                recipients=to,
+                today=TODAY,
+            )
     assert_nothing_stored(instance, source_id)
 
 
@@ -88,9 +118,16 @@ def test_empty_file_beside_a_message_is_ignored(instance: Instance) -> None:
     with instance.sessions() as session:
         _, login = new_source(instance, session)
         source, to = login.source, recipients(instance, session)
-        records = accept(session, instance.store, instance.gpg, source=source, message="hi",
-                         uploads=[upload(instance, source, "e", b"", to=to)], recipients=to,
-                         today=TODAY)
+        records = accept(
+            session,
+            instance.store,
+            instance.gpg,
+            source=source,
+            message="hi",
+            uploads=[upload(instance, source, "e", b"", to=to)],
+            recipients=to,
+            today=TODAY,
+        )
         assert [record.kind for record in records] == ["message"]
 
 
@@ -104,8 +141,16 @@ def test_aborted_upload_undoes_the_whole_submission(instance: Instance) -> None:
         broken.discard()  # the connection dropped mid-part
 
         with pytest.raises(UploadInterrupted, match="interrupted"):
-            accept(session, instance.store, instance.gpg, source=source, message="with files",
-                   uploads=[good, broken], recipients=to, today=TODAY)
+            accept(
+                session,
+                instance.store,
+                instance.gpg,
+                source=source,
+                message="with files",
+                uploads=[good, broken],
+                recipients=to,
+                today=TODAY,
+            )
     assert_nothing_stored(instance, source_id)
 
 
@@ -117,8 +162,16 @@ def test_unknown_message_recipient_stores_nothing(instance: Instance) -> None:
         good = upload(instance, source, "good.txt", os.urandom(200_000), to=to)
 
         with pytest.raises(EncryptionFailed):
-            accept(session, instance.store, instance.gpg, source=source, message="text",
-                   uploads=[good], recipients=[UNKNOWN], today=TODAY)
+            accept(
+                session,
+                instance.store,
+                instance.gpg,
+                source=source,
+                message="text",
+                uploads=[good],
+                recipients=[UNKNOWN],
+                today=TODAY,
+            )
     assert_nothing_stored(instance, source_id)
 
 
@@ -128,8 +181,16 @@ def test_failed_message_encryption_leaves_no_staged_file(instance: Instance) -> 
         source_id = login.source.id
 
         with pytest.raises(EncryptionFailed):
-            accept(session, instance.store, instance.gpg, source=login.source, message="text",
-                   uploads=[], recipients=[UNKNOWN], today=TODAY)
+            accept(
+                session,
+                instance.store,
+                instance.gpg,
+                source=login.source,
+                message="text",
+                uploads=[],
+                recipients=[UNKNOWN],
+                today=TODAY,
+            )
     # stored() lists hidden names too: a staged `.part` left behind would show here.
     assert_nothing_stored(instance, source_id)
 
@@ -152,11 +213,26 @@ def test_accept_message_and_accept_file_read_streams(
     with instance.sessions() as session:
         _, login = new_source(instance, session)
         source, to = login.source, recipients(instance, session)
-        note = accept_message(session, instance.store, instance.gpg, source=source, text="note",
-                              recipients=to, today=TODAY)
-        doc = accept_file(session, instance.store, instance.gpg, source=source,
-                          stream=io.BytesIO(data), filename="scan.png", recipients=to,
-                          today=TODAY, max_bytes=len(data))
+        note = accept_message(
+            session,
+            instance.store,
+            instance.gpg,
+            source=source,
+            text="note",
+            recipients=to,
+            today=TODAY,
+        )
+        doc = accept_file(
+            session,
+            instance.store,
+            instance.gpg,
+            source=source,
+            stream=io.BytesIO(data),
+            filename="scan.png",
+            recipients=to,
+            today=TODAY,
+            max_bytes=len(data),
+        )
         folder = instance.store.root / source.filesystem_id
         assert (note.interaction_count, doc.interaction_count) == (1, 2)
         assert reader_keys.decrypt(folder / note.filename) == b"note"
@@ -170,7 +246,15 @@ def test_accept_file_over_its_limit_stores_nothing(instance: Instance) -> None:
         source, to = login.source, recipients(instance, session)
         source_id = source.id
         with pytest.raises(UploadTooLarge):
-            accept_file(session, instance.store, instance.gpg, source=source,
-                        stream=io.BytesIO(b"x" * 5000), filename="big", recipients=to,
-                        today=TODAY, max_bytes=4096)
+            accept_file(
+                session,
+                instance.store,
+                instance.gpg,
+                source=source,
+                stream=io.BytesIO(b"x" * 5000),
+                filename="big",
+                recipients=to,
+                today=TODAY,
+                max_bytes=4096,
+            )
     assert_nothing_stored(instance, source_id)

@@ -39,24 +39,41 @@ def test_numbering_continues_across_submissions(instance: Instance) -> None:
         counts = []
         for text in ("one", "two"):
             extra = [upload(instance, source, "f.txt", text.encode(), to=to)]
-            records = accept(session, instance.store, instance.gpg, source=source, message=text,
-                             uploads=extra, recipients=to, today=TODAY)
+            records = accept(
+                session,
+                instance.store,
+                instance.gpg,
+                source=source,
+                message=text,
+                uploads=extra,
+                recipients=to,
+                today=TODAY,
+            )
             counts += [record.interaction_count for record in records]
         assert counts == [1, 2, 3, 4]
         assert source.interaction_count == 4
         assert len(stored(instance, source)) == 4
 
 
-def test_a_taken_number_is_skipped_and_reported(instance: Instance,
-                                                reader_keys: ReaderKeys) -> None:
+def test_a_taken_number_is_skipped_and_reported(
+    instance: Instance, reader_keys: ReaderKeys
+) -> None:
     with instance.sessions() as session:
         _, login = new_source(instance, session)
         source, to = login.source, recipients(instance, session)
         part = as_filename_part(source.journalist_designation)
         planted = plant(instance, source, f"1-{part}-msg.gpg")
 
-        [record] = accept(session, instance.store, instance.gpg, source=source, message="hello",
-                          uploads=[], recipients=to, today=TODAY)
+        [record] = accept(
+            session,
+            instance.store,
+            instance.gpg,
+            source=source,
+            message="hello",
+            uploads=[],
+            recipients=to,
+            today=TODAY,
+        )
 
         assert (record.filename, record.interaction_count) == (f"2-{part}-msg.gpg", 2)
         assert source.interaction_count == 2
@@ -64,7 +81,8 @@ def test_a_taken_number_is_skipped_and_reported(instance: Instance,
     assert planted.read_bytes() == b"stored before"
     assert reader_keys.decrypt(planted.parent / record.filename) == b"hello"
     assert check(instance.config) == [
-        f"stray file: {source.filesystem_id}/{planted.name} is on disk only"]
+        f"stray file: {source.filesystem_id}/{planted.name} is on disk only"
+    ]
 
 
 def test_an_existing_file_is_never_overwritten(instance: Instance) -> None:
@@ -74,13 +92,21 @@ def test_an_existing_file_is_never_overwritten(instance: Instance) -> None:
         part = as_filename_part(source.journalist_designation)
         planted = plant(instance, source, f"2-{part}-doc.gz.gpg")
 
-        records = accept(session, instance.store, instance.gpg, source=source, message="text",
-                         uploads=[upload(instance, source, "f", b"data", to=to)], recipients=to,
-                         today=TODAY)
+        records = accept(
+            session,
+            instance.store,
+            instance.gpg,
+            source=source,
+            message="text",
+            uploads=[upload(instance, source, "f", b"data", to=to)],
+            recipients=to,
+            today=TODAY,
+        )
 
         assert [(r.kind, r.interaction_count) for r in records] == [("message", 1), ("file", 3)]
         assert stored(instance, source) == sorted(
-            [planted.name, *(record.filename for record in records)])
+            [planted.name, *(record.filename for record in records)]
+        )
     assert planted.read_bytes() == b"stored before"
 
 
@@ -90,17 +116,28 @@ def test_placing_gives_up_after_repeated_collisions(instance: Instance) -> None:
         source, to = login.source, recipients(instance, session)
         source_id = source.id
         part = as_filename_part(source.journalist_designation)
-        planted = [plant(instance, source, f"{n}-{part}-msg.gpg").name
-                   for n in range(1, PLACE_ATTEMPTS + 1)]
+        planted = [
+            plant(instance, source, f"{n}-{part}-msg.gpg").name
+            for n in range(1, PLACE_ATTEMPTS + 1)
+        ]
 
         with pytest.raises(StoreOutOfStep, match="out of step"):
-            accept(session, instance.store, instance.gpg, source=source, message="text",
-                   uploads=[], recipients=to, today=TODAY)
+            accept(
+                session,
+                instance.store,
+                instance.gpg,
+                source=source,
+                message="text",
+                uploads=[],
+                recipients=to,
+                today=TODAY,
+            )
     assert_nothing_stored(instance, source_id, extra=planted)
 
 
-def test_concurrent_submissions_get_distinct_numbers(instance: Instance,
-                                                     reader_keys: ReaderKeys) -> None:
+def test_concurrent_submissions_get_distinct_numbers(
+    instance: Instance, reader_keys: ReaderKeys
+) -> None:
     threads, rounds = 4, 3
     with instance.sessions() as session:
         _, login = new_source(instance, session)
@@ -115,8 +152,16 @@ def test_concurrent_submissions_get_distinct_numbers(instance: Instance,
                 assert source is not None
                 barrier.wait()
                 for round_ in range(rounds):
-                    accept(session, instance.store, instance.gpg, source=source,
-                           message=f"{worker}/{round_}", uploads=[], recipients=to, today=TODAY)
+                    accept(
+                        session,
+                        instance.store,
+                        instance.gpg,
+                        source=source,
+                        message=f"{worker}/{round_}",
+                        uploads=[],
+                        recipients=to,
+                        today=TODAY,
+                    )
         except BaseException as exc:  # the main thread reports it
             errors.append(exc)
 

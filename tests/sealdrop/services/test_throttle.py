@@ -19,8 +19,7 @@ class Clock:
 
 
 def make(clock: Clock, *, per_codename: int = 2, overall: int = 5) -> LoginThrottle:
-    return LoginThrottle(window_seconds=60, per_codename=per_codename, overall=overall,
-                         clock=clock)
+    return LoginThrottle(window_seconds=60, per_codename=per_codename, overall=overall, clock=clock)
 
 
 def test_one_codename_is_refused_after_its_limit_within_the_window() -> None:

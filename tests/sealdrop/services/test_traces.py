@@ -41,15 +41,31 @@ def live_through_a_source(inst: Instance) -> str:
         new = begin_source(session, config=inst.config, codename=codenames.generate())
         key = submission_key(session)
         assert key is not None
-        accept(session, inst.store, inst.gpg, source=new, message="first", uploads=[],
-               recipients=[key], today=today)
+        accept(
+            session,
+            inst.store,
+            inst.gpg,
+            source=new,
+            message="first",
+            uploads=[],
+            recipients=[key],
+            today=today,
+        )
         source = find(session, new.filesystem_id)
         assert source is not None
         fingerprint = source.key_fingerprint
-        create_reply(session, inst.store, inst.gpg, source=source, text="thanks",
-                     submission_key=key, today=today)
-        [shown] = replies_for_source(session, inst.store, inst.gpg, source=source,
-                                     passphrase=new.reply_passphrase)
+        create_reply(
+            session,
+            inst.store,
+            inst.gpg,
+            source=source,
+            text="thanks",
+            submission_key=key,
+            today=today,
+        )
+        [shown] = replies_for_source(
+            session, inst.store, inst.gpg, source=source, passphrase=new.reply_passphrase
+        )
         assert shown.text == "thanks"
         delete_source(session, inst.store, source=source)
     return fingerprint
@@ -63,8 +79,11 @@ def test_a_deleted_source_leaves_no_fingerprint_and_no_fine_time(
         LoginThrottle(window_seconds=60, per_codename=5, overall=100).record_failure("x" * 52)
         with inst.sessions() as session:
             revocations.revoke(
-                session, session_id="sid", expires=dt.datetime(2030, 5, 1, 13, 47, 12),
-                now=dt.datetime(2030, 5, 1, 9, 47, 12))
+                session,
+                session_id="sid",
+                expires=dt.datetime(2030, 5, 1, 13, 47, 12),
+                now=dt.datetime(2030, 5, 1, 9, 47, 12),
+            )
         fingerprint = live_through_a_source(inst)
         config = inst.config
     instance_service.restamp_instance(config)
@@ -76,8 +95,12 @@ def test_a_deleted_source_leaves_no_fingerprint_and_no_fine_time(
         assert info.st_atime % 86400 == 0, f"{path}: atime {info.st_atime}"
     files = [path for path in times if path.is_file()]
     assert files, "the data directory holds files"
-    forms = {fingerprint.upper().encode(), fingerprint.lower().encode(),
-             fingerprint[-16:].upper().encode(), fingerprint[-16:].lower().encode()}
+    forms = {
+        fingerprint.upper().encode(),
+        fingerprint.lower().encode(),
+        fingerprint[-16:].upper().encode(),
+        fingerprint[-16:].lower().encode(),
+    }
     for path in files:
         data = path.read_bytes()
         assert not [form for form in forms if form in data], f"{path} names the source's key"
@@ -94,14 +117,30 @@ def test_reading_replies_leaves_their_access_time_alone(
             new = begin_source(session, config=inst.config, codename=codenames.generate())
             key = submission_key(session)
             assert key is not None
-            accept(session, inst.store, inst.gpg, source=new, message="m", uploads=[],
-                   recipients=[key], today=today)
+            accept(
+                session,
+                inst.store,
+                inst.gpg,
+                source=new,
+                message="m",
+                uploads=[],
+                recipients=[key],
+                today=today,
+            )
             source = find(session, new.filesystem_id)
             assert source is not None
-            reply = create_reply(session, inst.store, inst.gpg, source=source, text="r",
-                                 submission_key=key, today=today)
+            reply = create_reply(
+                session,
+                inst.store,
+                inst.gpg,
+                source=source,
+                text="r",
+                submission_key=key,
+                today=today,
+            )
             path = inst.store.path_of(source.filesystem_id, reply.filename)
             os.utime(path, (86400, 86400))
-            replies_for_source(session, inst.store, inst.gpg, source=source,
-                               passphrase=new.reply_passphrase)
+            replies_for_source(
+                session, inst.store, inst.gpg, source=source, passphrase=new.reply_passphrase
+            )
             assert path.stat().st_atime == 86400

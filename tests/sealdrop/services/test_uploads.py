@@ -23,8 +23,14 @@ pytestmark = pytest.mark.parametrize("instance", ["sqlite"], indirect=True)
 
 @pytest.fixture
 def sink(instance: Instance, reader_keys: ReaderKeys) -> Iterator[StagedUpload]:
-    upload = StagedUpload(instance.store, instance.gpg, source_id=SOURCE_ID, filename="a.txt",
-                          recipients=[reader_keys.key], budget=UploadBudget(1000))
+    upload = StagedUpload(
+        instance.store,
+        instance.gpg,
+        source_id=SOURCE_ID,
+        filename="a.txt",
+        recipients=[reader_keys.key],
+        budget=UploadBudget(1000),
+    )
     yield upload
     upload.close()
 
@@ -40,8 +46,9 @@ def test_empty_part_starts_nothing(instance: Instance, sink: StagedUpload) -> No
     assert staged_files(instance) == []
 
 
-def test_bytes_are_staged_encrypted(instance: Instance, sink: StagedUpload,
-                                    reader_keys: ReaderKeys) -> None:
+def test_bytes_are_staged_encrypted(
+    instance: Instance, sink: StagedUpload, reader_keys: ReaderKeys
+) -> None:
     sink.write(b"first ")
     sink.write(b"second")
     sink.finish()
@@ -88,12 +95,19 @@ def test_discard_mid_stream_stops_gpg_and_wipes(instance: Instance, sink: Staged
         sink.write(b"more")
 
 
-def test_budget_spans_every_file_of_a_request(instance: Instance,
-                                              reader_keys: ReaderKeys) -> None:
+def test_budget_spans_every_file_of_a_request(instance: Instance, reader_keys: ReaderKeys) -> None:
     budget = UploadBudget(1000)
-    first, second = (StagedUpload(instance.store, instance.gpg, source_id=SOURCE_ID,
-                                  filename=name, recipients=[reader_keys.key],
-                                  budget=budget) for name in ("one", "two"))
+    first, second = (
+        StagedUpload(
+            instance.store,
+            instance.gpg,
+            source_id=SOURCE_ID,
+            filename=name,
+            recipients=[reader_keys.key],
+            budget=budget,
+        )
+        for name in ("one", "two")
+    )
     first.write(b"x" * 600)
     second.write(b"x" * 400)
     with pytest.raises(UploadTooLarge):
@@ -104,9 +118,14 @@ def test_budget_spans_every_file_of_a_request(instance: Instance,
 
 
 def test_unreadable_recipient_fails_at_the_first_byte(instance: Instance) -> None:
-    upload = StagedUpload(instance.store, instance.gpg, source_id=SOURCE_ID, filename="x",
-                          recipients=[PublicKey(Fingerprint("0" * 40), "not a key")],
-                          budget=UploadBudget(10**9))
+    upload = StagedUpload(
+        instance.store,
+        instance.gpg,
+        source_id=SOURCE_ID,
+        filename="x",
+        recipients=[PublicKey(Fingerprint("0" * 40), "not a key")],
+        budget=UploadBudget(10**9),
+    )
     with pytest.raises(EncryptionFailed):
         upload.write(b"small")
     upload.close()

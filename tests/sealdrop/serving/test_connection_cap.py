@@ -33,10 +33,16 @@ def writer() -> tuple[FakeWriter, asyncio.StreamWriter]:
 
 def shared() -> Shared:
     pool = ThreadPoolExecutor(1)
-    limits = Limits.from_config(load_config({"SEALDROP_DATA_DIR": "/nonexistent"}),
-                                APPS["source"].upload_paths)
-    return Shared(app=lambda _environ, _start: [], limits=limits, executor=pool,
-                  refusal_executor=pool, slots=UploadSlots(1, 1.0))
+    limits = Limits.from_config(
+        load_config({"SEALDROP_DATA_DIR": "/nonexistent"}), APPS["source"].upload_paths
+    )
+    return Shared(
+        app=lambda _environ, _start: [],
+        limits=limits,
+        executor=pool,
+        refusal_executor=pool,
+        slots=UploadSlots(1, 1.0),
+    )
 
 
 def test_an_idle_connection_gives_way_before_a_head_in_progress() -> None:

@@ -33,20 +33,33 @@ def limits(**settings: str) -> Limits:
 
 
 def test_only_the_upload_route_gets_the_large_limit() -> None:
-    chosen = limits(SEALDROP_MAX_UPLOAD_BYTES="1000", SEALDROP_MAX_MESSAGE_BYTES="10",
-                    SEALDROP_MAX_FORM_BYTES="500")
+    chosen = limits(
+        SEALDROP_MAX_UPLOAD_BYTES="1000",
+        SEALDROP_MAX_MESSAGE_BYTES="10",
+        SEALDROP_MAX_FORM_BYTES="500",
+    )
     upload = chosen.route("POST", "/submit")
     assert upload.upload and upload.body_limit == 1010 + FORM_OVERHEAD_BYTES
-    for method, path in [("GET", "/submit"), ("POST", "/login"), ("POST", "/submit/"),
-                         ("POST", "/SUBMIT"), ("PUT", "/submit")]:
+    for method, path in [
+        ("GET", "/submit"),
+        ("POST", "/login"),
+        ("POST", "/submit/"),
+        ("POST", "/SUBMIT"),
+        ("PUT", "/submit"),
+    ]:
         route = chosen.route(method, path)
         assert not route.upload and route.body_limit == 500, (method, path)
 
 
 def test_threads_must_outnumber_upload_slots() -> None:
     with pytest.raises(ConfigError, match="SEALDROP_SOURCE_THREADS"):
-        load_config({"SEALDROP_DATA_DIR": "/x", "SEALDROP_SOURCE_THREADS": "4",
-                     "SEALDROP_SOURCE_UPLOADS_PER_WORKER": "4"})
+        load_config(
+            {
+                "SEALDROP_DATA_DIR": "/x",
+                "SEALDROP_SOURCE_THREADS": "4",
+                "SEALDROP_SOURCE_UPLOADS_PER_WORKER": "4",
+            }
+        )
     defaults = Config(data_dir=Path("/x"), database_url="sqlite://")
     assert defaults.source_threads > defaults.source_uploads_per_worker
 
@@ -112,8 +125,10 @@ def test_a_full_house_evicts_only_an_upload_already_too_slow() -> None:
         fast, slow = RateMeter(1000, 10), RateMeter(1000, 10)
         fast.record(3.0, 30_000)
         slow.record(3.0, 300)
-        uploads = {name: Upload(meter, cut=lambda name=name: cut.append(name))  # type: ignore[misc]
-                   for name, meter in [("fast", fast), ("slow", slow)]}
+        uploads = {
+            name: Upload(meter, cut=lambda name=name: cut.append(name))  # type: ignore[misc]
+            for name, meter in [("fast", fast), ("slow", slow)]
+        }
         for upload in uploads.values():
             assert await slots.take(upload)
         steady = Upload(RateMeter(1000, 10), cut=lambda: cut.append("newcomer"))
@@ -133,8 +148,7 @@ def test_an_upload_whose_body_has_ended_is_never_evicted() -> None:
         cut: list[str] = []
         frozen = RateMeter(1000, 10)
         frozen.record(3.0, 300)  # its last seconds looked slow; then the body ended
-        assert await slots.take(Upload(frozen, cut=lambda: cut.append("ended"),
-                                       ended=lambda: True))
+        assert await slots.take(Upload(frozen, cut=lambda: cut.append("ended"), ended=lambda: True))
         newcomer = await slots.take(Upload(RateMeter(1000, 10), cut=lambda: None))
         return newcomer, cut
 

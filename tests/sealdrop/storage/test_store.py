@@ -46,8 +46,20 @@ def test_root_is_made_private(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "source_id",
-    ["", "a" * 51, "a" * 53, "A" * 52, "a" * 51 + "1", "a" * 51 + "8", "a" * 51 + "/",
-     "a" * 52 + "\n", "..", "../" + "a" * 49, "/" + "a" * 51, "a" * 51 + "\u00e9"],
+    [
+        "",
+        "a" * 51,
+        "a" * 53,
+        "A" * 52,
+        "a" * 51 + "1",
+        "a" * 51 + "8",
+        "a" * 51 + "/",
+        "a" * 52 + "\n",
+        "..",
+        "../" + "a" * 49,
+        "/" + "a" * 51,
+        "a" * 51 + "\u00e9",
+    ],
 )
 def test_bad_source_ids_are_refused(store: Store, source_id: str) -> None:
     with pytest.raises(StorePathError):
@@ -63,11 +75,24 @@ def test_good_source_ids(store: Store) -> None:
 
 @pytest.mark.parametrize(
     "name",
-    ["", "..", "../" + NAME, NAME + "/../x", "/etc/passwd", "0-amber-heron-msg.gpg",
-     "01-amber-heron-msg.gpg", "1-Amber-heron-msg.gpg", "1-amber-heron-evil.gpg",
-     "1-amber-heron-msg.gpg.bak", ".1-amber-heron-msg.gpg", "1-amberheron-msg.gpg",
-     "1-amber-heron-doc.gpg", "1-amber heron-msg.gpg", "1-amber-heron-msg.gpg\n",
-     "x/1-amber-heron-msg.gpg"],
+    [
+        "",
+        "..",
+        "../" + NAME,
+        NAME + "/../x",
+        "/etc/passwd",
+        "0-amber-heron-msg.gpg",
+        "01-amber-heron-msg.gpg",
+        "1-Amber-heron-msg.gpg",
+        "1-amber-heron-evil.gpg",
+        "1-amber-heron-msg.gpg.bak",
+        ".1-amber-heron-msg.gpg",
+        "1-amberheron-msg.gpg",
+        "1-amber-heron-doc.gpg",
+        "1-amber heron-msg.gpg",
+        "1-amber-heron-msg.gpg\n",
+        "x/1-amber-heron-msg.gpg",
+    ],
 )
 def test_bad_names_are_refused(store: Store, name: str) -> None:
     with pytest.raises(StorePathError):
@@ -211,5 +236,8 @@ def test_walk_lists_every_file(store: Store) -> None:
 
     found = {(item.source_id, item.name, stat.S_IMODE(item.mode)) for item in store.walk()}
 
-    assert found == {(SOURCE, placed.name, 0o600), (".staging", left.name, 0o644),
-                     ("", "stray", 0o644)}
+    assert found == {
+        (SOURCE, placed.name, 0o600),
+        (".staging", left.name, 0o644),
+        ("", "stray", 0o644),
+    }
