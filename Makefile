@@ -20,6 +20,7 @@ test-fast: venv
 	$(VENV)/bin/pytest -q -m "not server and not e2e and not postgres" $(PYTEST_ARGS)
 
 lint: venv
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy $(TYPED_DIRS)
 	$(VENV)/bin/lint-imports
