@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 from sealdrop.crypto.gpg import Fingerprint, Gpg, Passphrase, PublicKey, SourceKey
 from sealdrop.db.models import Reply, Source
 from sealdrop.errors import DecryptionFailed, EmptySubmission, NotFound
+from sealdrop.services.sealed import place_next, seal_text, undo
 from sealdrop.services.sources import NewSource
-from sealdrop.services.submissions import place_next
 from sealdrop.storage.names import Kind
 from sealdrop.storage.store import Store
 
@@ -43,18 +43,18 @@ def create_reply(
     if not text.strip():
         raise EmptySubmission("A reply needs some text.")
     recipients: Sequence[PublicKey] = [source_key(source).public, submission_key]
-    staged = store.staging_path(source.filesystem_id)
-    placed = None
+    written: list[Path] = []
     try:
-        gpg.encrypt_bytes(text.encode("utf-8"), recipients, staged)
-        count, name, placed = place_next(
-            session, store, source=source, staged=staged, kind=Kind.REPLY
+        written.append(
+            seal_text(store, gpg, source_id=source.filesystem_id, text=text, recipients=recipients)
         )
+        done = place_next(session, store, source=source, staged=written[0], kind=Kind.REPLY)
+        written.append(done.path)
         reply = Reply(
             source_id=source.id,
-            filename=name,
-            size=placed.stat().st_size,
-            interaction_count=count,
+            filename=done.name,
+            size=done.path.stat().st_size,
+            interaction_count=done.count,
             deleted_by_source=False,
         )
         session.add(reply)
@@ -62,11 +62,7 @@ def create_reply(
         session.commit()
         return reply
     except BaseException:
-        session.rollback()
-        for path in (staged, placed):
-            if path is not None:
-                with contextlib.suppress(OSError):
-                    store.secure_delete(path)
+        undo(session, store, source_id=source.filesystem_id, paths=written)
         raise
 
 

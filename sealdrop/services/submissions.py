@@ -2,26 +2,23 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
 from typing import BinaryIO
 
-from sqlalchemy import update
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 
 from sealdrop.crypto.gpg import Gpg, PublicKey
 from sealdrop.db.models import Source, Submission
-from sealdrop.errors import EmptySubmission, StoreOutOfStep, UploadInterrupted
+from sealdrop.errors import EmptySubmission, UploadInterrupted
+from sealdrop.services.sealed import place_next, seal_text, undo
 from sealdrop.services.sources import NewSource, create_row
 from sealdrop.services.uploads import StagedUpload, UploadBudget
-from sealdrop.storage.names import Kind, stored_name
+from sealdrop.storage.names import Kind
 from sealdrop.storage.store import Store
 
 STREAM_CHUNK = 1 << 20
-PLACE_ATTEMPTS = 10
 
 
 def open_upload(
@@ -44,55 +41,6 @@ def open_upload(
     )
 
 
-def reserve_interaction(session: Session, source: Source) -> int:
-    """Count up the source's interactions in the database, so concurrent requests never share n."""
-    statement = (
-        update(Source)
-        .where(Source.id == source.id)
-        .values(interaction_count=Source.interaction_count + 1)
-        .returning(Source.interaction_count)
-    )
-    count = int(session.execute(statement).scalar_one())
-    # The database already holds `count`: record it as loaded, so no flush ever writes it back.
-    set_committed_value(source, "interaction_count", count)
-    return count
-
-
-def place_next(
-    session: Session, store: Store, *, source: Source, staged: Path, kind: Kind
-) -> tuple[int, str, Path]:
-    """Give a staged file the source's next number; returns (n, name, final path).
-
-    A file already holding that name (left by a crash between rename and commit, or a restored
-    database) is never overwritten: the number is skipped, and `sealdrop check` reports the file.
-    """
-    for _ in range(PLACE_ATTEMPTS):
-        count = reserve_interaction(session, source)
-        name = stored_name(count, source.journalist_designation, kind)
-        try:
-            return count, name, store.place(staged, source.filesystem_id, name)
-        except FileExistsError:
-            continue
-    raise StoreOutOfStep("The store is out of step with the database; nothing was stored.")
-
-
-def _stage_message(
-    store: Store,
-    gpg: Gpg,
-    *,
-    source: Source | NewSource,
-    text: str,
-    recipients: Sequence[PublicKey],
-) -> Path:
-    staged = store.staging_path(source.filesystem_id)
-    try:
-        gpg.encrypt_bytes(text.encode("utf-8"), recipients, staged)
-    except BaseException:
-        store.secure_delete(staged)
-        raise
-    return staged
-
-
 def _place_all(
     session: Session,
     store: Store,
@@ -103,37 +51,19 @@ def _place_all(
 ) -> list[Submission]:
     records = []
     for path, kind in staged:
-        count, name, final = place_next(session, store, source=source, staged=path, kind=kind)
-        placed.append(final)
+        done = place_next(session, store, source=source, staged=path, kind=kind)
+        placed.append(done.path)
         records.append(
             Submission(
                 source_id=source.id,
-                filename=name,
-                size=final.stat().st_size,
-                interaction_count=count,
+                filename=done.name,
+                size=done.path.stat().st_size,
+                interaction_count=done.count,
                 is_read=False,
                 kind=kind.value,
             )
         )
     return records
-
-
-def _undo(
-    session: Session,
-    store: Store,
-    *,
-    source_id: str,
-    paths: Sequence[Path],
-    uploads: Sequence[StagedUpload],
-) -> None:
-    session.rollback()
-    for path in paths:
-        with contextlib.suppress(OSError):
-            store.secure_delete(path)
-    for upload in uploads:
-        upload.discard()
-    # A first submission undone leaves no folder to say a codename once tried to send.
-    store.remove_if_empty(source_id)
 
 
 def accept(
@@ -159,8 +89,8 @@ def accept(
     placed: list[Path] = []
     try:
         if message.strip():
-            text_path = _stage_message(
-                store, gpg, source=source, text=message, recipients=recipients
+            text_path = seal_text(
+                store, gpg, source_id=source.filesystem_id, text=message, recipients=recipients
             )
             staged.append((text_path, Kind.MESSAGE))
         for upload in files:
@@ -178,12 +108,13 @@ def accept(
         row.last_updated = today
         session.commit()
     except BaseException:
-        _undo(
+        for upload in uploads:
+            upload.discard()
+        undo(
             session,
             store,
             source_id=source.filesystem_id,
             paths=[*placed, *(path for path, _ in staged)],
-            uploads=uploads,
         )
         raise
     for upload in files:

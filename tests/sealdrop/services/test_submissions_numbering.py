@@ -13,7 +13,8 @@ from sealdrop.designations import as_filename_part
 from sealdrop.errors import StoreOutOfStep
 from sealdrop.services.consistency import check
 from sealdrop.services.instance import Instance
-from sealdrop.services.submissions import PLACE_ATTEMPTS, accept
+from sealdrop.services.sealed import PLACE_ATTEMPTS
+from sealdrop.services.submissions import accept
 from tests.harness import TODAY, ReaderKeys, new_source
 from tests.sealdrop.services.submission_helpers import (
     assert_nothing_stored,
