@@ -16,8 +16,10 @@ from sealdrop import codenames
 from sealdrop.codenames import Codename
 from sealdrop.config import Config, load_config
 from sealdrop.crypto.gpg import Fingerprint, Keyring, PublicKey
+from sealdrop.db.models import Submission
 from sealdrop.services.instance import Instance, initialise, open_instance
 from sealdrop.services.sources import SourceLogin, begin_source, create_row
+from sealdrop.services.submissions import accept_message
 
 TODAY = dt.date(2024, 5, 1)
 NOW = dt.datetime(2024, 5, 1, 12, 0, 0)
@@ -122,3 +124,20 @@ def new_source(inst: Instance, session: Session) -> tuple[Codename, SourceLogin]
     source = create_row(session, inst.gpg, new=new, today=TODAY)
     session.commit()
     return codename, SourceLogin(source, new.reply_passphrase)
+
+
+def source_with_a_message(
+    inst: Instance, session: Session, text: str, *, recipients: list[PublicKey]
+) -> tuple[SourceLogin, Submission]:
+    """new_source(), then one message from it, stored encrypted to `recipients`."""
+    _, login = new_source(inst, session)
+    record = accept_message(
+        session,
+        inst.store,
+        inst.gpg,
+        source=login.source,
+        text=text,
+        recipients=recipients,
+        today=TODAY,
+    )
+    return login, record

@@ -15,8 +15,7 @@ from sealdrop.config import load_config
 from sealdrop.db import migrate
 from sealdrop.db.engine import make_engine
 from sealdrop.services.instance import open_instance
-from sealdrop.services.submissions import accept
-from tests.harness import TODAY, ConfigFactory, ReaderKeys, new_source
+from tests.harness import TODAY, ConfigFactory, ReaderKeys, source_with_a_message
 
 
 @dataclass(frozen=True)
@@ -133,16 +132,8 @@ def test_check_finds_a_deleted_file(
     instance = open_instance(load_config(env))
     try:
         with instance.sessions() as session:
-            _, login = new_source(instance, session)
-            [record] = accept(
-                session,
-                instance.store,
-                instance.gpg,
-                source=login.source,
-                message="hello",
-                uploads=[],
-                recipients=[reader_keys.key],
-                today=TODAY,
+            login, record = source_with_a_message(
+                instance, session, "hello", recipients=[reader_keys.key]
             )
             stored = instance.store.path_of(login.source.filesystem_id, record.filename)
     finally:
@@ -179,17 +170,7 @@ def test_restamp_leaves_days_only(
     instance = open_instance(config)
     try:
         with instance.sessions() as session:
-            _, login = new_source(instance, session)
-            accept(
-                session,
-                instance.store,
-                instance.gpg,
-                source=login.source,
-                message="m",
-                uploads=[],
-                recipients=[reader_keys.key],
-                today=TODAY,
-            )
+            login, _ = source_with_a_message(instance, session, "m", recipients=[reader_keys.key])
     finally:
         instance.close()
     folder = config.store_dir / login.source.filesystem_id

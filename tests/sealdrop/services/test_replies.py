@@ -19,8 +19,7 @@ from sealdrop.services.replies import (
     replies_for_source,
 )
 from sealdrop.services.sources import SourceLogin
-from sealdrop.services.submissions import accept
-from tests.harness import TODAY, ReaderKeys, new_source
+from tests.harness import TODAY, ReaderKeys, new_source, source_with_a_message
 
 
 def fresh(session: Session, login: SourceLogin) -> Source:
@@ -85,17 +84,7 @@ def test_replies_share_the_count_with_submissions(
     instance: Instance, reader_keys: ReaderKeys
 ) -> None:
     with instance.sessions() as session:
-        _, login = new_source(instance, session)
-        accept(
-            session,
-            instance.store,
-            instance.gpg,
-            source=login.source,
-            message="hello",
-            uploads=[],
-            recipients=[reader_keys.key],
-            today=TODAY,
-        )
+        login, _ = source_with_a_message(instance, session, "hello", recipients=[reader_keys.key])
     first = reply(instance, login, "one", reader_keys.key)
     second = reply(instance, login, "two", reader_keys.key)
 

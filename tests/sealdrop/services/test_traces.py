@@ -11,13 +11,16 @@ import os
 import re
 from pathlib import Path
 
+from sqlalchemy.orm import Session
+
 from sealdrop import codenames
+from sealdrop.db.models import Reply, Source
 from sealdrop.services import instance as instance_service
 from sealdrop.services import revocations
 from sealdrop.services.instance import Instance, submission_key
 from sealdrop.services.replies import create_reply, replies_for_source
-from sealdrop.services.sources import begin_source, delete_source, find
-from sealdrop.services.submissions import accept
+from sealdrop.services.sources import NewSource, begin_source, delete_source, find
+from sealdrop.services.submissions import accept_message
 from sealdrop.services.throttle import LoginThrottle
 from tests.harness import ConfigFactory, ReaderKeys
 
@@ -34,35 +37,30 @@ def times_of_everything(root: Path) -> dict[Path, os.stat_result]:
     return found
 
 
+def first_message_and_reply(
+    inst: Instance, session: Session, *, message: str, reply: str
+) -> tuple[NewSource, Source, Reply]:
+    """A source made by its first submission, and a journalist's reply to it."""
+    today = dt.datetime.now(dt.UTC).date()
+    new = begin_source(session, config=inst.config, codename=codenames.generate())
+    key = submission_key(session)
+    assert key is not None
+    accept_message(
+        session, inst.store, inst.gpg, source=new, text=message, recipients=[key], today=today
+    )
+    source = find(session, new.filesystem_id)
+    assert source is not None
+    answer = create_reply(
+        session, inst.store, inst.gpg, source=source, text=reply, submission_key=key, today=today
+    )
+    return new, source, answer
+
+
 def live_through_a_source(inst: Instance) -> str:
     """Create a source by its first submission, reply, read the reply, delete the source."""
-    today = dt.datetime.now(dt.UTC).date()
     with inst.sessions() as session:
-        new = begin_source(session, config=inst.config, codename=codenames.generate())
-        key = submission_key(session)
-        assert key is not None
-        accept(
-            session,
-            inst.store,
-            inst.gpg,
-            source=new,
-            message="first",
-            uploads=[],
-            recipients=[key],
-            today=today,
-        )
-        source = find(session, new.filesystem_id)
-        assert source is not None
+        new, source, _ = first_message_and_reply(inst, session, message="first", reply="thanks")
         fingerprint = source.key_fingerprint
-        create_reply(
-            session,
-            inst.store,
-            inst.gpg,
-            source=source,
-            text="thanks",
-            submission_key=key,
-            today=today,
-        )
         [shown] = replies_for_source(
             session, inst.store, inst.gpg, source=source, passphrase=new.reply_passphrase
         )
@@ -111,36 +109,14 @@ def test_reading_replies_leaves_their_access_time_alone(
     make_config: ConfigFactory, reader_keys: ReaderKeys
 ) -> None:
     """A reply's atime would tell when its source last logged in: gpg reads it with O_NOATIME."""
-    with make_config.instance(submission_key=reader_keys.public_key) as inst:
-        today = dt.datetime.now(dt.UTC).date()
-        with inst.sessions() as session:
-            new = begin_source(session, config=inst.config, codename=codenames.generate())
-            key = submission_key(session)
-            assert key is not None
-            accept(
-                session,
-                inst.store,
-                inst.gpg,
-                source=new,
-                message="m",
-                uploads=[],
-                recipients=[key],
-                today=today,
-            )
-            source = find(session, new.filesystem_id)
-            assert source is not None
-            reply = create_reply(
-                session,
-                inst.store,
-                inst.gpg,
-                source=source,
-                text="r",
-                submission_key=key,
-                today=today,
-            )
-            path = inst.store.path_of(source.filesystem_id, reply.filename)
-            os.utime(path, (86400, 86400))
-            replies_for_source(
-                session, inst.store, inst.gpg, source=source, passphrase=new.reply_passphrase
-            )
-            assert path.stat().st_atime == 86400
+    with (
+        make_config.instance(submission_key=reader_keys.public_key) as inst,
+        inst.sessions() as session,
+    ):
+        new, source, reply = first_message_and_reply(inst, session, message="m", reply="r")
+        path = inst.store.path_of(source.filesystem_id, reply.filename)
+        os.utime(path, (86400, 86400))
+        replies_for_source(
+            session, inst.store, inst.gpg, source=source, passphrase=new.reply_passphrase
+        )
+        assert path.stat().st_atime == 86400
