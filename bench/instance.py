@@ -16,7 +16,8 @@ from pathlib import Path
 
 from worker_watch import children
 
-from sealdrop.crypto.gpg import Fingerprint, Keyring
+from sealdrop.crypto.gpg import Keyring
+from sealdrop.domain.keys import Fingerprint
 
 START_TIMEOUT_SECONDS = 30
 STOP_TIMEOUT_SECONDS = 10

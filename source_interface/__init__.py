@@ -9,7 +9,7 @@ from flask import Flask, Response, send_from_directory
 from flask_wtf.csrf import CSRFProtect
 
 from sealdrop.config import Config
-from sealdrop.services.instance import Instance, open_instance
+from sealdrop.runtime.instance import Instance, open_instance
 from source_interface import busy, context, errors, refusals, security
 from source_interface.cookies import EncryptedCookieSessionInterface, derive_key
 from source_interface.limits import SMALL_FORM_PARTS

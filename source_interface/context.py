@@ -10,7 +10,7 @@ from flask_babel import Babel, get_locale
 
 from sealdrop import __version__
 from sealdrop.config import Config
-from sealdrop.services.instance import Instance
+from sealdrop.runtime.instance import Instance
 
 
 def language_name(code: str) -> str:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from sealdrop.crypto.gpg import Keyring
-from sealdrop.services.instance import Instance
+from sealdrop.runtime.instance import Instance
 from tests.harness import ConfigFactory, ReaderKeys
 from tests.pgserver import PostgresServer, create_database, start_postgres
 

@@ -12,12 +12,14 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from sealdrop import codenames
-from sealdrop.codenames import Codename
 from sealdrop.config import Config, load_config
-from sealdrop.crypto.gpg import Fingerprint, Keyring, PublicKey
+from sealdrop.crypto.gpg import Keyring
 from sealdrop.db.models import Submission
-from sealdrop.services.instance import Instance, initialise, open_instance
+from sealdrop.domain import codenames
+from sealdrop.domain.codenames import Codename
+from sealdrop.domain.keys import Fingerprint, PublicKey
+from sealdrop.runtime.initialise import initialise
+from sealdrop.runtime.instance import Instance, open_instance
 from sealdrop.services.sources import SourceLogin, begin_source, create_row
 from sealdrop.services.submissions import accept_message
 

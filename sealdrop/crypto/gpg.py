@@ -18,17 +18,15 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO, NewType
+from typing import Any, BinaryIO
 
 import gnupg
 
 from sealdrop.crypto.key_policy import require_strong
 from sealdrop.crypto.scratch import stop_agent, throwaway_home, write_private_file
 from sealdrop.crypto.stream import PIPE_CHUNK, StreamEncryptor
+from sealdrop.domain.keys import Fingerprint, Passphrase, PublicKey
 from sealdrop.errors import EncryptionFailed, KeyGenerationFailed, KeyImportError
-
-Fingerprint = NewType("Fingerprint", str)
-Passphrase = NewType("Passphrase", str)
 
 # Every source key, and the agent's protection of its secret part ("protected-at"), carry the
 # same fixed day, so nothing in a key says when its source arrived.
@@ -47,12 +45,6 @@ HOME_FILES = {"gpg-agent.conf": AGENT_CONF.encode(), "gpg.conf": GPG_CONF.encode
 NO_COMPRESSION = ["--compress-algo", "none"]
 SOURCE_KEY_UID = "Sealdrop source key"
 PRIVATE_BLOCK = "PRIVATE KEY BLOCK"
-
-
-@dataclass(frozen=True)
-class PublicKey:
-    fingerprint: Fingerprint
-    armored: str
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,9 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sealdrop.crypto.gpg import Fingerprint, Gpg, Passphrase, PublicKey, SourceKey
+from sealdrop.crypto.gpg import Gpg, SourceKey
 from sealdrop.db.models import Reply, Source
+from sealdrop.domain.keys import Fingerprint, Passphrase, PublicKey
 from sealdrop.errors import DecryptionFailed, EmptySubmission, NotFound
 from sealdrop.services.sealed import place_next, seal_text, undo
 from sealdrop.services.sources import NewSource

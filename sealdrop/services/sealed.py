@@ -15,8 +15,9 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from sealdrop.crypto.gpg import Gpg, PublicKey
+from sealdrop.crypto.gpg import Gpg
 from sealdrop.db.models import Source
+from sealdrop.domain.keys import PublicKey
 from sealdrop.errors import StoreOutOfStep
 from sealdrop.storage.names import Kind, stored_name
 from sealdrop.storage.store import Store

@@ -13,18 +13,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from sealdrop import codenames, designations, kdf
-from sealdrop.codenames import Codename
 from sealdrop.config import Config
-from sealdrop.crypto.gpg import (
-    Fingerprint,
-    Gpg,
-    Passphrase,
-    PublicKey,
-    SourceKey,
-    needs_reprotection,
-)
+from sealdrop.crypto import kdf
+from sealdrop.crypto.gpg import Gpg, SourceKey, needs_reprotection
 from sealdrop.db.models import Source
+from sealdrop.domain import codenames, designations
+from sealdrop.domain.codenames import Codename
+from sealdrop.domain.keys import Fingerprint, Passphrase, PublicKey
 from sealdrop.errors import CodenameTaken, CodenameUnknown, DesignationExhausted
 from sealdrop.services.throttle import LoginThrottle
 from sealdrop.storage.store import Store

@@ -9,8 +9,9 @@ from typing import BinaryIO
 
 from sqlalchemy.orm import Session
 
-from sealdrop.crypto.gpg import Gpg, PublicKey
+from sealdrop.crypto.gpg import Gpg
 from sealdrop.db.models import Source, Submission
+from sealdrop.domain.keys import PublicKey
 from sealdrop.errors import EmptySubmission, UploadInterrupted
 from sealdrop.services.sealed import place_next, seal_text, undo
 from sealdrop.services.sources import NewSource, create_row

@@ -10,10 +10,11 @@ import io
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from sealdrop.crypto.gpg import Gpg, PublicKey
+from sealdrop.crypto.compress import GzipWriter
+from sealdrop.crypto.gpg import Gpg
 from sealdrop.crypto.stream import StreamEncryptor
+from sealdrop.domain.keys import PublicKey
 from sealdrop.errors import UploadTooLarge
-from sealdrop.gzipstream import GzipWriter
 from sealdrop.storage.store import Store
 
 SPACE_CHECK_BYTES = 64 << 20

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from enum import Enum
 
-from sealdrop.designations import as_filename_part
+from sealdrop.domain.designations import as_filename_part
 
 SOURCE_ID_PATTERN = re.compile(r"^[a-z2-7]{52}$")
 STORED_NAME_PATTERN = re.compile(r"^[1-9][0-9]*-[a-z'-]+-[a-z'-]+-(msg|doc\.gz|reply)\.gpg$")

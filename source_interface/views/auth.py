@@ -8,8 +8,8 @@ from flask import Blueprint, current_app, flash, g, redirect, render_template, s
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from sealdrop import codenames
-from sealdrop.codenames import Codename
+from sealdrop.domain import codenames
+from sealdrop.domain.codenames import Codename
 from sealdrop.errors import CodenameMalformed, CodenameUnknown, LoginThrottled
 from sealdrop.services import sources
 from source_interface.busy import kdf_gate

@@ -21,7 +21,8 @@ from flask import flash, g, redirect, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from sealdrop.services import Passphrase, revocations, sources
+from sealdrop.domain.keys import Passphrase
+from sealdrop.services import revocations, sources
 from sealdrop.services.sources import NewSource
 
 P = ParamSpec("P")

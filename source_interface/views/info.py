@@ -5,14 +5,15 @@ from __future__ import annotations
 from flask import Blueprint, Response, g, jsonify, render_template
 from flask.typing import ResponseReturnValue
 
-from sealdrop.services import instance
+from sealdrop.services import intake
+from sealdrop.services import metadata as instance_metadata
 
 bp = Blueprint("info", __name__)
 
 
 @bp.get("/public-key")
 def public_key() -> ResponseReturnValue:
-    fingerprint, armored = instance.submission_public_key(g.db, g.instance.gpg)
+    fingerprint, armored = intake.submission_public_key(g.db)
     return Response(
         armored,
         mimetype="application/pgp-keys",
@@ -24,10 +25,10 @@ def public_key() -> ResponseReturnValue:
 
 @bp.get("/why-public-key")
 def why_public_key() -> ResponseReturnValue:
-    fingerprint = instance.submission_key_fingerprint(g.db)
+    fingerprint = intake.submission_key_fingerprint(g.db)
     return render_template("why_key.html", fingerprint=fingerprint)
 
 
 @bp.get("/metadata")
 def metadata() -> ResponseReturnValue:
-    return jsonify(instance.public_metadata(g.db, g.instance.config))
+    return jsonify(instance_metadata.public_metadata(g.db, g.instance.config))

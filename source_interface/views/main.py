@@ -21,8 +21,9 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, validate_csrf
 from wtforms.validators import ValidationError
 
+from sealdrop.domain.keys import PublicKey
 from sealdrop.errors import EmptySubmission, NotFound
-from sealdrop.services import PublicKey, instance, replies, submissions
+from sealdrop.services import intake, replies, settings, submissions
 from sealdrop.services.uploads import StagedUpload, UploadBudget
 from source_interface.busy import upload_slots
 from source_interface.forms import ActionForm, SubmitForm
@@ -52,7 +53,7 @@ def _lookup_page(form: SubmitForm, status: int = 200) -> ResponseReturnValue:
         replies=shown,
         action=ActionForm(),
         max_upload_bytes=inst.config.max_upload_bytes,
-        uploads_allowed=instance.uploads_allowed(g.db),
+        uploads_allowed=settings.uploads_allowed(g.db),
     ), status
 
 
@@ -66,14 +67,14 @@ def _stream_uploads_to(recipient: PublicKey) -> None:
     """Make every file part of this request stream through gzip and gpg as it is parsed."""
     inst = g.instance
     incoming = current_request()
-    if not instance.uploads_allowed(g.db):
+    if not settings.uploads_allowed(g.db):
         incoming.stream_uploads_into(
             lambda _field, _name: DroppedUpload(), max_field_bytes=_fields_budget()
         )
         return
     budget = UploadBudget(
         inst.config.max_upload_bytes,
-        check_space=partial(instance.require_space, inst.store, config=inst.config),
+        check_space=partial(intake.require_space, inst.store, config=inst.config),
     )
     open_upload = partial(
         submissions.open_upload,
@@ -128,7 +129,7 @@ def submit() -> ResponseReturnValue:
     _check_before_reading()
     # A chunked body announces no length: count it as large as the limit lets it be.
     incoming = request.content_length or inst.config.max_upload_bytes
-    recipient = instance.require_open(
+    recipient = intake.require_open(
         g.db, inst.store, inst.gpg, config=inst.config, incoming_bytes=incoming
     )
     with upload_slots(current_app).hold(str(session.get("sid", ""))):

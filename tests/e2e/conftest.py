@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
 from sealdrop.config import Config, load_config
-from sealdrop.services.instance import initialise
+from sealdrop.runtime.initialise import initialise
 from tests.harness import ConfigFactory, ReaderKeys
 from tests.server import RunningServer, serve_source
 

@@ -12,8 +12,9 @@ import pytest
 from playwright.sync_api import Page
 from sqlalchemy import select
 
-from sealdrop.services import Source
-from sealdrop.services.instance import open_instance, submission_key
+from sealdrop.db.models import Source
+from sealdrop.runtime.instance import open_instance
+from sealdrop.services.intake import submission_key
 from sealdrop.services.replies import create_reply
 from tests.e2e.actions import SourceBrowser
 from tests.e2e.conftest import SourceSite

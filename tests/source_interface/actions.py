@@ -15,7 +15,7 @@ from flask.json.tag import TaggedJSONSerializer
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from sealdrop.services.instance import Instance
+from sealdrop.runtime.instance import Instance
 from source_interface.cookies import derive_key
 
 CSRF_PATTERN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')

@@ -9,7 +9,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from sealdrop.services.instance import Instance
+from sealdrop.runtime.instance import Instance
 from source_interface import create_app
 from tests.harness import ConfigFactory, ReaderKeys
 from tests.source_interface.actions import SiteFactory, SourceActions

@@ -6,9 +6,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from werkzeug.test import TestResponse
 
-from sealdrop import codenames
 from sealdrop.db.models import Source
-from sealdrop.services.instance import Instance
+from sealdrop.domain import codenames
+from sealdrop.runtime.instance import Instance
 from tests.source_interface.actions import SiteFactory, SourceActions, flashes_on
 
 ALL_ABACUS = " ".join(["abacus"] * 7)  # seven words from the list, and nobody's codename

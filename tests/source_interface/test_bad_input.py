@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from sealdrop.db.models import Source, Submission
-from sealdrop.services.instance import Instance
+from sealdrop.runtime.instance import Instance
 from sealdrop.services.sources import delete_source
 from source_interface import create_app
 from source_interface.limits import MAX_SUBMISSION_PARTS

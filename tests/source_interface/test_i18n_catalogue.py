@@ -35,7 +35,7 @@ CORE_RAISE_SITES: dict[str, frozenset[str] | None] = {
         f"sealdrop.services.{path.stem}": None
         for path in sorted((ROOT / "sealdrop" / "services").glob("*.py"))
     },
-    "sealdrop.codenames": None,
+    "sealdrop.domain.codenames": None,
     "sealdrop.crypto.gpg": frozenset({"EncryptionFailed", "DecryptionFailed"}),
     "sealdrop.crypto.stream": frozenset({"EncryptionFailed"}),
 }

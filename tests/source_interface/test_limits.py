@@ -11,7 +11,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from sealdrop.services.instance import Instance
+from sealdrop.runtime.instance import Instance
 from sealdrop.serving.body import UploadsBusy
 from source_interface.busy import KDF_REQUESTS, UploadSlots, kdf_gate, upload_slots
 from tests.source_interface.actions import SessionCookie, SourceActions, submit_path

@@ -9,7 +9,7 @@ import time
 import pytest
 from flask.testing import FlaskClient
 
-from sealdrop.services.instance import Instance
+from sealdrop.runtime.instance import Instance
 from tests.source_interface.actions import (
     SessionCookie,
     SiteFactory,

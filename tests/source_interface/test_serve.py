@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from sealdrop.config import load_config
-from sealdrop.services.instance import initialise
+from sealdrop.runtime.initialise import initialise
 from tests.harness import FAST_KDF, ReaderKeys
 from tests.server import free_port, serve_source
 from tests.source_interface.http_source import FilePart, HttpSource

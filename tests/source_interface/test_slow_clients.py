@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from sealdrop.config import Config, load_config
-from sealdrop.services.instance import initialise
+from sealdrop.runtime.initialise import initialise
 from tests.harness import FAST_KDF, ReaderKeys
 from tests.server import RunningServer, Trickle, raw_request, serve_source, timed_get
 from tests.source_interface.http_source import FilePart, HttpSource

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from sealdrop.config import Config, load_config
 from sealdrop.db.engine import make_engine, make_sessionmaker
 from sealdrop.db.models import Submission
-from sealdrop.services.instance import initialise
+from sealdrop.runtime.initialise import initialise
 from tests.harness import FAST_KDF, ReaderKeys
 from tests.server import RunningServer, serve_source
 from tests.source_interface.http_source import FilePart, HttpSource

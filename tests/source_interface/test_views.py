@@ -8,10 +8,12 @@ import time
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from sealdrop import codenames
 from sealdrop.db.models import Reply, Source, Submission
+from sealdrop.domain import codenames
+from sealdrop.runtime.instance import Instance
 from sealdrop.services import replies as reply_service
-from sealdrop.services.instance import Instance, instance_settings, submission_key
+from sealdrop.services.intake import submission_key
+from sealdrop.services.settings import instance_settings
 from tests.harness import TODAY, ReaderKeys
 from tests.project import project_version
 from tests.source_interface.actions import CODENAME_PATTERN, SessionCookie, SourceActions

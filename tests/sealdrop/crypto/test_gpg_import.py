@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from sealdrop.crypto.gpg import Fingerprint, Gpg
+from sealdrop.crypto.gpg import Gpg
+from sealdrop.domain.keys import Fingerprint
 from sealdrop.errors import KeyImportError
 from tests.harness import ReaderKeys
 

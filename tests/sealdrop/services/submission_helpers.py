@@ -7,9 +7,10 @@ from collections.abc import Sequence
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from sealdrop.crypto.gpg import Fingerprint, PublicKey
 from sealdrop.db.models import Source, Submission
-from sealdrop.services.instance import Instance, require_open
+from sealdrop.domain.keys import Fingerprint, PublicKey
+from sealdrop.runtime.instance import Instance
+from sealdrop.services.intake import require_open
 from sealdrop.services.submissions import open_upload
 from sealdrop.services.uploads import StagedUpload, UploadBudget
 

@@ -10,8 +10,8 @@ import pytest
 
 from sealdrop.db import migrate
 from sealdrop.errors import ConfigError
+from sealdrop.runtime.instance import Instance
 from sealdrop.services.consistency import check, find_problems
-from sealdrop.services.instance import Instance
 from sealdrop.services.replies import create_reply
 from sealdrop.services.submissions import accept, open_upload
 from sealdrop.services.uploads import UploadBudget

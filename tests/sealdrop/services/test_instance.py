@@ -18,15 +18,11 @@ from sealdrop.errors import (
     SubmissionsClosed,
     UploadTooLarge,
 )
-from sealdrop.services.instance import (
-    Instance,
-    initialise,
-    open_instance,
-    prepare_serving,
-    public_metadata,
-    require_open,
-    submission_public_key,
-)
+from sealdrop.runtime.initialise import initialise
+from sealdrop.runtime.instance import Instance, open_instance
+from sealdrop.runtime.startup import prepare_serving
+from sealdrop.services.intake import require_open, submission_public_key
+from sealdrop.services.metadata import public_metadata
 from tests.harness import ConfigFactory, ReaderKeys
 from tests.project import project_version
 
@@ -119,7 +115,7 @@ def test_require_open_gives_the_submission_key(instance: Instance, reader_keys: 
             session, instance.store, instance.gpg, config=instance.config, incoming_bytes=1000
         )
         assert key.fingerprint == reader_keys.fingerprint
-        assert submission_public_key(session, instance.gpg)[0] == reader_keys.fingerprint
+        assert submission_public_key(session)[0] == reader_keys.fingerprint
 
 
 def test_closed_without_a_submission_key(instance: Instance) -> None:
@@ -133,7 +129,7 @@ def test_closed_without_a_submission_key(instance: Instance) -> None:
                 session, instance.store, instance.gpg, config=instance.config, incoming_bytes=0
             )
         with pytest.raises(NotFound):
-            submission_public_key(session, instance.gpg)
+            submission_public_key(session)
         assert public_metadata(session, instance.config)["gpg_fpr"] is None
 
 

@@ -10,15 +10,17 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text
 
-from sealdrop import codenames, kdf
-from sealdrop.codenames import Codename
 from sealdrop.config import Config
-from sealdrop.crypto.gpg import Passphrase
+from sealdrop.crypto import kdf
 from sealdrop.db import migrate
 from sealdrop.db.engine import make_engine
 from sealdrop.db.models import InstanceSettings, Source
+from sealdrop.domain import codenames
+from sealdrop.domain.codenames import Codename
+from sealdrop.domain.keys import Passphrase
 from sealdrop.errors import ConfigError
-from sealdrop.services.instance import _write_secrets, initialise, open_instance
+from sealdrop.runtime.initialise import _write_secrets, initialise
+from sealdrop.runtime.instance import open_instance
 from sealdrop.services.replies import replies_for_source
 from sealdrop.services.sources import authenticate_source
 from tests.harness import ConfigFactory, ReaderKeys

@@ -6,11 +6,11 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from sealdrop.crypto.gpg import Fingerprint, Passphrase, PublicKey
 from sealdrop.db.models import Reply, Source
-from sealdrop.designations import as_filename_part
+from sealdrop.domain.designations import as_filename_part
+from sealdrop.domain.keys import Fingerprint, Passphrase, PublicKey
 from sealdrop.errors import EmptySubmission, EncryptionFailed, NotFound
-from sealdrop.services.instance import Instance
+from sealdrop.runtime.instance import Instance
 from sealdrop.services.replies import (
     ReadableReply,
     create_reply,

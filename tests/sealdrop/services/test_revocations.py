@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sealdrop.db.models import RevokedSession
-from sealdrop.services.instance import Instance
+from sealdrop.runtime.instance import Instance
 from sealdrop.services.revocations import is_revoked, revoke, round_existing
 from tests.harness import NOW
 

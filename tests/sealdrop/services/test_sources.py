@@ -13,9 +13,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from sealdrop import codenames, designations, kdf
+from sealdrop.crypto import kdf
 from sealdrop.db.models import Source
-from sealdrop.designations import DESIGNATION_PATTERN
+from sealdrop.domain import codenames, designations
+from sealdrop.domain.designations import DESIGNATION_PATTERN
 from sealdrop.errors import (
     CodenameMalformed,
     CodenameTaken,
@@ -23,7 +24,7 @@ from sealdrop.errors import (
     DesignationExhausted,
     LoginThrottled,
 )
-from sealdrop.services.instance import Instance
+from sealdrop.runtime.instance import Instance
 from sealdrop.services.replies import source_key
 from sealdrop.services.sources import (
     NewSource,

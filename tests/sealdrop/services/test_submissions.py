@@ -8,9 +8,9 @@ import os
 
 import pytest
 
-from sealdrop.designations import as_filename_part
+from sealdrop.domain.designations import as_filename_part
 from sealdrop.errors import EmptySubmission, EncryptionFailed, UploadInterrupted, UploadTooLarge
-from sealdrop.services.instance import Instance
+from sealdrop.runtime.instance import Instance
 from sealdrop.services.submissions import accept, accept_file, accept_message
 from tests.harness import TODAY, ReaderKeys, new_source
 from tests.sealdrop.services.submission_helpers import (

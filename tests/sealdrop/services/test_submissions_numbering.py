@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import select
 
 from sealdrop.db.models import Source, Submission
-from sealdrop.designations import as_filename_part
+from sealdrop.domain.designations import as_filename_part
 from sealdrop.errors import StoreOutOfStep
+from sealdrop.runtime.instance import Instance
 from sealdrop.services.consistency import check
-from sealdrop.services.instance import Instance
 from sealdrop.services.sealed import PLACE_ATTEMPTS
 from sealdrop.services.submissions import accept
 from tests.harness import TODAY, ReaderKeys, new_source

@@ -13,11 +13,12 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from sealdrop import codenames
 from sealdrop.db.models import Reply, Source
-from sealdrop.services import instance as instance_service
+from sealdrop.domain import codenames
+from sealdrop.runtime import startup
+from sealdrop.runtime.instance import Instance
 from sealdrop.services import revocations
-from sealdrop.services.instance import Instance, submission_key
+from sealdrop.services.intake import submission_key
 from sealdrop.services.replies import create_reply, replies_for_source
 from sealdrop.services.sources import NewSource, begin_source, delete_source, find
 from sealdrop.services.submissions import accept_message
@@ -84,7 +85,7 @@ def test_a_deleted_source_leaves_no_fingerprint_and_no_fine_time(
             )
         fingerprint = live_through_a_source(inst)
         config = inst.config
-    instance_service.restamp_instance(config)
+    startup.restamp_instance(config)
 
     # Times first: reading a file would move its atime.
     times = times_of_everything(config.data_dir)

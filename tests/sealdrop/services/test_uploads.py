@@ -10,9 +10,10 @@ from functools import partial
 
 import pytest
 
-from sealdrop.crypto.gpg import Fingerprint, PublicKey
+from sealdrop.domain.keys import Fingerprint, PublicKey
 from sealdrop.errors import EncryptionFailed, SubmissionsClosed, UploadTooLarge
-from sealdrop.services.instance import Instance, require_space
+from sealdrop.runtime.instance import Instance
+from sealdrop.services.intake import require_space
 from sealdrop.services.uploads import SPACE_CHECK_BYTES, StagedUpload, UploadBudget
 from tests.harness import ReaderKeys
 

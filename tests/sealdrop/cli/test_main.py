@@ -14,7 +14,7 @@ import pytest
 from sealdrop.config import load_config
 from sealdrop.db import migrate
 from sealdrop.db.engine import make_engine
-from sealdrop.services.instance import open_instance
+from sealdrop.runtime.instance import open_instance
 from tests.harness import TODAY, ConfigFactory, ReaderKeys, source_with_a_message
 
 

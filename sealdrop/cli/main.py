@@ -11,7 +11,8 @@ from pathlib import Path
 
 from sealdrop.config import Config, load_config, require_loopback
 from sealdrop.errors import SealdropError
-from sealdrop.services import consistency, instance
+from sealdrop.runtime import initialise, startup
+from sealdrop.services import consistency
 from sealdrop.serving import APPS, gunicorn_argv
 from sealdrop.serving.process import raise_open_file_limit
 
@@ -28,14 +29,14 @@ def _read_key(path: str) -> str:
 
 def cmd_init(config: Config, args: argparse.Namespace) -> int:
     key = _read_key(args.submission_key) if args.submission_key else None
-    fingerprint = instance.initialise(config, submission_key=key)
+    fingerprint = initialise.initialise(config, submission_key=key)
     print(f"Data directory ready: {config.data_dir}")
     print(f"Submission Key: {fingerprint or 'none yet (sources cannot submit until one is set)'}")
     return 0
 
 
 def cmd_serve(config: Config, args: argparse.Namespace) -> int:
-    instance.prepare_serving(config)  # fail here, clearly, before gunicorn forks workers
+    startup.prepare_serving(config)  # fail here, clearly, before gunicorn forks workers
     os.umask(0o077)
     # A crashing worker or gpg must never write a core file: it would hold plaintext chunks and
     # passphrases. The limit is inherited by gunicorn, its workers and every gpg they start.
@@ -62,13 +63,13 @@ def cmd_check(config: Config, _args: argparse.Namespace) -> int:
 
 
 def cmd_restamp(config: Config, _args: argparse.Namespace) -> int:
-    stamped = instance.restamp_instance(config)
+    stamped = startup.restamp_instance(config)
     print(f"{stamped} path(s) in the store now show days only")
     return 0
 
 
 def cmd_demo(_config: Config | None, args: argparse.Namespace) -> int:
-    from sealdrop import demo
+    from sealdrop.cli import demo
 
     return demo.run(port=args.port)
 
@@ -109,7 +110,3 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
         return 2
     except KeyboardInterrupt:
         return 130
-
-
-if __name__ == "__main__":
-    sys.exit(main())

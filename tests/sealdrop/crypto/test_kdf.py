@@ -15,12 +15,12 @@ from typing import Any
 
 import pytest
 
-from sealdrop import kdf
-from sealdrop.codenames import Codename
 from sealdrop.config import KdfCost
+from sealdrop.crypto import kdf
+from sealdrop.domain.codenames import Codename
 
 VECTORS: list[dict[str, Any]] = json.loads(
-    (Path(__file__).parent.parent / "vectors" / "kdf.json").read_text(encoding="utf-8")
+    (Path(__file__).parents[3] / "tests" / "vectors" / "kdf.json").read_text(encoding="utf-8")
 )["vectors"]
 # Written out here, not read from kdf.Purpose, so a changed label fails these tests.
 LABELS = {"SOURCE_ID": b"sealdrop source id v1", "REPLY_KEY": b"sealdrop reply key passphrase v1"}

@@ -9,7 +9,7 @@ from importlib import resources
 
 import pytest
 
-from sealdrop import codenames
+from sealdrop.domain import codenames
 from sealdrop.errors import CodenameMalformed
 
 WORDS = codenames.wordlist()

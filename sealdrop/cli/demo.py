@@ -16,7 +16,7 @@ from pathlib import Path
 
 from sealdrop.config import load_config
 from sealdrop.crypto.gpg import Keyring
-from sealdrop.services import instance
+from sealdrop.runtime.initialise import initialise
 
 
 def _banner(base: Path, port: int, fingerprint: str) -> str:
@@ -75,7 +75,7 @@ def _run_in(base: Path, port: int) -> int:
             "SEALDROP_SOURCE_BIND": f"127.0.0.1:{port}",
             "SEALDROP_MIN_FREE_BYTES": "0",
         }
-        instance.initialise(load_config(env), submission_key=reader.export_public_key(fingerprint))
+        initialise(load_config(env), submission_key=reader.export_public_key(fingerprint))
         print(_banner(base, port, fingerprint), flush=True)
         # Through `sealdrop serve`, so the demo runs with the same checks and process limits.
         server = subprocess.Popen(

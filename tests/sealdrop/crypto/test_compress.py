@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from sealdrop.gzipstream import MAX_NAME_BYTES, SAMPLE_BYTES, GzipWriter, safe_member_name
+from sealdrop.crypto.compress import MAX_NAME_BYTES, SAMPLE_BYTES, GzipWriter, safe_member_name
 
 
 def compress(data: bytes, *, chunk: int, name: str = "file.txt") -> bytes:

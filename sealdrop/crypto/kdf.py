@@ -7,8 +7,8 @@ import hashlib
 import threading
 from enum import Enum
 
-from sealdrop.codenames import Codename
 from sealdrop.config import KdfCost
+from sealdrop.domain.codenames import Codename
 
 
 class Purpose(Enum):

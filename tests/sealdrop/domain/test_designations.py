@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from sealdrop import designations
+from sealdrop.domain import designations
 from sealdrop.storage.names import STORED_NAME_PATTERN, Kind, stored_name
 
 

@@ -1,0 +1,58 @@
+"""`sealdrop init`: the data directory, its secrets, the schema and the Submission Key."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from sealdrop.config import Config, KdfCost
+from sealdrop.crypto.gpg import Gpg
+from sealdrop.crypto.scratch import require_ram
+from sealdrop.db import migrate
+from sealdrop.db.engine import make_engine, make_sessionmaker
+from sealdrop.domain.keys import Fingerprint
+from sealdrop.services import keyring_move, revocations
+from sealdrop.services.settings import instance_settings
+from sealdrop.storage.store import Store
+
+
+def _write_secrets(path: Path, cost: KdfCost) -> None:
+    lines = [
+        f'{name} = "{secrets.token_hex(32)}"'
+        for name in ("source_id_salt", "reply_key_salt", "source_session_key")
+    ]
+    lines.append(f"kdf = {{ n = {cost.n}, r = {cost.r}, p = {cost.p} }}")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write("# Made by `sealdrop init`. Losing this file locks every source out.\n")
+        handle.write("\n".join(lines) + "\n")
+
+
+def initialise(config: Config, *, submission_key: str | None) -> Fingerprint | None:
+    """Create the data directory, secrets and schema; import the key if given. Safe to run again.
+
+    On an instance made by an older version it also moves the keys out of the old keyring
+    into the database and wipes that keyring, after which the server may start again.
+    """
+    config.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    config.data_dir.chmod(0o700)
+    if not config.secrets_path.exists():
+        _write_secrets(config.secrets_path, config.kdf)
+    gpg = Gpg(require_ram(config.gpg_scratch_dir))
+    engine = make_engine(config.database_url)
+    try:
+        checked = gpg.inspect_public_key(submission_key) if submission_key else None
+        migrate.upgrade(engine)
+        Store(config.store_dir)
+        with make_sessionmaker(engine)() as session:
+            keyring_move.migrate_legacy_home(session, config.legacy_gpg_home)
+            revocations.round_existing(session)
+            settings = instance_settings(session)
+            if checked is not None:
+                settings.submission_key_fingerprint = checked.fingerprint
+                settings.submission_public_key = checked.armored
+            session.commit()
+            return Fingerprint(settings.submission_key_fingerprint or "") or None
+    finally:
+        engine.dispose()
