@@ -79,8 +79,8 @@ def submission(client: SourceClient, csrf: str, message: str, size: int) -> tupl
     body = (
         (
             f'--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n{csrf}\r\n'
-            f'--{boundary}\r\nContent-Disposition: form-data; name="msg"\r\n\r\n{message}\r\n'
-            f'--{boundary}\r\nContent-Disposition: form-data; name="fh"; filename="f.bin"\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="message"\r\n\r\n{message}\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="f.bin"\r\n'
             "Content-Type: application/octet-stream\r\n\r\n"
         ).encode()
         + secrets.token_bytes(size)

@@ -99,8 +99,8 @@ def multipart_parts(csrf: str, filename: str) -> tuple[str, bytes, bytes]:
     boundary = "sealdrop-bench-" + secrets.token_hex(12)
     head = (
         f'--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n{csrf}\r\n'
-        f'--{boundary}\r\nContent-Disposition: form-data; name="msg"\r\n\r\n\r\n'
-        f'--{boundary}\r\nContent-Disposition: form-data; name="fh"; filename="{filename}"\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="message"\r\n\r\n\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="{filename}"\r\n'
         "Content-Type: application/octet-stream\r\n\r\n"
     ).encode()
     return boundary, head, f"\r\n--{boundary}--\r\n".encode()
@@ -156,9 +156,9 @@ def upload_curl(client: SourceClient, path: Path, csrf: str) -> UploadResult:
             "-F",
             f"csrf_token={csrf}",
             "-F",
-            "msg=",
+            "message=",
             "-F",
-            f"fh=@{path};type=application/octet-stream",
+            f"files=@{path};type=application/octet-stream",
             f"http://127.0.0.1:{client.port}{submit_path(csrf)}",
         ],
         capture_output=True,

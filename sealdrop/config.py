@@ -33,7 +33,7 @@ class KdfCost:
 class Secrets:
     """Instance secrets made by `sealdrop init`; kept in the data directory, mode 0600."""
 
-    source_id_salt: bytes
+    filesystem_id_salt: bytes
     reply_key_salt: bytes
     source_session_key: bytes
     kdf: KdfCost | None = None  # fixed at init: another cost would give every source a new id
@@ -214,6 +214,11 @@ def _read_toml(path: Path, variable: str) -> dict[str, Any]:
         raise ConfigError(f"{variable}: {path} is not valid TOML: {exc}") from None
 
 
+def _salt_key(raw: Mapping[str, Any]) -> str:
+    # Data directories made before the rename call it source_id_salt.
+    return "filesystem_id_salt" if "filesystem_id_salt" in raw else "source_id_salt"
+
+
 def _read_secrets(path: Path) -> Secrets | None:
     if not path.exists():
         return None
@@ -221,7 +226,7 @@ def _read_secrets(path: Path) -> Secrets | None:
     try:
         pinned = raw.get("kdf")
         return Secrets(
-            source_id_salt=bytes.fromhex(raw["source_id_salt"]),
+            filesystem_id_salt=bytes.fromhex(raw[_salt_key(raw)]),
             reply_key_salt=bytes.fromhex(raw["reply_key_salt"]),
             source_session_key=bytes.fromhex(raw["source_session_key"]),
             kdf=None if pinned is None else _kdf_cost({f"kdf_{k}": pinned[k] for k in "nrp"}),

@@ -23,8 +23,8 @@ class LoginForm(FlaskForm):
 
 
 class SubmitForm(FlaskForm):
-    msg = TextAreaField(_l("Message"))
-    fh = MultipleFileField(_l("Files"))
+    message = TextAreaField(_l("Message"))
+    files = MultipleFileField(_l("Files"))
 
 
 class ActionForm(FlaskForm):

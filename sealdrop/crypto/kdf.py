@@ -14,7 +14,8 @@ from sealdrop.domain.codenames import Codename
 class Purpose(Enum):
     """Why a value is derived; the label is mixed into the salt so purposes never collide."""
 
-    SOURCE_ID = b"sealdrop source id v1"
+    # The label is part of every derived value: renaming the member must never change it.
+    FILESYSTEM_ID = b"sealdrop source id v1"
     REPLY_KEY = b"sealdrop reply key passphrase v1"
 
 
@@ -46,9 +47,9 @@ def _scrypt(codename: Codename, *, purpose: Purpose, salt: bytes, cost: KdfCost)
     )
 
 
-def source_id(codename: Codename, *, salt: bytes, cost: KdfCost) -> str:
+def filesystem_id(codename: Codename, *, salt: bytes, cost: KdfCost) -> str:
     """The identifier a source is found by: 52 lowercase base32 characters, safe as a path part."""
-    raw = derive(codename, purpose=Purpose.SOURCE_ID, salt=salt, cost=cost)
+    raw = derive(codename, purpose=Purpose.FILESYSTEM_ID, salt=salt, cost=cost)
     return base64.b32encode(raw).decode("ascii").rstrip("=").lower()
 
 

@@ -20,7 +20,7 @@ from sealdrop.storage.store import Store
 def _write_secrets(path: Path, cost: KdfCost) -> None:
     lines = [
         f'{name} = "{secrets.token_hex(32)}"'
-        for name in ("source_id_salt", "reply_key_salt", "source_session_key")
+        for name in ("filesystem_id_salt", "reply_key_salt", "source_session_key")
     ]
     lines.append(f"kdf = {{ n = {cost.n}, r = {cost.r}, p = {cost.p} }}")
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -33,29 +33,28 @@ def find_problems(session: Session, store: Store) -> list[str]:
         *session.execute(select(Source.filesystem_id, Submission.filename).join(Submission.source)),
         *session.execute(select(Source.filesystem_id, Reply.filename).join(Reply.source)),
     ]
-    for source_id, filename in rows:
-        expected[store.root / source_id / filename] = filename
+    for filesystem_id, filename in rows:
+        expected[store.root / filesystem_id / filename] = filename
     sources = set(session.scalars(select(Source.filesystem_id)))
     for path, filename in expected.items():
         if not path.is_file():
             problems.append(f"missing file: {path.parent.name}/{filename} is in the database only")
     for item in store.walk():
-        if item.path.is_dir() or not item.source_id:
+        if item.path.is_dir() or not item.filesystem_id:
             problems.append(f"stray entry in the store root: {item.name}")
             continue
-        if item.source_id == STAGING_DIR:
+        if item.filesystem_id == STAGING_DIR:
             problems.append(
                 f"staged file: {STAGING_DIR}/{item.name} is being written or was left "
                 "by a crash (removed at start-up after a day)"
             )
-        elif item.source_id not in sources:
-            problems.append(f"stray file: {item.source_id}/{item.name} belongs to no source")
+        elif item.filesystem_id not in sources:
+            problems.append(f"stray file: {item.filesystem_id}/{item.name} belongs to no source")
         elif item.path not in expected:
-            problems.append(f"stray file: {item.source_id}/{item.name} is on disk only")
+            problems.append(f"stray file: {item.filesystem_id}/{item.name} is on disk only")
         elif stat.S_IMODE(item.mode) != FILE_MODE:
-            problems.append(
-                f"{item.source_id}/{item.name}: mode {oct(stat.S_IMODE(item.mode))}, expected 0o600"
-            )
+            mode = oct(stat.S_IMODE(item.mode))
+            problems.append(f"{item.filesystem_id}/{item.name}: mode {mode}, expected 0o600")
     for directory in sorted(p for p in store.root.iterdir() if p.is_dir()):
         if _mode(directory) != DIR_MODE:
             problems.append(f"{directory.name}/: mode {oct(_mode(directory))}, expected 0o700")

@@ -47,7 +47,9 @@ def create_reply(
     written: list[Path] = []
     try:
         written.append(
-            seal_text(store, gpg, source_id=source.filesystem_id, text=text, recipients=recipients)
+            seal_text(
+                store, gpg, filesystem_id=source.filesystem_id, text=text, recipients=recipients
+            )
         )
         done = place_next(session, store, source=source, staged=written[0], kind=Kind.REPLY)
         written.append(done.path)
@@ -63,7 +65,7 @@ def create_reply(
         session.commit()
         return reply
     except BaseException:
-        undo(session, store, source_id=source.filesystem_id, paths=written)
+        undo(session, store, filesystem_id=source.filesystem_id, paths=written)
         raise
 
 

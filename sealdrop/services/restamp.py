@@ -33,7 +33,7 @@ def restamp_store(session: Session, store: Store, *, today: dt.date) -> int:
     """Set atime/mtime of each source's files and folder to its last activity day; returns
     how many paths were stamped. Folders of no known source get today."""
     rows = session.execute(select(Source.filesystem_id, Source.last_updated))
-    days = {source_id: day for source_id, day in rows}
+    days = {filesystem_id: day for filesystem_id, day in rows}
     stamped = 0
     for folder in store.root.iterdir():
         moment = _midnight(days.get(folder.name, today))

@@ -35,10 +35,10 @@ class Placed:
 
 
 def seal_text(
-    store: Store, gpg: Gpg, *, source_id: str, text: str, recipients: Sequence[PublicKey]
+    store: Store, gpg: Gpg, *, filesystem_id: str, text: str, recipients: Sequence[PublicKey]
 ) -> Path:
     """Encrypt `text` into a new staged file; nothing stays behind if gpg fails."""
-    staged = store.staging_path(source_id)
+    staged = store.staging_path(filesystem_id)
     try:
         gpg.encrypt_bytes(text.encode("utf-8"), recipients, staged)
     except BaseException:
@@ -79,7 +79,7 @@ def place_next(
     raise StoreOutOfStep("The store is out of step with the database; nothing was stored.")
 
 
-def undo(session: Session, store: Store, *, source_id: str, paths: Sequence[Path]) -> None:
+def undo(session: Session, store: Store, *, filesystem_id: str, paths: Sequence[Path]) -> None:
     """Roll the rows back and wipe every file written, staged or placed.
 
     A first submission undone leaves no folder to say a codename once tried to send.
@@ -88,4 +88,4 @@ def undo(session: Session, store: Store, *, source_id: str, paths: Sequence[Path
     for path in paths:
         with contextlib.suppress(OSError):
             store.secure_delete(path)
-    store.remove_if_empty(source_id)
+    store.remove_if_empty(filesystem_id)

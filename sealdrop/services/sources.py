@@ -44,9 +44,9 @@ class SourceLogin:
     reply_passphrase: Passphrase
 
 
-def _source_id(config: Config, codename: Codename) -> str:
+def _filesystem_id(config: Config, codename: Codename) -> str:
     salts = config.require_secrets()
-    return kdf.source_id(codename, salt=salts.source_id_salt, cost=config.kdf)
+    return kdf.filesystem_id(codename, salt=salts.filesystem_id_salt, cost=config.kdf)
 
 
 def _passphrase(config: Config, codename: Codename) -> Passphrase:
@@ -61,10 +61,10 @@ def find(session: Session, filesystem_id: str) -> Source | None:
 
 def begin_source(session: Session, *, config: Config, codename: Codename) -> NewSource:
     """Derive what a new source's session needs; store nothing (the codename is not kept)."""
-    source_id = _source_id(config, codename)
-    if find(session, source_id) is not None:
+    filesystem_id = _filesystem_id(config, codename)
+    if find(session, filesystem_id) is not None:
         raise CodenameTaken("That codename cannot be used. Please get a new one.")
-    return NewSource(source_id, _passphrase(config, codename))
+    return NewSource(filesystem_id, _passphrase(config, codename))
 
 
 def _free_designation(session: Session, rng: random.Random) -> str:
@@ -125,7 +125,7 @@ def authenticate_source(
     codename = codenames.normalise(typed)
     # Before scrypt: a flood of guesses is turned away for the price of a keyed hash.
     throttle.check(codename)
-    source = find(session, _source_id(config, codename))
+    source = find(session, _filesystem_id(config, codename))
     if source is None:
         throttle.record_failure(codename)
         raise CodenameUnknown("No source has that codename. Check each word and try again.")

@@ -35,7 +35,7 @@ def open_upload(
     return StagedUpload(
         store,
         gpg,
-        source_id=source.filesystem_id,
+        filesystem_id=source.filesystem_id,
         filename=filename,
         recipients=recipients,
         budget=budget,
@@ -91,7 +91,7 @@ def accept(
     try:
         if message.strip():
             text_path = seal_text(
-                store, gpg, source_id=source.filesystem_id, text=message, recipients=recipients
+                store, gpg, filesystem_id=source.filesystem_id, text=message, recipients=recipients
             )
             staged.append((text_path, Kind.MESSAGE))
         for upload in files:
@@ -114,7 +114,7 @@ def accept(
         undo(
             session,
             store,
-            source_id=source.filesystem_id,
+            filesystem_id=source.filesystem_id,
             paths=[*placed, *(path for path, _ in staged)],
         )
         raise

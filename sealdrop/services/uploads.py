@@ -53,14 +53,14 @@ class StagedUpload:
         store: Store,
         gpg: Gpg,
         *,
-        source_id: str,
+        filesystem_id: str,
         filename: str | None,
         recipients: Sequence[PublicKey],
         budget: UploadBudget,
     ) -> None:
         self._store = store
         self._gpg = gpg
-        self._source_id = source_id
+        self._filesystem_id = filesystem_id
         self._recipients = list(recipients)
         self._budget = budget
         self.filename = filename or ""
@@ -86,7 +86,7 @@ class StagedUpload:
             return 0
         self._budget.take(len(data))
         if self._gzip is None:
-            self.path = self._store.staging_path(self._source_id)
+            self.path = self._store.staging_path(self._filesystem_id)
             self._encryptor = self._gpg.open_encryptor(self._recipients, self.path)
             self._gzip = GzipWriter(self._encryptor.write, member_name=self.filename)
         return self._gzip.write(data)

@@ -12,7 +12,7 @@ from enum import Enum
 
 from sealdrop.domain.designations import as_filename_part
 
-SOURCE_ID_PATTERN = re.compile(r"^[a-z2-7]{52}$")
+FILESYSTEM_ID_PATTERN = re.compile(r"^[a-z2-7]{52}$")
 STORED_NAME_PATTERN = re.compile(r"^[1-9][0-9]*-[a-z'-]+-[a-z'-]+-(msg|doc\.gz|reply)\.gpg$")
 
 

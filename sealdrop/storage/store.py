@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sealdrop.errors import StorePathError
-from sealdrop.storage.names import SOURCE_ID_PATTERN, STORED_NAME_PATTERN
+from sealdrop.storage.names import FILESYSTEM_ID_PATTERN, STORED_NAME_PATTERN
 
 STAGING_SUFFIX = ".part"
 # Where ciphertext is written before it is placed: one folder for every source, so a source's
@@ -24,7 +24,7 @@ _WIPE_CHUNK = 1 << 20
 
 @dataclass(frozen=True)
 class StoredFile:
-    source_id: str
+    filesystem_id: str
     name: str
     path: Path
     mode: int
@@ -45,28 +45,28 @@ class Store:
         self.staging.mkdir(mode=DIR_MODE, exist_ok=True)
         self.staging.chmod(DIR_MODE)
 
-    def source_dir(self, source_id: str) -> Path:
-        if not SOURCE_ID_PATTERN.fullmatch(source_id):
+    def source_dir(self, filesystem_id: str) -> Path:
+        if not FILESYSTEM_ID_PATTERN.fullmatch(filesystem_id):
             raise StorePathError("That is not a source identifier.")
-        return self.root / source_id
+        return self.root / filesystem_id
 
-    def path_of(self, source_id: str, name: str) -> Path:
+    def path_of(self, filesystem_id: str, name: str) -> Path:
         if not STORED_NAME_PATTERN.fullmatch(name):
             raise StorePathError(f"{name!r} is not a stored file name.")
-        path = self.source_dir(source_id) / name
-        if path.resolve().parent != self.root / source_id:
+        path = self.source_dir(filesystem_id) / name
+        if path.resolve().parent != self.root / filesystem_id:
             raise StorePathError("That path leaves the store.")
         return path
 
-    def staging_path(self, source_id: str) -> Path:
-        """A fresh temporary name in the staging folder, for a file of `source_id` (checked now,
+    def staging_path(self, filesystem_id: str) -> Path:
+        """A fresh temporary name in the staging folder, for a file of `filesystem_id` (checked now,
         so a bad id fails before a byte is encrypted); placing it is one link on the same disk."""
-        self.source_dir(source_id)
+        self.source_dir(filesystem_id)
         return self.staging / f".{secrets.token_hex(16)}{STAGING_SUFFIX}"
 
-    def place(self, staged: Path, source_id: str, name: str) -> Path:
+    def place(self, staged: Path, filesystem_id: str, name: str) -> Path:
         """Atomically move a finished staged file to its final name; refuse to overwrite."""
-        target = self.path_of(source_id, name)
+        target = self.path_of(filesystem_id, name)
         if staged.parent != self.staging or not staged.name.endswith(STAGING_SUFFIX):
             raise StorePathError("Only files of the staging folder can be placed.")
         staged.chmod(FILE_MODE)
@@ -98,10 +98,10 @@ class Store:
             return  # the source's earlier files, or another request of the same source
         _to_the_day(self.root)
 
-    def remove_if_empty(self, source_id: str) -> None:
+    def remove_if_empty(self, filesystem_id: str) -> None:
         """Remove a source's folder left empty (a first submission undone); keep it otherwise."""
         with contextlib.suppress(FileNotFoundError, OSError):
-            self.source_dir(source_id).rmdir()
+            self.source_dir(filesystem_id).rmdir()
 
     def secure_delete(self, path: Path) -> None:
         """Overwrite a file's blocks once, then unlink it; missing files are fine.
@@ -121,8 +121,8 @@ class Store:
         except FileNotFoundError:
             return
 
-    def delete_source(self, source_id: str) -> None:
-        directory = self.source_dir(source_id)
+    def delete_source(self, filesystem_id: str) -> None:
+        directory = self.source_dir(filesystem_id)
         if not directory.exists():
             return
         for child in directory.iterdir():
@@ -141,13 +141,13 @@ class Store:
         return removed
 
     def walk(self) -> Iterator[StoredFile]:
-        """Every file under the store (staged ones with source_id STAGING_DIR), for checks."""
+        """Every file under the store (staged ones with filesystem_id STAGING_DIR), for checks."""
         for directory in sorted(self.root.iterdir()):
             children = sorted(directory.iterdir()) if directory.is_dir() else [directory]
             for path in children:
                 info = path.lstat()
                 yield StoredFile(
-                    source_id=directory.name if directory.is_dir() else "",
+                    filesystem_id=directory.name if directory.is_dir() else "",
                     name=path.name,
                     path=path,
                     mode=info.st_mode,

@@ -39,9 +39,9 @@ def log_in(login: sources.SourceLogin | NewSource) -> None:
     session["sid"] = secrets.token_urlsafe(32)
     session["since"] = int(time.time())
     if isinstance(login, NewSource):
-        session["source_id"], session["has_row"] = login.filesystem_id, False
+        session["filesystem_id"], session["has_row"] = login.filesystem_id, False
     else:
-        session["source_id"], session["has_row"] = login.source.filesystem_id, True
+        session["filesystem_id"], session["has_row"] = login.source.filesystem_id, True
     session["reply_passphrase"] = login.reply_passphrase
 
 
@@ -63,16 +63,19 @@ def load_source() -> bool:
     """Put the logged-in source and its passphrase on `g`; False when nobody is logged in."""
     if "sid" not in session:
         return False
+    if "filesystem_id" not in session:  # a cookie sealed by an older version: start afresh
+        log_out()
+        return False
     if _expires() <= _now() or revocations.is_revoked(g.db, session_id=str(session["sid"])):
         log_out()
         return False
     passphrase = Passphrase(str(session.get("reply_passphrase", "")))
-    source = sources.find(g.db, str(session.get("source_id", "")))
+    source = sources.find(g.db, str(session["filesystem_id"]))
     if source is None and session.get("has_row", True):
-        log_out()  # the source was deleted meanwhile (or the cookie is of an older version)
+        log_out()  # the source was deleted meanwhile
         return False
     session["has_row"] = source is not None
-    g.source = source or NewSource(str(session["source_id"]), passphrase)
+    g.source = source or NewSource(str(session["filesystem_id"]), passphrase)
     g.reply_passphrase = passphrase
     session.modified = True  # re-seal the cookie: its timestamp measures inactivity
     return True

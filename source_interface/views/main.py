@@ -33,8 +33,8 @@ from source_interface.views.guard import load_source, login_required
 
 bp = Blueprint("main", __name__)
 # The submission form's field names (source_interface/forms.py, SubmitForm).
-MESSAGE_FIELD = "msg"
-FILE_FIELD = "fh"
+MESSAGE_FIELD = "message"
+FILE_FIELD = "files"
 
 
 @bp.get("/")

@@ -195,24 +195,26 @@ def test_invalid_toml(tmp_path: Path) -> None:
         load_config({"SEALDROP_CONFIG": str(toml)})
 
 
-def test_secrets_file_is_read(tmp_path: Path) -> None:
+# Data directories made before the rename name the first salt source_id_salt.
+@pytest.mark.parametrize("salt_name", ["filesystem_id_salt", "source_id_salt"])
+def test_secrets_file_is_read(tmp_path: Path, salt_name: str) -> None:
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "secrets.toml").write_text(
-        'source_id_salt = "00ff"\nreply_key_salt = "0102"\nsource_session_key = "aa"\n',
+        f'{salt_name} = "00ff"\nreply_key_salt = "0102"\nsource_session_key = "aa"\n',
         encoding="utf-8",
     )
     secrets = load_config(data_env(tmp_path)).require_secrets()
 
-    assert (secrets.source_id_salt, secrets.reply_key_salt) == (b"\x00\xff", b"\x01\x02")
+    assert (secrets.filesystem_id_salt, secrets.reply_key_salt) == (b"\x00\xff", b"\x01\x02")
     assert secrets.source_session_key == b"\xaa"
 
 
 @pytest.mark.parametrize(
     "text",
     [
-        'source_id_salt = "00"\n',
-        'source_id_salt = "zz"\nreply_key_salt = "00"\nsource_session_key = "00"\n',
-        'source_id_salt = 1\nreply_key_salt = "00"\nsource_session_key = "00"\n',
+        'filesystem_id_salt = "00"\n',
+        'filesystem_id_salt = "zz"\nreply_key_salt = "00"\nsource_session_key = "00"\n',
+        'filesystem_id_salt = 1\nreply_key_salt = "00"\nsource_session_key = "00"\n',
     ],
 )
 def test_damaged_secrets_file(tmp_path: Path, text: str) -> None:
@@ -229,7 +231,7 @@ def test_config_is_frozen(tmp_path: Path) -> None:
     assert isinstance(config, Config)
 
 
-SALTS = 'source_id_salt = "00ff"\nreply_key_salt = "0102"\nsource_session_key = "aa"\n'
+SALTS = 'filesystem_id_salt = "00ff"\nreply_key_salt = "0102"\nsource_session_key = "aa"\n'
 
 
 def write_secrets(tmp_path: Path, text: str) -> None:

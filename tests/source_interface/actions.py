@@ -87,8 +87,8 @@ class SourceActions:
 
     def submit(self, message: str = "", files: Sequence[tuple[bytes, str]] = ()) -> TestResponse:
         """Send the lookup page's form; its CSRF token is in the form's address, as on the page."""
-        data: dict[str, object] = {"msg": message}
-        data["fh"] = [(io.BytesIO(content), name) for content, name in files]
+        data: dict[str, object] = {"message": message}
+        data["files"] = [(io.BytesIO(content), name) for content, name in files]
         return self.client.post(
             submit_path(self.csrf("/lookup")), data=data, content_type="multipart/form-data"
         )

@@ -49,7 +49,7 @@ def _parts_preamble(boundary: str, fields: dict[str, str]) -> bytes:
 
 def _file_header(boundary: str, part: FilePart) -> bytes:
     return (
-        f'--{boundary}\r\nContent-Disposition: form-data; name="fh"; filename="{part.name}"\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="{part.name}"\r\n'
         "Content-Type: application/octet-stream\r\n\r\n"
     ).encode()
 
@@ -68,7 +68,7 @@ def _multipart(
 ) -> tuple[list[bytes | Iterator[bytes]], int]:
     """The body as pieces (file contents as generators) and its total length."""
     pieces: list[bytes | Iterator[bytes]] = [
-        _parts_preamble(boundary, {"csrf_token": token, "msg": message})
+        _parts_preamble(boundary, {"csrf_token": token, "message": message})
     ]
     for part in parts:
         pieces += [_file_header(boundary, part), _file_body(part), b"\r\n"]

@@ -102,7 +102,7 @@ def test_a_file_under_another_field_name_is_not_stored(
     status: int,
 ) -> None:
     source.create()
-    data = {"msg": message, "not_fh": (io.BytesIO(b"STRAY PART " * 100_000), "stray.txt")}
+    data = {"message": message, "not_files": (io.BytesIO(b"STRAY PART " * 100_000), "stray.txt")}
     response = source.client.post(
         submit_path(source.csrf("/lookup")), data=data, content_type="multipart/form-data"
     )
@@ -120,7 +120,7 @@ def test_truncated_multipart_is_a_400_and_stores_nothing(
     source.create()
     token = source.csrf("/lookup")
     body = (
-        b'--XyZ\r\nContent-Disposition: form-data; name="fh"; filename="a.bin"\r\n\r\n'
+        b'--XyZ\r\nContent-Disposition: form-data; name="files"; filename="a.bin"\r\n\r\n'
     ) + b"secret bytes " * 50_000  # no closing boundary
     response = source.client.post(
         submit_path(token), data=body, content_type="multipart/form-data; boundary=XyZ"
@@ -161,7 +161,7 @@ def test_a_message_over_the_form_limit_is_a_413(source: SourceActions) -> None:
 
 def test_wrong_content_type_and_wrong_method(source: SourceActions) -> None:
     source.create()
-    response = source.client.post(submit_path(source.csrf("/lookup")), json={"msg": "hi"})
+    response = source.client.post(submit_path(source.csrf("/lookup")), json={"message": "hi"})
     assert response.status_code == 415
     assert "with the form on this page" in response.get_data(as_text=True)
     assert source.client.get("/submit").status_code == 405
@@ -179,7 +179,7 @@ def test_unknown_or_foreign_reply_ids_are_404(source: SourceActions) -> None:
 
 
 def test_submitting_without_being_logged_in_redirects_to_login(client: FlaskClient) -> None:
-    response = client.post("/submit", data={"msg": "x"})
+    response = client.post("/submit", data={"message": "x"})
     assert response.status_code == 302 and response.headers["Location"] == "/login"
 
 
@@ -215,7 +215,7 @@ def test_a_huge_announced_body_is_413_even_when_submissions_are_paused(
         source.create()
         response = source.client.post(
             submit_path(source.csrf("/lookup")),
-            data={"msg": "hello"},
+            data={"message": "hello"},
             content_type="multipart/form-data",
             environ_overrides={"CONTENT_LENGTH": str(10**12)},
         )
@@ -245,7 +245,7 @@ def test_a_file_part_named_like_the_message_is_no_message(
 ) -> None:
     """A hostile form puts a file where the text goes: a clear 400, not a 500, nothing stored."""
     source.create()
-    data = {"msg": (io.BytesIO(b"not a message"), "x.txt")}
+    data = {"message": (io.BytesIO(b"not a message"), "x.txt")}
     response = source.client.post(
         submit_path(source.csrf("/lookup")), data=data, content_type="multipart/form-data"
     )

@@ -49,7 +49,7 @@ def test_a_wrong_csrf_token_refuses_an_upload_before_reading_it(
     source: SourceActions, source_instance: Instance
 ) -> None:
     source.create()
-    body = CountingStream(multipart([("msg", "x" * 500_000)]))
+    body = CountingStream(multipart([("message", "x" * 500_000)]))
     response = source.client.post(
         submit_path("not-a-token"),
         input_stream=body,
@@ -86,7 +86,7 @@ def test_the_sum_of_text_fields_is_capped_though_each_is_small(
 ) -> None:
     source.create()
     field = source_instance.config.max_message_bytes // 2
-    body = multipart([("msg", "m" * field)] + [(f"x{n}", "y" * field) for n in range(4)])
+    body = multipart([("message", "m" * field)] + [(f"x{n}", "y" * field) for n in range(4)])
     response = source.client.post(
         submit_path(source.csrf("/lookup")),
         data=body,
@@ -162,7 +162,7 @@ def test_an_upload_the_server_has_no_slot_for_is_answered_busy(
     source: SourceActions, source_instance: Instance
 ) -> None:
     source.create()
-    body = BusyStream(multipart([("msg", "hello")]))
+    body = BusyStream(multipart([("message", "hello")]))
     response = source.client.post(
         submit_path(source.csrf("/lookup")),
         input_stream=body,

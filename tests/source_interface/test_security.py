@@ -135,7 +135,7 @@ def test_sessions_last_as_long_on_a_server_east_of_utc(
 @pytest.mark.parametrize("path", ["/login", "/create", "/submit", "/logout", "/replies/delete-all"])
 def test_posts_without_csrf_token_are_refused(source: SourceActions, path: str) -> None:
     source.create()
-    response = source.client.post(path, data={"codename": "x", "msg": "hello"})
+    response = source.client.post(path, data={"codename": "x", "message": "hello"})
     assert response.status_code == 400
     assert "form expired or was incomplete" in response.get_data(as_text=True)
 

@@ -23,8 +23,11 @@ VECTORS: list[dict[str, Any]] = json.loads(
     (Path(__file__).parents[3] / "tests" / "vectors" / "kdf.json").read_text(encoding="utf-8")
 )["vectors"]
 # Written out here, not read from kdf.Purpose, so a changed label fails these tests.
-LABELS = {"SOURCE_ID": b"sealdrop source id v1", "REPLY_KEY": b"sealdrop reply key passphrase v1"}
-ENCODERS = {"SOURCE_ID": kdf.source_id, "REPLY_KEY": kdf.reply_key_passphrase}
+LABELS = {
+    "FILESYSTEM_ID": b"sealdrop source id v1",
+    "REPLY_KEY": b"sealdrop reply key passphrase v1",
+}
+ENCODERS = {"FILESYSTEM_ID": kdf.filesystem_id, "REPLY_KEY": kdf.reply_key_passphrase}
 CHEAP = KdfCost(n=1024, r=8, p=1)
 SALT = bytes(range(16))
 CODENAME = Codename("abacus abdomen abdominal abide abiding ability ablaze")
@@ -70,16 +73,16 @@ def test_vectors_are_plain_scrypt_over_label_zero_salt(vector: dict[str, Any]) -
 @pytest.mark.parametrize("vector", VECTORS, ids=vector_id)
 def test_encodings_are_documented_ones(vector: dict[str, Any]) -> None:
     raw = bytes.fromhex(vector["derived_hex"])
-    if vector["purpose"] == "SOURCE_ID":
+    if vector["purpose"] == "FILESYSTEM_ID":
         expected = base64.b32encode(raw).decode().rstrip("=").lower()
     else:
         expected = base64.urlsafe_b64encode(raw).decode().rstrip("=")
     assert vector["encoded"] == expected
 
 
-def test_source_id_is_a_safe_path_part() -> None:
-    source_id = kdf.source_id(CODENAME, salt=SALT, cost=CHEAP)
-    assert re.fullmatch(r"[a-z2-7]{52}", source_id)
+def test_filesystem_id_is_a_safe_path_part() -> None:
+    filesystem_id = kdf.filesystem_id(CODENAME, salt=SALT, cost=CHEAP)
+    assert re.fullmatch(r"[a-z2-7]{52}", filesystem_id)
 
 
 def test_reply_passphrase_is_one_line_of_43_characters() -> None:
@@ -88,26 +91,26 @@ def test_reply_passphrase_is_one_line_of_43_characters() -> None:
 
 
 def test_purposes_differ() -> None:
-    as_id = kdf.derive(CODENAME, purpose=kdf.Purpose.SOURCE_ID, salt=SALT, cost=CHEAP)
+    as_id = kdf.derive(CODENAME, purpose=kdf.Purpose.FILESYSTEM_ID, salt=SALT, cost=CHEAP)
     as_key = kdf.derive(CODENAME, purpose=kdf.Purpose.REPLY_KEY, salt=SALT, cost=CHEAP)
     assert as_id != as_key
 
 
 def test_salts_differ() -> None:
-    one = kdf.source_id(CODENAME, salt=SALT, cost=CHEAP)
-    other = kdf.source_id(CODENAME, salt=SALT[:-1] + b"\xff", cost=CHEAP)
+    one = kdf.filesystem_id(CODENAME, salt=SALT, cost=CHEAP)
+    other = kdf.filesystem_id(CODENAME, salt=SALT[:-1] + b"\xff", cost=CHEAP)
     assert one != other
 
 
 def test_codenames_differ() -> None:
     other = Codename(CODENAME.replace("ablaze", "able"))
-    assert kdf.source_id(CODENAME, salt=SALT, cost=CHEAP) != kdf.source_id(
+    assert kdf.filesystem_id(CODENAME, salt=SALT, cost=CHEAP) != kdf.filesystem_id(
         other, salt=SALT, cost=CHEAP
     )
 
 
 def test_cost_changes_the_answer() -> None:
-    assert kdf.source_id(CODENAME, salt=SALT, cost=CHEAP) != kdf.source_id(
+    assert kdf.filesystem_id(CODENAME, salt=SALT, cost=CHEAP) != kdf.filesystem_id(
         CODENAME, salt=SALT, cost=KdfCost(n=2048, r=8, p=1)
     )
 
@@ -115,12 +118,12 @@ def test_cost_changes_the_answer() -> None:
 @pytest.mark.parametrize("length", [0, 1, 15])
 def test_short_salt_is_refused(length: int) -> None:
     with pytest.raises(ValueError, match="at least 16 bytes"):
-        kdf.derive(CODENAME, purpose=kdf.Purpose.SOURCE_ID, salt=bytes(length), cost=CHEAP)
+        kdf.derive(CODENAME, purpose=kdf.Purpose.FILESYSTEM_ID, salt=bytes(length), cost=CHEAP)
 
 
 def test_bad_cost_is_refused() -> None:
     with pytest.raises(ValueError):  # noqa: PT011 - hashlib's own message varies by version
-        kdf.derive(CODENAME, purpose=kdf.Purpose.SOURCE_ID, salt=SALT, cost=KdfCost(n=1000))
+        kdf.derive(CODENAME, purpose=kdf.Purpose.FILESYSTEM_ID, salt=SALT, cost=KdfCost(n=1000))
 
 
 def derive_vector(vector: dict[str, Any]) -> str:
@@ -178,6 +181,6 @@ def test_a_derivation_waits_while_every_slot_is_taken() -> None:
 def test_a_failed_derivation_gives_its_slot_back() -> None:
     for _ in range(kdf.CONCURRENT_DERIVATIONS + 1):
         with pytest.raises(ValueError):  # noqa: PT011 - hashlib's own message varies by version
-            kdf.derive(CODENAME, purpose=kdf.Purpose.SOURCE_ID, salt=SALT, cost=KdfCost(n=1000))
+            kdf.derive(CODENAME, purpose=kdf.Purpose.FILESYSTEM_ID, salt=SALT, cost=KdfCost(n=1000))
     with every_free_slot() as free:
         assert free == kdf.CONCURRENT_DERIVATIONS

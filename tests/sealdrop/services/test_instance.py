@@ -43,7 +43,7 @@ def test_initialised_layout_is_private(instance: Instance) -> None:
         expected.add(database.name)
     assert {p.name for p in config.data_dir.iterdir()} == expected
     secrets = config.require_secrets()
-    salts = (secrets.source_id_salt, secrets.reply_key_salt, secrets.source_session_key)
+    salts = (secrets.filesystem_id_salt, secrets.reply_key_salt, secrets.source_session_key)
     assert len(set(salts)) == 3
     assert all(len(value) == 32 for value in salts)
     assert secrets.kdf == config.kdf == KdfCost(n=1024, r=8, p=1)  # the harness's cheap cost

@@ -70,10 +70,10 @@ def old_instance(
     (home / "gpg-agent.conf").write_text(OLD_AGENT_CONF)
     gpg(home, "--import", stdin=reader_keys.public_key)
     secrets, codename = config.require_secrets(), codenames.generate()
-    source_id = kdf.source_id(codename, salt=secrets.source_id_salt, cost=config.kdf)
+    filesystem_id = kdf.filesystem_id(codename, salt=secrets.filesystem_id_salt, cost=config.kdf)
     passphrase = kdf.reply_key_passphrase(codename, salt=secrets.reply_key_salt, cost=config.kdf)
     kept, pending = old_source_key(home, passphrase), old_source_key(home, "x" * 43)
-    folder = config.store_dir / source_id
+    folder = config.store_dir / filesystem_id
     folder.mkdir(mode=0o700, parents=True)
     gpg(
         home,
@@ -99,7 +99,7 @@ def old_instance(
             {"fpr": reader_keys.fingerprint, "yes": True},
         )
         for fsid, designation, fpr, is_pending in (
-            (source_id, "amber heron", kept, False),
+            (filesystem_id, "amber heron", kept, False),
             ("b" * 52, "brisk otter", pending, True),
         ):
             connection.execute(
@@ -125,7 +125,7 @@ def old_instance(
                 " deleted_by_source) SELECT :uuid, id, '2-amber-heron-reply.gpg', 10, 2, :no"
                 " FROM sources WHERE filesystem_id = :fsid"
             ),
-            {"uuid": "r" * 36, "no": False, "fsid": source_id},
+            {"uuid": "r" * 36, "no": False, "fsid": filesystem_id},
         )
     engine.dispose()
     return config, codename, kept

@@ -67,7 +67,9 @@ def test_a_new_codename_stores_nothing(instance: Instance) -> None:
     with instance.sessions() as session:
         new = begin_source(session, config=instance.config, codename=codename)
         assert count_sources(session) == 0
-    assert new.filesystem_id == kdf.source_id(codename, salt=secrets.source_id_salt, cost=cost)
+    assert new.filesystem_id == kdf.filesystem_id(
+        codename, salt=secrets.filesystem_id_salt, cost=cost
+    )
     assert new.reply_passphrase == kdf.reply_key_passphrase(
         codename, salt=secrets.reply_key_salt, cost=cost
     )

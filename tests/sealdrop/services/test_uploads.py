@@ -17,7 +17,7 @@ from sealdrop.services.intake import require_space
 from sealdrop.services.uploads import SPACE_CHECK_BYTES, StagedUpload, UploadBudget
 from tests.harness import ReaderKeys
 
-SOURCE_ID = "a" * 52
+FILESYSTEM_ID = "a" * 52
 # Uploads touch the store and gpg, never the database: one database kind is enough.
 pytestmark = pytest.mark.parametrize("instance", ["sqlite"], indirect=True)
 
@@ -27,7 +27,7 @@ def sink(instance: Instance, reader_keys: ReaderKeys) -> Iterator[StagedUpload]:
     upload = StagedUpload(
         instance.store,
         instance.gpg,
-        source_id=SOURCE_ID,
+        filesystem_id=FILESYSTEM_ID,
         filename="a.txt",
         recipients=[reader_keys.key],
         budget=UploadBudget(1000),
@@ -102,7 +102,7 @@ def test_budget_spans_every_file_of_a_request(instance: Instance, reader_keys: R
         StagedUpload(
             instance.store,
             instance.gpg,
-            source_id=SOURCE_ID,
+            filesystem_id=FILESYSTEM_ID,
             filename=name,
             recipients=[reader_keys.key],
             budget=budget,
@@ -122,7 +122,7 @@ def test_unreadable_recipient_fails_at_the_first_byte(instance: Instance) -> Non
     upload = StagedUpload(
         instance.store,
         instance.gpg,
-        source_id=SOURCE_ID,
+        filesystem_id=FILESYSTEM_ID,
         filename="x",
         recipients=[PublicKey(Fingerprint("0" * 40), "not a key")],
         budget=UploadBudget(10**9),

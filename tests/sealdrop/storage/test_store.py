@@ -32,8 +32,8 @@ def start_of_utc_day(moment: float) -> float:
     return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).timestamp()
 
 
-def staged(store: Store, source_id: str, data: bytes = b"ciphertext") -> Path:
-    path = store.staging_path(source_id)
+def staged(store: Store, filesystem_id: str, data: bytes = b"ciphertext") -> Path:
+    path = store.staging_path(filesystem_id)
     path.write_bytes(data)
     path.chmod(0o644)
     return path
@@ -45,7 +45,7 @@ def test_root_is_made_private(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "source_id",
+    "filesystem_id",
     [
         "",
         "a" * 51,
@@ -61,14 +61,14 @@ def test_root_is_made_private(tmp_path: Path) -> None:
         "a" * 51 + "\u00e9",
     ],
 )
-def test_bad_source_ids_are_refused(store: Store, source_id: str) -> None:
+def test_bad_filesystem_ids_are_refused(store: Store, filesystem_id: str) -> None:
     with pytest.raises(StorePathError):
-        store.source_dir(source_id)
+        store.source_dir(filesystem_id)
     with pytest.raises(StorePathError):
-        store.path_of(source_id, NAME)
+        store.path_of(filesystem_id, NAME)
 
 
-def test_good_source_ids(store: Store) -> None:
+def test_good_filesystem_ids(store: Store) -> None:
     assert store.source_dir(SOURCE) == store.root / SOURCE
     assert store.source_dir(OTHER) == store.root / OTHER
 
@@ -234,7 +234,7 @@ def test_walk_lists_every_file(store: Store) -> None:
     (store.root / "stray").write_bytes(b"")
     (store.root / "stray").chmod(0o644)
 
-    found = {(item.source_id, item.name, stat.S_IMODE(item.mode)) for item in store.walk()}
+    found = {(item.filesystem_id, item.name, stat.S_IMODE(item.mode)) for item in store.walk()}
 
     assert found == {
         (SOURCE, placed.name, 0o600),
