@@ -32,8 +32,8 @@ def create_app(config: Config, *, instance: Instance | None = None) -> Flask:
     app = SourceApp(__name__)
     # First of all hooks: a request to the wrong name is refused before anything reads its body,
     # then a request the server refused gets its page and nothing else runs.
-    security.install(app, expected_host=config.source_onion)
-    refusals.install(app, retry_after_seconds=config.busy_retry_after_seconds)
+    security.install(app, expected_host=config.source.onion)
+    refusals.install(app, retry_after_seconds=config.source.serving.busy_retry_after_seconds)
     app.request_class = StreamingUploadRequest
     app.session_interface = EncryptedCookieSessionInterface(secrets.source_session_key)
     app.config.update(
@@ -41,12 +41,12 @@ def create_app(config: Config, *, instance: Instance | None = None) -> Flask:
         SESSION_COOKIE_NAME="sd_session",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Strict",
-        PERMANENT_SESSION_LIFETIME=dt.timedelta(minutes=config.session_minutes),
+        PERMANENT_SESSION_LIFETIME=dt.timedelta(minutes=config.source.session_minutes),
         # A token lives as long as the session may: a long upload over Tor must not outlast it.
-        WTF_CSRF_TIME_LIMIT=config.session_max_hours * 3600,
+        WTF_CSRF_TIME_LIMIT=config.source.session_max_hours * 3600,
         WTF_CSRF_SSL_STRICT=False,  # onion services are http://; Tor secures the transport
         # Small for every route; the submit view raises it for itself before reading the body.
-        MAX_CONTENT_LENGTH=config.max_form_bytes,
+        MAX_CONTENT_LENGTH=config.source.serving.max_form_bytes,
         MAX_FORM_MEMORY_SIZE=config.max_message_bytes,
         MAX_FORM_PARTS=SMALL_FORM_PARTS,
         BABEL_DEFAULT_LOCALE=config.languages[0],
@@ -55,7 +55,7 @@ def create_app(config: Config, *, instance: Instance | None = None) -> Flask:
     # Werkzeug's request log names the client; the source side logs no request at all.
     logging.getLogger("werkzeug").disabled = True
     context.install(app, inst)
-    busy.install(app, per_session=config.uploads_per_session)
+    busy.install(app, per_session=config.source.uploads_per_session)
     # Registered after the hook above, so CSRF failures render with the request context ready.
     csrf = CSRFProtect(app)
     # The submit view checks the token of its query string itself, before the body is read:

@@ -40,9 +40,9 @@ class Instance:
 
 def _login_throttle(config: Config) -> LoginThrottle:
     return LoginThrottle(
-        window_seconds=config.throttle_window_seconds,
-        per_codename=config.failed_logins_per_codename,
-        overall=config.failed_logins_global,
+        window_seconds=config.source.throttle_window_seconds,
+        per_codename=config.source.failed_logins_per_codename,
+        overall=config.source.failed_logins_global,
     )
 
 

@@ -6,6 +6,7 @@ slow or silent client costs a socket, not a thread; only the app itself runs in 
 
 from __future__ import annotations
 
-from sealdrop.serving.argv import APPS, AppSpec, gunicorn_argv
+from sealdrop.serving.apps import APPS, AppSpec
+from sealdrop.serving.argv import gunicorn_argv
 
 __all__ = ["APPS", "AppSpec", "gunicorn_argv"]

@@ -3,37 +3,13 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 from sealdrop.config import Config
+from sealdrop.serving.apps import APPS
 
 SHM = "/dev/shm"  # noqa: S108 - tmpfs for gunicorn's own empty heartbeat files, not a data path
 WORKER_CLASS = "sealdrop.serving.worker.GuardedWorker"
-
-
-@dataclass(frozen=True)
-class AppSpec:
-    """A web app gunicorn can serve, and the routes that may carry a large body."""
-
-    # Named by import path: the core must not import the web apps (see the import contracts).
-    target: str
-    # Only POSTs to these paths get the upload body limit and an upload slot; every other
-    # request must fit the small limit and is read whole before it reaches a thread.
-    upload_paths: frozenset[str] = frozenset()
-
-
-APPS = {
-    "source": AppSpec("source_interface.wsgi:application()", upload_paths=frozenset({"/submit"})),
-}
-
-
-def app_for_target(target: str) -> AppSpec:
-    """The registry entry gunicorn was started with; the worker learns its upload routes here."""
-    for spec in APPS.values():
-        if spec.target == target:
-            return spec
-    return AppSpec(target)
 
 
 def gunicorn_argv(config: Config, app: str, bind: str | None) -> list[str]:
@@ -43,9 +19,9 @@ def gunicorn_argv(config: Config, app: str, bind: str | None) -> list[str]:
         "-m",
         "gunicorn",
         "--bind",
-        bind or config.source_bind,
+        bind or config.app(app).bind,
         "--workers",
-        str(config.source_workers),
+        str(config.app(app).workers),
         "--worker-class",
         WORKER_CLASS,
         # The worker's event loop notifies the arbiter; requests have deadlines of their own.

@@ -6,6 +6,7 @@ from collections import deque
 from dataclasses import dataclass
 
 from sealdrop.config import Config
+from sealdrop.serving.apps import AppSpec
 
 # A request line and headers larger than this are refused; real browsers send a few KiB.
 HEADER_BYTES = 16 * 1024
@@ -44,21 +45,23 @@ class Limits:
     upload_paths: frozenset[str]
 
     @classmethod
-    def from_config(cls, config: Config, upload_paths: frozenset[str]) -> Limits:
+    def for_app(cls, config: Config, spec: AppSpec) -> Limits:
+        """The limits `config` sets for the app `spec` names, with that app's upload routes."""
+        serving = config.app(spec.name).serving
         return cls(
-            header_timeout=config.header_timeout_seconds,
-            keepalive_timeout=config.keepalive_timeout_seconds,
-            body_timeout=config.body_timeout_seconds,
-            small_body_bytes=config.max_form_bytes,
-            upload_body_bytes=(config.upload_body_bytes),
-            uploads=config.source_uploads_per_worker,
-            threads=config.source_threads,
-            max_connections=config.source_max_connections,
-            min_bytes_per_second=config.upload_min_bytes_per_second,
-            rate_window=config.upload_rate_window_seconds,
-            upload_idle_timeout=config.upload_idle_timeout_seconds,
-            retry_after=config.busy_retry_after_seconds,
-            upload_paths=upload_paths,
+            header_timeout=serving.header_timeout_seconds,
+            keepalive_timeout=serving.keepalive_timeout_seconds,
+            body_timeout=serving.body_timeout_seconds,
+            small_body_bytes=serving.max_form_bytes,
+            upload_body_bytes=config.upload_body_bytes,
+            uploads=serving.uploads_per_worker,
+            threads=serving.threads,
+            max_connections=serving.max_connections,
+            min_bytes_per_second=serving.upload_min_bytes_per_second,
+            rate_window=serving.upload_rate_window_seconds,
+            upload_idle_timeout=serving.upload_idle_timeout_seconds,
+            retry_after=serving.busy_retry_after_seconds,
+            upload_paths=spec.upload_paths,
         )
 
     def route(self, method: str, path: str) -> Route:

@@ -17,7 +17,7 @@ from typing import Any
 from gunicorn.workers.base import Worker
 
 from sealdrop.config import load_config
-from sealdrop.serving.argv import app_for_target
+from sealdrop.serving.apps import app_for_target
 from sealdrop.serving.connection import Shared, handle, quiet_exception_handler
 from sealdrop.serving.limits import CONTENDED_WINDOW_SHARE, Limits
 from sealdrop.serving.process import make_undumpable
@@ -38,7 +38,7 @@ class GuardedWorker(Worker):  # type: ignore[misc] # gunicorn ships no type info
         # here, so that a bad one stops gunicorn as a boot error instead of a crash loop.
         config = load_config(os.environ)
         spec = app_for_target(str(getattr(self.app, "app_uri", "") or self.cfg.wsgi_app or ""))
-        self.limits = Limits.from_config(config, spec.upload_paths)
+        self.limits = Limits.for_app(config, spec)
         super().init_process()  # loads the app, then calls run()
 
     def init_signals(self) -> None:

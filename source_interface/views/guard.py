@@ -47,7 +47,7 @@ def log_in(login: sources.SourceLogin | NewSource) -> None:
 
 def _expires() -> dt.datetime:
     since = dt.datetime.fromtimestamp(int(session.get("since", 0)), dt.UTC).replace(tzinfo=None)
-    return since + dt.timedelta(hours=g.instance.config.session_max_hours)
+    return since + dt.timedelta(hours=g.instance.config.source.session_max_hours)
 
 
 def log_out() -> None:

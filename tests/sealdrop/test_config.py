@@ -23,13 +23,13 @@ def test_defaults(tmp_path: Path) -> None:
     assert config.max_upload_bytes == 500_000_000
     assert config.min_free_bytes == 1_000_000_000
     assert config.languages == ("en", "fr")
-    assert config.source_onion is None
+    assert config.source.onion is None
     assert config.store_dir == tmp_path / "data" / "store"
     assert config.legacy_gpg_home == tmp_path / "data" / "gpg"
     assert config.gpg_scratch_dir == Path("/dev/shm")
     assert config.secrets is None
-    assert config.session_max_hours == 8
-    assert config.source_bind == "127.0.0.1:8080"
+    assert config.source.session_max_hours == 8
+    assert config.source.bind == "127.0.0.1:8080"
 
 
 def test_missing_secrets_are_a_clear_error(tmp_path: Path) -> None:
@@ -79,7 +79,7 @@ def test_values_are_parsed(tmp_path: Path) -> None:
     assert config.languages == ("en", "pt_BR")
     assert config.min_free_bytes == 0
     assert config.kdf == KdfCost(n=1024, r=4, p=2)
-    assert config.source_onion == "abc.onion"
+    assert config.source.onion == "abc.onion"
     assert config.database_url == "postgresql+psycopg://x@h/db"
 
 
@@ -157,7 +157,7 @@ def test_source_bind_must_be_loopback_with_a_port(tmp_path: Path, value: str) ->
     ],
 )
 def test_loopback_and_unix_binds_pass(tmp_path: Path, value: str) -> None:
-    assert load_config(data_env(tmp_path, SEALDROP_SOURCE_BIND=value)).source_bind == value
+    assert load_config(data_env(tmp_path, SEALDROP_SOURCE_BIND=value)).source.bind == value
 
 
 def test_known_languages_pass(tmp_path: Path) -> None:
@@ -270,3 +270,32 @@ def test_secrets_without_a_kdf_cost_still_load(tmp_path: Path) -> None:
     config = load_config(data_env(tmp_path, SEALDROP_KDF_N="1024"))
     assert config.kdf == KdfCost(n=1024, r=8, p=1)
     assert config.require_secrets().kdf is None
+
+
+def test_each_app_reads_its_own_prefixed_settings(tmp_path: Path) -> None:
+    config = load_config(
+        data_env(
+            tmp_path,
+            SEALDROP_SOURCE_SESSION_MINUTES="30",
+            SEALDROP_SOURCE_WORKERS="3",
+            SEALDROP_SOURCE_HEADER_TIMEOUT_SECONDS="7",
+            SEALDROP_MAX_MESSAGE_BYTES="2000",
+        )
+    )
+    assert (config.source.session_minutes, config.source.workers) == (30, 3)
+    assert config.source.serving.header_timeout_seconds == 7
+    assert config.app("source") is config.source
+    assert config.max_message_bytes == 2000, "a core setting stays in the core"
+
+
+@pytest.mark.parametrize(
+    "name", ["SEALDROP_SESSION_MINUTES", "SEALDROP_HEADER_TIMEOUT_SECONDS", "SEALDROP_SOURCE_NOPE"]
+)
+def test_an_app_setting_without_its_app_prefix_is_refused(tmp_path: Path, name: str) -> None:
+    with pytest.raises(ConfigError, match=f"{name} is not a Sealdrop setting"):
+        load_config(data_env(tmp_path, **{name: "30"}))
+
+
+def test_a_bad_app_setting_is_named_with_its_prefix(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="SEALDROP_SOURCE_BODY_TIMEOUT_SECONDS must be"):
+        load_config(data_env(tmp_path, SEALDROP_SOURCE_BODY_TIMEOUT_SECONDS="soon"))

@@ -90,7 +90,7 @@ def test_many_new_codenames_at_once_cost_nothing_and_are_never_refused(
 
 
 def test_repeated_wrong_codenames_are_throttled(make_site: SiteFactory) -> None:
-    with make_site(extra={"SEALDROP_FAILED_LOGINS_PER_CODENAME": "3"}) as (source, _):
+    with make_site(extra={"SEALDROP_SOURCE_FAILED_LOGINS_PER_CODENAME": "3"}) as (source, _):
         codename = source.begin()
         source.logout()
         guesser = another_client(source)
@@ -103,14 +103,14 @@ def test_repeated_wrong_codenames_are_throttled(make_site: SiteFactory) -> None:
 
 
 def test_past_the_global_limit_wrong_codenames_get_429(make_site: SiteFactory) -> None:
-    with make_site(extra={"SEALDROP_FAILED_LOGINS_GLOBAL": "3"}) as (source, _):
+    with make_site(extra={"SEALDROP_SOURCE_FAILED_LOGINS_GLOBAL": "3"}) as (source, _):
         statuses = [source.login(codenames.generate()).status_code for _ in range(5)]
         assert statuses == [403, 403, 403, 429, 429]
         assert "Wait a minute" in source.login(codenames.generate()).get_data(as_text=True)
 
 
 def test_a_correct_codename_is_never_refused_for_others_failures(make_site: SiteFactory) -> None:
-    with make_site(extra={"SEALDROP_FAILED_LOGINS_GLOBAL": "2"}) as (source, _):
+    with make_site(extra={"SEALDROP_SOURCE_FAILED_LOGINS_GLOBAL": "2"}) as (source, _):
         codename = source.begin()
         source.logout()
         guesser = another_client(source)

@@ -64,13 +64,15 @@ def test_a_wrong_csrf_token_refuses_an_upload_before_reading_it(
 
 def test_the_csrf_token_lives_as_long_as_the_session(app: Flask, source_instance: Instance) -> None:
     lifetime = app.config["WTF_CSRF_TIME_LIMIT"]
-    assert lifetime >= source_instance.config.session_max_hours * 3600
+    assert lifetime >= source_instance.config.source.session_max_hours * 3600
 
 
 def test_small_routes_refuse_a_large_body_before_reading_it(
     client: FlaskClient, source_instance: Instance
 ) -> None:
-    body = CountingStream(b"codename=" + b"a" * (source_instance.config.max_form_bytes + 1))
+    body = CountingStream(
+        b"codename=" + b"a" * (source_instance.config.source.serving.max_form_bytes + 1)
+    )
     response = client.post(
         "/login",
         input_stream=body,
@@ -170,6 +172,8 @@ def test_an_upload_the_server_has_no_slot_for_is_answered_busy(
         content_length=len(body.getvalue()),
     )
     assert response.status_code == 503
-    assert response.headers["Retry-After"] == str(source_instance.config.busy_retry_after_seconds)
+    assert response.headers["Retry-After"] == str(
+        source_instance.config.source.serving.busy_retry_after_seconds
+    )
     assert "Many people are sending files right now" in response.get_data(as_text=True)
     assert stored_count(source_instance) == 0

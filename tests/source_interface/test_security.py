@@ -78,7 +78,7 @@ def test_each_login_gets_a_random_session_id_and_its_start_time(
 def test_an_idle_session_expires(source: SourceActions, source_instance: Instance) -> None:
     cookies = SessionCookie(source_instance)
     source.create()
-    idle = source_instance.config.session_minutes * 60 + 60
+    idle = source_instance.config.source.session_minutes * 60 + 60
     cookies.write(source.client, cookies.read(source.client), sealed_at=int(time.time()) - idle)
     response = source.client.get("/lookup")
     assert response.status_code == 302 and response.headers["Location"] == "/login"
@@ -90,7 +90,7 @@ def test_a_session_older_than_its_maximum_is_refused_though_active(
     cookies = SessionCookie(source_instance)
     source.create()
     content = cookies.read(source.client)
-    max_age = source_instance.config.session_max_hours * 3600
+    max_age = source_instance.config.source.session_max_hours * 3600
     # Just inside the maximum, resealed now (as each request does): still logged in.
     cookies.write(
         source.client,

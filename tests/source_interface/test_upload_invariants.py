@@ -67,7 +67,7 @@ def served(reader_keys: ReaderKeys) -> Iterator[Served]:
         "SEALDROP_DATA_DIR": str(base / "data"),
         "SEALDROP_MIN_FREE_BYTES": "0",
         "SEALDROP_MAX_UPLOAD_BYTES": str(MAX_UPLOAD),
-        "SEALDROP_UPLOADS_PER_SESSION": "4",  # the concurrency test sends four at once
+        "SEALDROP_SOURCE_UPLOADS_PER_SESSION": "4",  # the concurrency test sends four at once
         **FAST_KDF,
     }
     initialise(load_config(env), submission_key=reader_keys.public_key)

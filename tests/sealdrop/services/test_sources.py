@@ -47,9 +47,9 @@ def count_sources(session: Session) -> int:
 def throttle_of(instance: Instance, *, overall: int | None = None) -> LoginThrottle:
     config = instance.config
     return LoginThrottle(
-        window_seconds=config.throttle_window_seconds,
-        per_codename=config.failed_logins_per_codename,
-        overall=overall or config.failed_logins_global,
+        window_seconds=config.source.throttle_window_seconds,
+        per_codename=config.source.failed_logins_per_codename,
+        overall=overall or config.source.failed_logins_global,
     )
 
 
@@ -181,7 +181,7 @@ def test_per_codename_throttle(instance: Instance) -> None:
     wrong = codenames.generate()
     with instance.sessions() as session:
         codename, _ = new_source(instance, session)
-        for _ in range(instance.config.failed_logins_per_codename):
+        for _ in range(instance.config.source.failed_logins_per_codename):
             with pytest.raises(CodenameUnknown):
                 authenticate(instance, session, throttle, wrong)
         with pytest.raises(LoginThrottled) as refused:

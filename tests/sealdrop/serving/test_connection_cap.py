@@ -33,9 +33,7 @@ def writer() -> tuple[FakeWriter, asyncio.StreamWriter]:
 
 def shared() -> Shared:
     pool = ThreadPoolExecutor(1)
-    limits = Limits.from_config(
-        load_config({"SEALDROP_DATA_DIR": "/nonexistent"}), APPS["source"].upload_paths
-    )
+    limits = Limits.for_app(load_config({"SEALDROP_DATA_DIR": "/nonexistent"}), APPS["source"])
     return Shared(
         app=lambda _environ, _start: [],
         limits=limits,

@@ -29,14 +29,14 @@ def run_apart(scenario: Callable[[], Coroutine[Any, Any, T]]) -> T:
 
 def limits(**settings: str) -> Limits:
     config = load_config({"SEALDROP_DATA_DIR": "/nonexistent", **settings})
-    return Limits.from_config(config, APPS["source"].upload_paths)
+    return Limits.for_app(config, APPS["source"])
 
 
 def test_only_the_upload_route_gets_the_large_limit() -> None:
     chosen = limits(
         SEALDROP_MAX_UPLOAD_BYTES="1000",
         SEALDROP_MAX_MESSAGE_BYTES="10",
-        SEALDROP_MAX_FORM_BYTES="500",
+        SEALDROP_SOURCE_MAX_FORM_BYTES="500",
     )
     upload = chosen.route("POST", "/submit")
     assert upload.upload and upload.body_limit == 1010 + FORM_OVERHEAD_BYTES
@@ -61,7 +61,7 @@ def test_threads_must_outnumber_upload_slots() -> None:
             }
         )
     defaults = Config(data_dir=Path("/x"), database_url="sqlite://")
-    assert defaults.source_threads > defaults.source_uploads_per_worker
+    assert defaults.source.serving.threads > defaults.source.serving.uploads_per_worker
 
 
 def test_rate_meter_judges_only_a_whole_window_of_waiting() -> None:

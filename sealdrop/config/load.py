@@ -1,126 +1,30 @@
-"""Typed configuration, read once at the edge from environment variables and a TOML file."""
+"""Reading the configuration once at the edge: SEALDROP_* variables over an optional TOML file."""
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from babel import Locale, UnknownLocaleError
 
+from sealdrop.config.settings import (
+    PREFIX,
+    SECRETS_FILE,
+    AppSettings,
+    Config,
+    KdfCost,
+    Secrets,
+    ServingLimits,
+    SourceSettings,
+)
 from sealdrop.errors import ConfigError
 
-PREFIX = "SEALDROP_"
-SECRETS_FILE = "secrets.toml"
 MIN_KDF_N = 1024
-# Multipart framing and the small fields of the submission form, on top of files and message.
-FORM_OVERHEAD_BYTES = 64 * 1024
-
-
-@dataclass(frozen=True)
-class KdfCost:
-    """scrypt cost; production keeps the defaults, tests lower them by config, never by patching."""
-
-    n: int = 2**14
-    r: int = 8
-    p: int = 1
-
-
-@dataclass(frozen=True)
-class Secrets:
-    """Instance secrets made by `sealdrop init`; kept in the data directory, mode 0600."""
-
-    filesystem_id_salt: bytes
-    reply_key_salt: bytes
-    source_session_key: bytes
-    kdf: KdfCost | None = None  # fixed at init: another cost would give every source a new id
-
-
-@dataclass(frozen=True)
-class Config:
-    data_dir: Path
-    database_url: str
-    instance_name: str = "Sealdrop"
-    kdf: KdfCost = field(default_factory=KdfCost)
-    max_upload_bytes: int = 500_000_000
-    max_message_bytes: int = 1_000_000
-    min_free_bytes: int = 1_000_000_000
-    session_minutes: int = 120
-    session_max_hours: int = 8
-    failed_logins_per_codename: int = 5
-    failed_logins_global: int = 120
-    throttle_window_seconds: int = 60
-    source_bind: str = "127.0.0.1:8080"
-    source_workers: int = 2
-    source_onion: str | None = None
-    languages: tuple[str, ...] = ("en", "fr")
-    uploads_per_session: int = 2
-    secrets: Secrets | None = None
-    # --- Where gpg works. Every gpg operation runs in a throwaway GnuPG home made here and
-    # removed after it; it must be a RAM file system (tmpfs), so no key file or trust database
-    # ever reaches a disk. `sealdrop init` and start-up refuse any other location.
-    gpg_scratch_dir: Path = Path("/dev/shm")  # noqa: S108 - a tmpfs, chosen for being RAM
-    # --- How the server shields its request threads from slow or hostile clients. ---
-    # Kept together at the end so settings added elsewhere do not collide with these.
-    # Threads run the app; the event loop of each worker reads headers and small bodies for free.
-    source_threads: int = 16
-    # Uploads at once per worker (each holds a thread and a gpg); the site's cap is this x workers.
-    source_uploads_per_worker: int = 6
-    source_max_connections: int = 1000  # open connections per worker, idle or not
-    header_timeout_seconds: int = 20  # the whole request head must arrive within this
-    keepalive_timeout_seconds: int = 15  # an idle connection between requests is closed after this
-    body_timeout_seconds: int = 30  # a small (non-upload) body must arrive whole within this
-    max_form_bytes: int = 65_536  # body limit of every route but the upload route
-    upload_min_bytes_per_second: int = 2_000  # averaged over the window below; far below Tor speed
-    upload_rate_window_seconds: int = 30
-    upload_idle_timeout_seconds: int = 30  # an upload that sends nothing for this long is cut
-    busy_retry_after_seconds: int = 30  # Retry-After of the "too many uploads" page
-
-    def __post_init__(self) -> None:
-        # Pages must always find a free thread, however many uploads are streaming.
-        if self.source_threads <= self.source_uploads_per_worker:
-            raise ConfigError(
-                f"{PREFIX}SOURCE_THREADS ({self.source_threads}) must be more than "
-                f"{PREFIX}SOURCE_UPLOADS_PER_WORKER ({self.source_uploads_per_worker})"
-            )
-
-    @property
-    def upload_body_bytes(self) -> int:
-        """The most a submission's body may hold: files, message, and room for the form itself.
-
-        The server's route limit, the source app's and the 413 check before the disk check all
-        read this one number.
-        """
-        return self.max_upload_bytes + self.max_message_bytes + FORM_OVERHEAD_BYTES
-
-    @property
-    def store_dir(self) -> Path:
-        return self.data_dir / "store"
-
-    @property
-    def legacy_gpg_home(self) -> Path:
-        """The keyring kept before migration 0003; `sealdrop init` empties and removes it."""
-        return self.data_dir / "gpg"
-
-    @property
-    def database_path(self) -> Path | None:
-        """The SQLite file, when the database is one."""
-        prefix = "sqlite:///"
-        if not self.database_url.startswith(prefix) or self.database_url == prefix + ":memory:":
-            return None
-        return Path(self.database_url[len(prefix) :])
-
-    @property
-    def secrets_path(self) -> Path:
-        return self.data_dir / SECRETS_FILE
-
-    def require_secrets(self) -> Secrets:
-        if self.secrets is None:
-            raise ConfigError(f"{self.secrets_path} is missing: run `sealdrop init` first")
-        return self.secrets
+AppT = TypeVar("AppT", bound=AppSettings)
 
 
 def _positive_int(name: str, raw: Any) -> int:
@@ -172,34 +76,30 @@ def require_loopback(value: str, *, what: str) -> str:
     return value
 
 
-_FIELDS: dict[str, Callable[[str, Any], Any]] = {
+Parser = Callable[[str, Any], Any]
+
+_CORE_FIELDS: dict[str, Parser] = {
     "database_url": _text,
     "instance_name": _text,
     "max_upload_bytes": _positive_int,
     "max_message_bytes": _positive_int,
     "min_free_bytes": lambda n, raw: 0 if str(raw).strip() == "0" else _positive_int(n, raw),
+    "languages": _languages,
+    "gpg_scratch_dir": lambda name, raw: Path(_text(name, raw)),
+}
+# Every web app has these; each app class adds its own below.
+_APP_FIELDS: dict[str, Parser] = {"bind": _loopback_bind, "workers": _positive_int}
+_SERVING_FIELDS: dict[str, Parser] = {
+    item.name: _positive_int for item in dataclasses.fields(ServingLimits)
+}
+_SOURCE_FIELDS: dict[str, Parser] = {
+    "onion": _text,
     "session_minutes": _positive_int,
     "session_max_hours": _positive_int,
+    "uploads_per_session": _positive_int,
     "failed_logins_per_codename": _positive_int,
     "failed_logins_global": _positive_int,
     "throttle_window_seconds": _positive_int,
-    "source_bind": _loopback_bind,
-    "source_workers": _positive_int,
-    "source_onion": _text,
-    "languages": _languages,
-    "uploads_per_session": _positive_int,
-    "gpg_scratch_dir": lambda name, raw: Path(_text(name, raw)),
-    "source_threads": _positive_int,
-    "source_uploads_per_worker": _positive_int,
-    "source_max_connections": _positive_int,
-    "header_timeout_seconds": _positive_int,
-    "keepalive_timeout_seconds": _positive_int,
-    "body_timeout_seconds": _positive_int,
-    "max_form_bytes": _positive_int,
-    "upload_min_bytes_per_second": _positive_int,
-    "upload_rate_window_seconds": _positive_int,
-    "upload_idle_timeout_seconds": _positive_int,
-    "busy_retry_after_seconds": _positive_int,
 }
 _KDF_FIELDS = ("kdf_n", "kdf_r", "kdf_p")
 
@@ -251,6 +151,19 @@ def _kdf_cost(values: Mapping[str, Any]) -> KdfCost:
     return cost
 
 
+def _app_settings(cls: type[AppT], own: Mapping[str, Parser], values: dict[str, Any]) -> AppT:
+    """Take the variables named with the app's prefix out of `values` and build its settings."""
+    prefix = cls.ENV_PREFIX.lower()
+    fields, serving = {}, {}
+    for key in [key for key in values if key.startswith(prefix)]:
+        name = key[len(prefix) :]
+        if name in _SERVING_FIELDS:
+            serving[name] = _SERVING_FIELDS[name](key, values.pop(key))
+        elif name in own or name in _APP_FIELDS:
+            fields[name] = {**_APP_FIELDS, **own}[name](key, values.pop(key))
+    return cls(serving=ServingLimits(**serving), **fields)
+
+
 def load_config(env: Mapping[str, str]) -> Config:
     """Build the configuration from `env` (SEALDROP_* variables) and the TOML file it may name.
 
@@ -270,13 +183,22 @@ def load_config(env: Mapping[str, str]) -> Config:
         raise ConfigError(f"{PREFIX}DATA_DIR is not set: name the directory that holds the data")
     data_dir = Path(str(data_dir_raw)).expanduser().absolute()
 
-    unknown = sorted(set(values) - set(_FIELDS) - set(_KDF_FIELDS))
+    source = _app_settings(SourceSettings, _SOURCE_FIELDS, values)
+    unknown = sorted(set(values) - set(_CORE_FIELDS) - set(_KDF_FIELDS))
     if unknown:
         raise ConfigError(f"{PREFIX}{unknown[0].upper()} is not a Sealdrop setting (a typo?)")
-    parsed = {name: parse(name, values[name]) for name, parse in _FIELDS.items() if name in values}
+    parsed = {
+        name: parse(name, values[name]) for name, parse in _CORE_FIELDS.items() if name in values
+    }
     parsed.setdefault("database_url", f"sqlite:///{data_dir / 'sealdrop.sqlite'}")
     secrets = _read_secrets(data_dir / SECRETS_FILE)
-    return Config(data_dir=data_dir, kdf=_pinned_cost(values, secrets), secrets=secrets, **parsed)
+    return Config(
+        data_dir=data_dir,
+        kdf=_pinned_cost(values, secrets),
+        secrets=secrets,
+        source=source,
+        **parsed,
+    )
 
 
 def _pinned_cost(values: Mapping[str, Any], secrets: Secrets | None) -> KdfCost:
