@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 
 from flask import Flask, render_template
 from flask.typing import ResponseReturnValue
@@ -38,7 +39,7 @@ def render_error(status: int, message: str) -> tuple[str, int]:
 def _http_error(exc: HTTPException) -> ResponseReturnValue:
     status = exc.code or 500
     retry_after = getattr(exc, "retry_after", None)
-    if status == 503 and retry_after is not None:
+    if status == HTTPStatus.SERVICE_UNAVAILABLE and retry_after is not None:
         page = render_template(
             "error.html",
             title=str(TITLES[503]),
@@ -46,7 +47,7 @@ def _http_error(exc: HTTPException) -> ResponseReturnValue:
             message=exc.description or _("Please try again in a few minutes."),
         )
         return page, 503, {"Retry-After": str(retry_after)}
-    if status == 413:
+    if status == HTTPStatus.REQUEST_ENTITY_TOO_LARGE:
         return render_error(
             413,
             _(
@@ -54,11 +55,11 @@ def _http_error(exc: HTTPException) -> ResponseReturnValue:
                 "files, or fewer at once."
             ),
         )
-    if status == 404:
+    if status == HTTPStatus.NOT_FOUND:
         return render_error(404, _("There is nothing at this address."))
-    if status == 405:
+    if status == HTTPStatus.METHOD_NOT_ALLOWED:
         return render_error(405, _("That page cannot be used this way. Go back and use its form."))
-    description = exc.description if status < 500 else None
+    description = exc.description if status < HTTPStatus.INTERNAL_SERVER_ERROR else None
     return render_error(status, description or _("Please go back and try again."))
 
 
@@ -70,7 +71,7 @@ def _csrf_error(_exc: CSRFError) -> ResponseReturnValue:
 
 def _sealdrop_error(exc: SealdropError) -> ResponseReturnValue:
     page, status = render_error(exc.http_status, _(str(exc)))
-    if status == 503:
+    if status == HTTPStatus.SERVICE_UNAVAILABLE:
         # Paused (no key, a full disk): an admin must act, so a browser need not retry soon.
         return page, status, {"Retry-After": str(PAUSED_RETRY_AFTER_SECONDS)}
     return page, status

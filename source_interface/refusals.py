@@ -7,6 +7,8 @@ language, so the refusal looks like every other page of the site.
 
 from __future__ import annotations
 
+from http import HTTPStatus
+
 from flask import Flask, Response, abort, make_response, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -22,9 +24,9 @@ def install(app: Flask, *, retry_after_seconds: int) -> None:
     @app.before_request
     def answer_refusals() -> ResponseReturnValue | None:
         status = request.environ.get(REFUSED_KEY)
-        if status == 413:
+        if status == HTTPStatus.REQUEST_ENTITY_TOO_LARGE:
             abort(413)  # the app's own "too large" page
-        if status == 503:
+        if status == HTTPStatus.SERVICE_UNAVAILABLE:
             return busy_page()
         return None
 

@@ -24,6 +24,7 @@ from sealdrop.config.settings import (
 from sealdrop.errors import ConfigError
 
 MIN_KDF_N = 1024
+MAX_PORT = 65535
 AppT = TypeVar("AppT", bound=AppSettings)
 
 
@@ -39,7 +40,7 @@ def _positive_int(name: str, raw: Any) -> int:
 
 def _text(name: str, raw: Any) -> str:
     value = str(raw).strip()
-    if not value or any(ord(c) < 32 for c in value):
+    if not value or any(not c.isprintable() for c in value):
         raise ConfigError(f"{PREFIX}{name.upper()} must be non-empty printable text")
     return value
 
@@ -71,7 +72,7 @@ def require_loopback(value: str, *, what: str) -> str:
         loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
     except ValueError:
         loopback = False
-    if not loopback or not port.isdigit() or not 0 < int(port) < 65536:
+    if not loopback or not port.isdigit() or not 0 < int(port) <= MAX_PORT:
         raise ConfigError(f"{what} must be 127.0.0.1:PORT, [::1]:PORT or unix:PATH")
     return value
 

@@ -263,7 +263,7 @@ def needs_reprotection(key: SourceKey) -> bool:
     made on a busy machine may say a second or two past midnight: that tells nothing real.
     """
     stamp = re.search(rb'protected-at\s+"([0-9T\s]+)"', key.secret)
-    day = SOURCE_KEY_DATE.split("T")[0].encode()
+    day = SOURCE_KEY_DATE.split("T", 1)[0].encode()
     return stamp is not None and not b"".join(stamp.group(1).split()).startswith(day + b"T")
 
 

@@ -20,6 +20,7 @@ class Purpose(Enum):
 
 
 DERIVED_BYTES = 32
+MIN_SALT_BYTES = 16
 # Each derivation holds 128*n*r bytes (16 MiB by default) and a core for ~50 ms. However many
 # logins arrive at once, a process runs at most this many: the rest wait their turn instead of
 # exhausting memory, and no correct codename is ever refused for load.
@@ -29,7 +30,7 @@ _slots = threading.BoundedSemaphore(CONCURRENT_DERIVATIONS)
 
 def derive(codename: Codename, *, purpose: Purpose, salt: bytes, cost: KdfCost) -> bytes:
     """scrypt(codename, purpose label || 0 || instance salt); raises ValueError on a bad cost."""
-    if len(salt) < 16:
+    if len(salt) < MIN_SALT_BYTES:
         raise ValueError("an instance salt has at least 16 bytes")
     with _slots:
         return _scrypt(codename, purpose=purpose, salt=salt, cost=cost)

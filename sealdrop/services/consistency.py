@@ -16,11 +16,32 @@ from sealdrop.db import migrate
 from sealdrop.db.engine import make_engine, make_sessionmaker
 from sealdrop.db.models import Reply, Source, Submission
 from sealdrop.errors import ConfigError
-from sealdrop.storage.store import DIR_MODE, FILE_MODE, STAGING_DIR, Store
+from sealdrop.storage.store import DIR_MODE, FILE_MODE, STAGING_DIR, Store, StoredFile
 
 
 def _mode(path: Path) -> int:
     return stat.S_IMODE(path.lstat().st_mode)
+
+
+def _stored_file_problem(
+    item: StoredFile, *, sources: set[str], expected: dict[Path, str]
+) -> str | None:
+    """What is wrong with one entry of the store, if anything."""
+    if item.path.is_dir() or not item.filesystem_id:
+        return f"stray entry in the store root: {item.name}"
+    if item.filesystem_id == STAGING_DIR:
+        return (
+            f"staged file: {STAGING_DIR}/{item.name} is being written or was left "
+            "by a crash (removed at start-up after a day)"
+        )
+    if item.filesystem_id not in sources:
+        return f"stray file: {item.filesystem_id}/{item.name} belongs to no source"
+    if item.path not in expected:
+        return f"stray file: {item.filesystem_id}/{item.name} is on disk only"
+    if stat.S_IMODE(item.mode) != FILE_MODE:
+        mode = oct(stat.S_IMODE(item.mode))
+        return f"{item.filesystem_id}/{item.name}: mode {mode}, expected 0o600"
+    return None
 
 
 def find_problems(session: Session, store: Store) -> list[str]:
@@ -40,21 +61,9 @@ def find_problems(session: Session, store: Store) -> list[str]:
         if not path.is_file():
             problems.append(f"missing file: {path.parent.name}/{filename} is in the database only")
     for item in store.walk():
-        if item.path.is_dir() or not item.filesystem_id:
-            problems.append(f"stray entry in the store root: {item.name}")
-            continue
-        if item.filesystem_id == STAGING_DIR:
-            problems.append(
-                f"staged file: {STAGING_DIR}/{item.name} is being written or was left "
-                "by a crash (removed at start-up after a day)"
-            )
-        elif item.filesystem_id not in sources:
-            problems.append(f"stray file: {item.filesystem_id}/{item.name} belongs to no source")
-        elif item.path not in expected:
-            problems.append(f"stray file: {item.filesystem_id}/{item.name} is on disk only")
-        elif stat.S_IMODE(item.mode) != FILE_MODE:
-            mode = oct(stat.S_IMODE(item.mode))
-            problems.append(f"{item.filesystem_id}/{item.name}: mode {mode}, expected 0o600")
+        problem = _stored_file_problem(item, sources=sources, expected=expected)
+        if problem:
+            problems.append(problem)
     for directory in sorted(p for p in store.root.iterdir() if p.is_dir()):
         if _mode(directory) != DIR_MODE:
             problems.append(f"{directory.name}/: mode {oct(_mode(directory))}, expected 0o700")

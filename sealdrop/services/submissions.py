@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
-from typing import BinaryIO
 
 from sqlalchemy.orm import Session
 
@@ -119,7 +118,7 @@ def accept(
         )
         raise
     for upload in files:
-        upload.claimed = True
+        upload.claim()
     return records
 
 
@@ -141,46 +140,6 @@ def accept_message(
         source=source,
         message=text,
         uploads=[],
-        recipients=recipients,
-        today=today,
-    )
-    return record
-
-
-def accept_file(
-    session: Session,
-    store: Store,
-    gpg: Gpg,
-    *,
-    source: Source | NewSource,
-    stream: BinaryIO,
-    filename: str,
-    recipients: Sequence[PublicKey],
-    today: dt.date,
-    max_bytes: int,
-) -> Submission:
-    """Encrypt a file from `stream` as it is read and record it; nothing stays on failure."""
-    upload = open_upload(
-        store,
-        gpg,
-        source=source,
-        filename=filename,
-        recipients=recipients,
-        budget=UploadBudget(max_bytes),
-    )
-    try:
-        while chunk := stream.read(STREAM_CHUNK):
-            upload.write(chunk)
-    except BaseException:
-        upload.discard()
-        raise
-    [record] = accept(
-        session,
-        store,
-        gpg,
-        source=source,
-        message="",
-        uploads=[upload],
         recipients=recipients,
         today=today,
     )

@@ -46,7 +46,12 @@ class UploadBudget:
 
 
 class StagedUpload:
-    """A writable file part; gpg starts at the first byte, so empty parts cost nothing."""
+    """A writable file part; gpg starts at the first byte, so empty parts cost nothing.
+
+    Its life: write() as the bytes arrive, finish() when the part ends, then either claim()
+    (a submission recorded it: the file is the store's now) or discard() (wiped). close()
+    discards whatever was not claimed, so a request that ends early leaves nothing behind.
+    """
 
     def __init__(
         self,
@@ -67,9 +72,17 @@ class StagedUpload:
         self.path: Path | None = None
         self._encryptor: StreamEncryptor | None = None
         self._gzip: GzipWriter | None = None
-        self.finished = False
-        self.claimed = False
-        self.discarded = False
+        self._finished = False
+        self._claimed = False
+        self._discarded = False
+
+    @property
+    def finished(self) -> bool:
+        return self._finished
+
+    @property
+    def discarded(self) -> bool:
+        return self._discarded
 
     @property
     def plaintext_size(self) -> int:
@@ -80,7 +93,7 @@ class StagedUpload:
         return self.plaintext_size == 0
 
     def write(self, data: bytes) -> int:
-        if self.finished:
+        if self._finished:
             raise ValueError("write to an upload that was already finished")
         if not data:
             return 0
@@ -92,24 +105,30 @@ class StagedUpload:
         return self._gzip.write(data)
 
     def finish(self) -> None:
-        if self.finished:
+        if self._finished:
             return
-        self.finished = True
+        self._finished = True
         if self._gzip is not None and self._encryptor is not None:
             self._gzip.close()
             self._encryptor.finish()
 
     def discard(self) -> None:
         """Stop gpg if it runs and wipe whatever ciphertext was staged; safe to call twice."""
-        self.discarded = True
-        if self._encryptor is not None and not self.finished:
-            self.finished = True
+        self._discarded = True
+        if self._encryptor is not None and not self._finished:
+            self._finished = True
             self._encryptor.abort()
         if self.path is not None:
             self._store.secure_delete(self.path)
 
+    def claim(self) -> None:
+        """The submission that holds this file is committed: close() must leave it alone."""
+        if not self._finished or self._discarded:
+            raise ValueError("only a finished upload that was not discarded can be claimed")
+        self._claimed = True
+
     def close(self) -> None:
-        if not self.claimed:
+        if not self._claimed:
             self.discard()
 
     def read(self, *_: object) -> bytes:

@@ -29,7 +29,7 @@ def upload(
     data: bytes,
     *,
     to: Sequence[PublicKey],
-    rewind: bool = True,
+    finish: bool = True,
 ) -> StagedUpload:
     """A file part as the web parser feeds it: chunk by chunk, then finish() when the part ends."""
     staged = open_upload(
@@ -42,7 +42,7 @@ def upload(
     )
     for offset in range(0, len(data), CHUNK):
         staged.write(data[offset : offset + CHUNK])
-    if rewind:
+    if finish:
         staged.finish()
     return staged
 

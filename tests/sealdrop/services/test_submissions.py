@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gzip
-import io
 import os
 
 import pytest
@@ -11,7 +10,8 @@ import pytest
 from sealdrop.domain.designations import as_filename_part
 from sealdrop.errors import EmptySubmission, EncryptionFailed, UploadInterrupted, UploadTooLarge
 from sealdrop.runtime.instance import Instance
-from sealdrop.services.submissions import accept, accept_file, accept_message
+from sealdrop.services.submissions import accept, accept_message, open_upload
+from sealdrop.services.uploads import UploadBudget
 from tests.harness import TODAY, ReaderKeys, new_source
 from tests.sealdrop.services.submission_helpers import (
     UNKNOWN,
@@ -137,7 +137,7 @@ def test_aborted_upload_undoes_the_whole_submission(instance: Instance) -> None:
         source, to = login.source, recipients(instance, session)
         source_id = source.id
         good = upload(instance, source, "good.txt", b"good", to=to)
-        broken = upload(instance, source, "cut.bin", os.urandom(300_000), to=to, rewind=False)
+        broken = upload(instance, source, "cut.bin", os.urandom(300_000), to=to, finish=False)
         broken.discard()  # the connection dropped mid-part
 
         with pytest.raises(UploadInterrupted, match="interrupted"):
@@ -202,11 +202,11 @@ def test_upload_failing_at_its_start_stores_nothing(instance: Instance) -> None:
         source_id = source.id
 
         with pytest.raises(EncryptionFailed):
-            upload(instance, source, "x.txt", b"small", to=[UNKNOWN], rewind=False)
+            upload(instance, source, "x.txt", b"small", to=[UNKNOWN], finish=False)
     assert_nothing_stored(instance, source_id)
 
 
-def test_accept_message_and_accept_file_read_streams(
+def test_a_message_then_a_streamed_file_count_up(
     instance: Instance, reader_keys: ReaderKeys
 ) -> None:
     data = os.urandom(3 * (1 << 20) + 17)
@@ -222,16 +222,15 @@ def test_accept_message_and_accept_file_read_streams(
             recipients=to,
             today=TODAY,
         )
-        doc = accept_file(
+        [doc] = accept(
             session,
             instance.store,
             instance.gpg,
             source=source,
-            stream=io.BytesIO(data),
-            filename="scan.png",
+            message="",
+            uploads=[upload(instance, source, "scan.png", data, to=to)],
             recipients=to,
             today=TODAY,
-            max_bytes=len(data),
         )
         folder = instance.store.root / source.filesystem_id
         assert (note.interaction_count, doc.interaction_count) == (1, 2)
@@ -240,21 +239,20 @@ def test_accept_message_and_accept_file_read_streams(
         assert gzip.decompress(member) == data and gzip_name(member) == "scan.png"
 
 
-def test_accept_file_over_its_limit_stores_nothing(instance: Instance) -> None:
+def test_a_file_over_its_budget_stores_nothing(instance: Instance) -> None:
     with instance.sessions() as session:
         _, login = new_source(instance, session)
         source, to = login.source, recipients(instance, session)
         source_id = source.id
+        staged = open_upload(
+            instance.store,
+            instance.gpg,
+            source=source,
+            filename="big",
+            recipients=to,
+            budget=UploadBudget(4096),
+        )
         with pytest.raises(UploadTooLarge):
-            accept_file(
-                session,
-                instance.store,
-                instance.gpg,
-                source=source,
-                stream=io.BytesIO(b"x" * 5000),
-                filename="big",
-                recipients=to,
-                today=TODAY,
-                max_bytes=4096,
-            )
+            staged.write(b"x" * 5000)
+        staged.close()
     assert_nothing_stored(instance, source_id)
