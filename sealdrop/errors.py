@@ -102,3 +102,21 @@ class DesignationExhausted(SealdropError):
     """No free journalist designation was found after many draws; the word lists are too small."""
 
     http_status = 500
+
+
+class LoginFailed(SealdropError):
+    """The username, passphrase or two-factor code is wrong; which one is never said."""
+
+    http_status = 403
+
+
+class PassphraseTooWeak(SealdropError):
+    """A new journalist passphrase does not meet the minimum; the message says what to change."""
+
+
+class AccountInvalid(SealdropError):
+    """A journalist account change cannot be made as asked; the message says why."""
+
+
+class TwoFactorInvalid(SealdropError):
+    """A two-factor code or secret offered while enrolling is wrong; scan again and retry."""

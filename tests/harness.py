@@ -27,6 +27,12 @@ TODAY = dt.date(2024, 5, 1)
 NOW = dt.datetime(2024, 5, 1, 12, 0, 0)
 # scrypt at N=1024 costs about 1 ms; production's N=16384 would make every source test slow.
 FAST_KDF = {"SEALDROP_KDF_N": "1024", "SEALDROP_KDF_R": "8", "SEALDROP_KDF_P": "1"}
+# Argon2id at its cheapest for journalist passphrases; the cost is config, never patched.
+FAST_ARGON2 = {
+    "SEALDROP_JOURNALIST_ARGON2_TIME_COST": "1",
+    "SEALDROP_JOURNALIST_ARGON2_MEMORY_KIB": "64",
+    "SEALDROP_JOURNALIST_ARGON2_PARALLELISM": "1",
+}
 
 
 @dataclass(frozen=True)
@@ -86,7 +92,12 @@ class ConfigFactory:
         self, *, database_url: str | None = None, extra: Mapping[str, str] | None = None
     ) -> dict[str, str]:
         data_dir = Path(tempfile.mkdtemp(prefix="d", dir=self.base)) / "data"
-        env = {"SEALDROP_DATA_DIR": str(data_dir), "SEALDROP_MIN_FREE_BYTES": "0", **FAST_KDF}
+        env = {
+            "SEALDROP_DATA_DIR": str(data_dir),
+            "SEALDROP_MIN_FREE_BYTES": "0",
+            **FAST_KDF,
+            **FAST_ARGON2,
+        }
         if database_url is not None:
             env["SEALDROP_DATABASE_URL"] = database_url
         env.update(extra or {})

@@ -1,4 +1,4 @@
-"""The `sealdrop` command: init, serve, check, restamp, demo; one line per failure, no traceback."""
+"""The `sealdrop` command: init, serve, check, restamp, journalist, demo; one line per failure."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from sealdrop.cli import journalists
 from sealdrop.config import Config, load_config, require_loopback
 from sealdrop.errors import SealdropError
 from sealdrop.runtime import initialise, startup
@@ -90,6 +91,7 @@ def _parser() -> argparse.ArgumentParser:
         "restamp", help="set the store's file times to days (run daily from cron)"
     )
     restamp.set_defaults(func=cmd_restamp)
+    journalists.add_commands(commands)
     demo = commands.add_parser("demo", help="run a throwaway demo instance on 127.0.0.1")
     demo.add_argument("--port", type=int, default=8080)
     demo.set_defaults(func=cmd_demo, needs_config=False)

@@ -16,6 +16,7 @@ from sealdrop.config.settings import (
     SECRETS_FILE,
     AppSettings,
     Config,
+    JournalistSettings,
     KdfCost,
     Secrets,
     ServingLimits,
@@ -102,6 +103,18 @@ _SOURCE_FIELDS: dict[str, Parser] = {
     "failed_logins_global": _positive_int,
     "throttle_window_seconds": _positive_int,
 }
+_JOURNALIST_FIELDS: dict[str, Parser] = {
+    "onion": _text,
+    "session_minutes": _positive_int,
+    "session_max_hours": _positive_int,
+    "token_hours": _positive_int,
+    "failed_logins_per_account": _positive_int,
+    "failed_logins_global": _positive_int,
+    "throttle_window_seconds": _positive_int,
+    "argon2_time_cost": _positive_int,
+    "argon2_memory_kib": _positive_int,
+    "argon2_parallelism": _positive_int,
+}
 _KDF_FIELDS = ("kdf_n", "kdf_r", "kdf_p")
 
 
@@ -131,6 +144,11 @@ def _read_secrets(path: Path) -> Secrets | None:
             reply_key_salt=bytes.fromhex(raw["reply_key_salt"]),
             source_session_key=bytes.fromhex(raw["source_session_key"]),
             kdf=None if pinned is None else _kdf_cost({f"kdf_{k}": pinned[k] for k in "nrp"}),
+            journalist_session_key=(
+                bytes.fromhex(raw["journalist_session_key"])
+                if "journalist_session_key" in raw
+                else None
+            ),
         )
     except (KeyError, TypeError, ValueError):
         raise ConfigError(
@@ -162,7 +180,10 @@ def _app_settings(cls: type[AppT], own: Mapping[str, Parser], values: dict[str, 
             serving[name] = _SERVING_FIELDS[name](key, values.pop(key))
         elif name in own or name in _APP_FIELDS:
             fields[name] = {**_APP_FIELDS, **own}[name](key, values.pop(key))
-    return cls(serving=ServingLimits(**serving), **fields)
+    defaults = cls()
+    return dataclasses.replace(
+        defaults, serving=dataclasses.replace(defaults.serving, **serving), **fields
+    )
 
 
 def load_config(env: Mapping[str, str]) -> Config:
@@ -185,6 +206,7 @@ def load_config(env: Mapping[str, str]) -> Config:
     data_dir = Path(str(data_dir_raw)).expanduser().absolute()
 
     source = _app_settings(SourceSettings, _SOURCE_FIELDS, values)
+    journalist = _app_settings(JournalistSettings, _JOURNALIST_FIELDS, values)
     unknown = sorted(set(values) - set(_CORE_FIELDS) - set(_KDF_FIELDS))
     if unknown:
         raise ConfigError(f"{PREFIX}{unknown[0].upper()} is not a Sealdrop setting (a typo?)")
@@ -198,6 +220,7 @@ def load_config(env: Mapping[str, str]) -> Config:
         kdf=_pinned_cost(values, secrets),
         secrets=secrets,
         source=source,
+        journalist=journalist,
         **parsed,
     )
 

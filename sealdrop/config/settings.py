@@ -31,6 +31,8 @@ class Secrets:
     reply_key_salt: bytes
     source_session_key: bytes
     kdf: KdfCost | None = None  # fixed at init: another cost would give every source a new id
+    # Its own, never the source app's; made by the first `sealdrop init` that knows of it.
+    journalist_session_key: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,32 @@ class SourceSettings(AppSettings):
     throttle_window_seconds: int = 60
 
 
+def _journalist_serving() -> ServingLimits:
+    # Client-side encrypted replies arrive as armored JSON and may be long.
+    return ServingLimits(max_form_bytes=2_000_000)
+
+
+@dataclass(frozen=True)
+class JournalistSettings(AppSettings):
+    """The journalist interface's own settings (SEALDROP_JOURNALIST_*)."""
+
+    ENV_PREFIX: ClassVar[str] = "JOURNALIST_"
+
+    bind: str = "127.0.0.1:8081"
+    serving: ServingLimits = field(default_factory=_journalist_serving)
+    onion: str | None = None  # when set, every request must name this host
+    session_minutes: int = 120  # a session idle this long ends
+    session_max_hours: int = 10  # and none outlives this
+    token_hours: int = 8  # an API token expires after this
+    failed_logins_per_account: int = 5
+    failed_logins_global: int = 60
+    throttle_window_seconds: int = 300
+    # Argon2id cost of passphrase hashes; tests lower it, production keeps RFC 9106's choice.
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 65_536
+    argon2_parallelism: int = 4
+
+
 @dataclass(frozen=True)
 class Config:
     """The core's settings, shared by every process of an instance, and each app's own."""
@@ -111,10 +139,11 @@ class Config:
     # `sealdrop init` and start-up refuse any other location.
     gpg_scratch_dir: Path = Path("/dev/shm")  # noqa: S108 - a tmpfs, chosen for being RAM
     source: SourceSettings = field(default_factory=SourceSettings)
+    journalist: JournalistSettings = field(default_factory=JournalistSettings)
 
     def app(self, name: str) -> AppSettings:
         """The settings of the web app `sealdrop serve` was asked for."""
-        apps: dict[str, AppSettings] = {"source": self.source}
+        apps: dict[str, AppSettings] = {"source": self.source, "journalist": self.journalist}
         return apps[name]
 
     @property

@@ -6,6 +6,7 @@ import datetime as dt
 import uuid
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
@@ -59,6 +60,8 @@ class Source(Base):
     is_starred: Mapped[bool] = mapped_column(Boolean, default=False)
     created_on: Mapped[dt.date] = mapped_column(Date)
     last_updated: Mapped[dt.date] = mapped_column(Date)
+    # A digest of what the journalist API shows of this row, renewed on every write (API v2).
+    version: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
     submissions: Mapped[list[Submission]] = relationship(
         back_populates="source",
@@ -91,6 +94,7 @@ class Submission(Base):
     size: Mapped[int] = mapped_column(Integer)
     interaction_count: Mapped[int] = mapped_column(Integer)
     is_read: Mapped[bool] = mapped_column(Boolean, default=False)
+    version: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
     source: Mapped[Source] = relationship(back_populates="submissions")
 
@@ -108,8 +112,14 @@ class Reply(Base):
     size: Mapped[int] = mapped_column(Integer)
     interaction_count: Mapped[int] = mapped_column(Integer)
     deleted_by_source: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Null for replies of a journalist since deleted (and for replies made before accounts).
+    journalist_id: Mapped[int | None] = mapped_column(
+        ForeignKey("journalists.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    version: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
     source: Mapped[Source] = relationship(back_populates="replies")
+    journalist: Mapped[Journalist | None] = relationship()
 
 
 class InstanceSettings(Base):
@@ -124,6 +134,11 @@ class InstanceSettings(Base):
     submission_public_key: Mapped[str | None] = mapped_column(Text, nullable=True)
     allow_document_uploads: Mapped[bool] = mapped_column(Boolean, default=True)
     organization_name: Mapped[str | None] = mapped_column(Text, nullable=True)
+    organization_logo: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    min_message_length: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Admins may lower the configured limits at run time, never raise them (null: the config's).
+    max_upload_bytes: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    min_free_bytes: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
 class RevokedSession(Base):
@@ -137,3 +152,88 @@ class RevokedSession(Base):
 
     session_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     expires: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+
+
+class Journalist(Base):
+    """A newsroom account: Argon2id passphrase hash and a two-factor secret, never a plain one."""
+
+    __tablename__ = "journalists"
+    __table_args__ = (
+        CheckConstraint("otp_kind IN ('totp', 'hotp')", name="otp_kind_known"),
+        CheckConstraint("hotp_counter >= 0", name="hotp_counter_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    first_name: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    last_name: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    passphrase_hash: Mapped[str] = mapped_column(Text)
+    otp_kind: Mapped[str] = mapped_column(String(8), default="totp")
+    otp_secret: Mapped[str] = mapped_column(String(64))
+    hotp_counter: Mapped[int] = mapped_column(Integer, default=0)
+    # The last TOTP time step accepted: no code of that step or an earlier one works again.
+    last_totp_step: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # Raised when the passphrase or the second factor changes: every session made before ends.
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0)
+    created_on: Mapped[dt.date] = mapped_column(Date)
+    last_login: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    version: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class ApiToken(Base):
+    """A journalist API token, kept only as its SHA-256: the database cannot log anyone in."""
+
+    __tablename__ = "api_tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    journalist_id: Mapped[int] = mapped_column(
+        ForeignKey("journalists.id", ondelete="CASCADE"), index=True
+    )
+    expires: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+
+
+class SeenSubmission(Base):
+    """Which journalist has seen which message or file."""
+
+    __tablename__ = "seen_submissions"
+
+    submission_id: Mapped[int] = mapped_column(
+        ForeignKey("submissions.id", ondelete="CASCADE"), primary_key=True
+    )
+    journalist_id: Mapped[int] = mapped_column(
+        ForeignKey("journalists.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class SeenReply(Base):
+    """Which journalist has seen which reply."""
+
+    __tablename__ = "seen_replies"
+
+    reply_id: Mapped[int] = mapped_column(
+        ForeignKey("replies.id", ondelete="CASCADE"), primary_key=True
+    )
+    journalist_id: Mapped[int] = mapped_column(
+        ForeignKey("journalists.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class AuditEvent(Base):
+    """One admin-visible action: who did what, to the day; never any source content.
+
+    Each row's digest covers the previous row's, so a removed or edited row breaks the chain.
+    Names are copied in, so the trail survives the deletion of the account that acted.
+    """
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(Text, default="")
+    # Unique: two entries claiming the same predecessor would fork the chain.
+    previous_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)

@@ -20,13 +20,24 @@ from sealdrop.storage.store import Store
 def _write_secrets(path: Path, cost: KdfCost) -> None:
     lines = [
         f'{name} = "{secrets.token_hex(32)}"'
-        for name in ("filesystem_id_salt", "reply_key_salt", "source_session_key")
+        for name in (
+            "filesystem_id_salt",
+            "reply_key_salt",
+            "source_session_key",
+            "journalist_session_key",
+        )
     ]
     lines.append(f"kdf = {{ n = {cost.n}, r = {cost.r}, p = {cost.p} }}")
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write("# Made by `sealdrop init`. Losing this file locks every source out.\n")
         handle.write("\n".join(lines) + "\n")
+
+
+def _add_journalist_session_key(path: Path) -> None:
+    """Data directories made before the journalist app get its session key at the next init."""
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(f'journalist_session_key = "{secrets.token_hex(32)}"\n')
 
 
 def initialise(config: Config, *, submission_key: str | None) -> Fingerprint | None:
@@ -39,6 +50,8 @@ def initialise(config: Config, *, submission_key: str | None) -> Fingerprint | N
     config.data_dir.chmod(0o700)
     if not config.secrets_path.exists():
         _write_secrets(config.secrets_path, config.kdf)
+    elif config.secrets is not None and config.secrets.journalist_session_key is None:
+        _add_journalist_session_key(config.secrets_path)
     gpg = Gpg(require_ram(config.gpg_scratch_dir))
     engine = make_engine(config.database_url)
     try:

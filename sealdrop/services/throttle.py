@@ -19,6 +19,12 @@ from collections.abc import Callable
 from sealdrop.errors import LoginThrottled
 
 
+def codenames_throttled() -> LoginThrottled:
+    return LoginThrottled(
+        "Too many codenames were tried in the last minute. Wait a minute, then try again."
+    )
+
+
 class LoginThrottle:
     """Counts wrong codenames per typed codename and overall, over a sliding window."""
 
@@ -29,8 +35,10 @@ class LoginThrottle:
         per_codename: int,
         overall: int,
         clock: Callable[[], float] = time.monotonic,
+        refusal: Callable[[], LoginThrottled] = codenames_throttled,
     ) -> None:
         self.window = window_seconds
+        self._refusal = refusal
         self._per_codename = per_codename
         self._overall = overall
         self._clock = clock
@@ -49,10 +57,7 @@ class LoginThrottle:
         with self._lock:
             self._expire()
             if self._counts.get(self._key(typed_id), 0) >= self._per_codename:
-                raise LoginThrottled(
-                    "Too many codenames were tried in the last minute. Wait a minute, then try "
-                    "again."
-                )
+                raise self._refusal()
 
     def record_failure(self, typed_id: str) -> None:
         """Count one wrong codename; LoginThrottled if the instance now had too many at once."""
@@ -64,9 +69,7 @@ class LoginThrottle:
             too_many = len(self._events) > self._overall
             self._start_sweeper()
         if too_many:
-            raise LoginThrottled(
-                "Too many codenames were tried in the last minute. Wait a minute, then try again."
-            )
+            raise self._refusal()
 
     def __len__(self) -> int:
         with self._lock:

@@ -28,12 +28,15 @@ TEMPLATE = TRANSLATIONS / "messages.pot"
 FRENCH_PO = TRANSLATIONS / "fr" / "LC_MESSAGES" / "messages.po"
 FRENCH_MO = TRANSLATIONS / "fr" / "LC_MESSAGES" / "messages.mo"
 
+# The newsroom's use cases: a source never sees what they raise (babel.cfg skips them too).
+NEWSROOM_SERVICES = {"journalists", "journalist_auth", "audit"}
 # Where the core raises what a source can be shown, and which error classes count there:
 # gpg.py's KeyImportErrors only reach the administrator's command line.
 CORE_RAISE_SITES: dict[str, frozenset[str] | None] = {
     **{
         f"sealdrop.services.{path.stem}": None
         for path in sorted((ROOT / "sealdrop" / "services").glob("*.py"))
+        if path.stem not in NEWSROOM_SERVICES
     },
     "sealdrop.domain.codenames": None,
     "sealdrop.crypto.gpg": frozenset({"EncryptionFailed", "DecryptionFailed"}),

@@ -18,6 +18,8 @@ KEPT = {"sources", "submissions", "replies", "instance_settings"}
 AT_0001 = KEPT | {"failed_logins"}
 AT_0002 = KEPT | {"throttle_events", "revoked_sessions"}
 AT_0003 = KEPT | {"revoked_sessions"}
+ACCOUNTS = {"journalists", "api_tokens", "seen_submissions", "seen_replies", "audit_events"}
+AT_0004 = AT_0003 | ACCOUNTS
 MOMENT = dt.datetime(2024, 5, 1, 12, 0, 0)
 DAY = dt.date(2024, 1, 2)
 
@@ -100,9 +102,9 @@ def test_upgrade_to_head(engine: Engine) -> None:
 
     migrate.upgrade(engine)
 
-    assert migrate.current_revision(engine) == migrate.head_revision(engine) == "0003"
+    assert migrate.current_revision(engine) == migrate.head_revision(engine)
     assert migrate.head_revision(engine) == migrate.HEAD_REVISION, "update HEAD_REVISION"
-    assert tables(engine) == AT_0003
+    assert tables(engine) == AT_0004
 
 
 def test_0001_to_0002_keeps_sources_and_drops_old_throttle_rows(engine: Engine) -> None:
@@ -124,7 +126,7 @@ def test_0002_to_0003_removes_pending_sources_and_the_throttle_table(engine: Eng
     add_source(engine, "b", pending=True, submissions=0)
     add_0002_rows(engine)
 
-    migrate.upgrade(engine)
+    migrate.upgrade(engine, "0003")
 
     assert tables(engine) == AT_0003
     assert (count(engine, "sources"), count(engine, "submissions")) == (1, 1)
@@ -164,8 +166,78 @@ def test_down_and_up_again_with_data(engine: Engine) -> None:
 
     migrate.upgrade(engine, "head")
 
-    assert migrate.current_revision(engine) == "0003"
+    assert migrate.current_revision(engine) == migrate.HEAD_REVISION
     assert (count(engine, "sources"), count(engine, "submissions")) == (1, 1)
+
+
+def add_journalist_rows(engine: Engine) -> None:
+    """A journalist who replied, saw a message, holds a token and left an audit event."""
+    run(
+        engine,
+        "INSERT INTO journalists (uuid, username, is_admin, passphrase_hash, otp_kind,"
+        " otp_secret, hotp_counter, session_epoch, created_on)"
+        " VALUES (:uuid, 'dana', :no, 'h', 'totp', 'S', 0, 0, :day)",
+        uuid="j" * 36,
+        no=False,
+        day=DAY,
+    )
+    run(
+        engine,
+        "INSERT INTO replies (uuid, source_id, filename, size, interaction_count,"
+        " deleted_by_source, journalist_id) SELECT :uuid, s.id, '2-a-heron-reply.gpg', 5, 2, :no,"
+        " j.id FROM sources s, journalists j",
+        uuid="r" * 36,
+        no=False,
+    )
+    run(
+        engine,
+        "INSERT INTO seen_submissions (submission_id, journalist_id)"
+        " SELECT s.id, j.id FROM submissions s, journalists j",
+    )
+    run(
+        engine,
+        "INSERT INTO api_tokens (token_hash, journalist_id, expires)"
+        " SELECT :h, id, :at FROM journalists",
+        h="1" * 64,
+        at=MOMENT,
+    )
+    run(
+        engine,
+        "INSERT INTO audit_events (day, actor, action, target, previous_digest, digest)"
+        " VALUES (:day, 'dana', 'reply', '', :zero, :one)",
+        day=DAY,
+        zero="0" * 64,
+        one="1" * 64,
+    )
+
+
+def test_0004_adds_accounts_beside_the_rows_and_goes_back(engine: Engine) -> None:
+    migrate.upgrade(engine, "0003")
+    add_source(engine, "a")
+    run(
+        engine,
+        "INSERT INTO instance_settings (id, allow_document_uploads) VALUES (1, :yes)",
+        yes=True,
+    )
+
+    migrate.upgrade(engine, "0004")
+
+    assert tables(engine) == AT_0004
+    with engine.connect() as connection:
+        minimum = connection.execute(text("SELECT min_message_length FROM instance_settings"))
+        assert minimum.scalar_one() == 0
+    add_journalist_rows(engine)
+    assert count(engine, "seen_submissions") == 1
+
+    migrate.downgrade(engine, "0003")
+
+    assert tables(engine) == AT_0003
+    assert (count(engine, "sources"), count(engine, "submissions"), count(engine, "replies")) == (
+        1,
+        1,
+        1,
+    )
+    assert "journalist_id" not in columns(engine, "replies")
 
 
 def test_upgrade_twice_is_harmless(engine: Engine) -> None:
