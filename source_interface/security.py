@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Flask, Response, abort, request
 from flask_babel import gettext as _
 
+from sealdrop.serving.hosts import MISDIRECTED, allowed_hosts, host_name
+
 CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
     "frame-ancestors 'none'; base-uri 'none'"
@@ -25,26 +27,7 @@ HEADERS = {
 }
 # Headers that would date the installation (static files) or name the software serving it.
 REVEALING_HEADERS = ("Server", "ETag", "Last-Modified")
-# Names the app answers to when no onion address is configured: a demo or a test on this machine.
-LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
-MISDIRECTED = 421
 ROBOTS_TXT = "User-agent: *\nDisallow: /\n"
-
-
-def allowed_hosts(onion: str | None) -> frozenset[str]:
-    """Only the onion address in production; only loopback names when none is configured.
-
-    A proxy that forwarded a clearnet name to the app by mistake is refused either way.
-    """
-    return frozenset({onion.lower()}) if onion else LOOPBACK_HOSTS
-
-
-def host_name(raw_host: str) -> str:
-    """'Example.onion:80' -> 'example.onion'; '[::1]:8080' -> '::1'."""
-    host = raw_host.strip().lower()
-    if host.startswith("["):
-        return host[1 : host.find("]")] if "]" in host else host
-    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
 
 
 def add_security_headers(response: Response) -> Response:

@@ -112,6 +112,11 @@ def authenticate(
     return journalist
 
 
+def passphrase_matches(journalist: Journalist, passphrase: str, *, cost: Argon2Cost) -> bool:
+    """For changes that ask for the current passphrase again."""
+    return verify_passphrase(journalist.passphrase_hash, passphrase, cost=cost)
+
+
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 

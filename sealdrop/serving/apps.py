@@ -23,6 +23,8 @@ APPS = {
     "source": AppSpec(
         "source", "source_interface.wsgi:application()", upload_paths=frozenset({"/submit"})
     ),
+    # No upload route: a reply is small, and every body is read whole before a thread sees it.
+    "journalist": AppSpec("journalist", "journalist_interface.wsgi:application()"),
 }
 
 

@@ -1,0 +1,50 @@
+"""The journalist interface: a Flask app for the newsroom, served on its own authenticated onion.
+
+It shares nothing with the source app but the core: its own process, port and session secret.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from flask import Flask
+from flask_wtf.csrf import CSRFProtect
+
+from journalist_interface import auth, context, errors, security
+from journalist_interface.views import account, sources
+from sealdrop.config import Config
+from sealdrop.errors import ConfigError
+from sealdrop.runtime.instance import Instance, open_instance
+
+
+def create_app(config: Config, *, instance: Instance | None = None) -> Flask:
+    """Build the journalist app for `config`; pass `instance` to share one already opened."""
+    secrets = config.require_secrets()
+    if secrets.journalist_session_key is None:
+        raise ConfigError("The journalist session key is missing: run `sealdrop init` again.")
+    inst = instance or open_instance(config)
+    settings = config.journalist
+    app = Flask(__name__)
+    security.install(app, expected_host=settings.onion)
+    app.config.update(
+        SECRET_KEY=secrets.journalist_session_key,
+        SESSION_COOKIE_NAME="sdj_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Strict",
+        # Checked on the signed cookie by the server, not only by the browser: idle sessions end.
+        PERMANENT_SESSION_LIFETIME=dt.timedelta(minutes=settings.session_minutes),
+        WTF_CSRF_TIME_LIMIT=settings.session_max_hours * 3600,
+        WTF_CSRF_SSL_STRICT=False,  # onion services are http://; Tor secures the transport
+        MAX_CONTENT_LENGTH=settings.serving.max_form_bytes,
+        TEMPLATES_AUTO_RELOAD=False,
+    )
+    logging.getLogger("werkzeug").disabled = True
+    context.install(app, inst)
+    auth.install(app)
+    CSRFProtect(app)
+    errors.install(app)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(sources.bp)
+    app.register_blueprint(account.bp)
+    return app

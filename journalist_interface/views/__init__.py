@@ -1,0 +1,1 @@
+"""The journalist app's pages, one blueprint per area."""
