@@ -1,4 +1,5 @@
-"""`make demo`: a throwaway instance on 127.0.0.1 with a fresh demo Submission Key.
+"""`make demo`: a throwaway instance on 127.0.0.1 with a fresh demo Submission Key, its source
+interface, and its journalist interface with one demo journalist.
 
 The private half of the demo key lives in a separate "reader" keyring beside the data directory;
 the server keeps no keyring at all, as on a real instance where the key stays on the reader.
@@ -6,27 +7,48 @@ the server keeps no keyring at all, as on a real instance where the key stays on
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
-from sealdrop.config import load_config
+from sealdrop.config import Config, load_config
+from sealdrop.crypto import otp
 from sealdrop.crypto.gpg import Keyring
+from sealdrop.domain import passphrases
 from sealdrop.runtime.initialise import initialise
+from sealdrop.runtime.instance import open_instance
+from sealdrop.services import journalists
+from sealdrop.services.journalists import Profile, TwoFactor
 
 
-def _banner(base: Path, port: int, fingerprint: str) -> str:
+@dataclass(frozen=True)
+class DemoJournalist:
+    username: str
+    passphrase: str
+    otp_secret: str
+    otp_uri: str
+
+
+def _banner(base: Path, port: int, fingerprint: str, journalist: DemoJournalist) -> str:
     reader = base / "reader-gpg"
     return f"""
 Sealdrop demo is running (SQLite, throwaway data in {base}).
 
-  Source interface:  http://127.0.0.1:{port}/
-  Submission Key:    {fingerprint}
-  Stored ciphertext: {base / "data" / "store"}
+  Source interface:      http://127.0.0.1:{port}/
+  Journalist interface:  http://127.0.0.1:{port + 1}/
+    username:    {journalist.username}
+    passphrase:  {journalist.passphrase}
+    TOTP secret: {journalist.otp_secret}   (add it to an authenticator app:
+                 {journalist.otp_uri})
+  Submission Key:        {fingerprint}
+  Stored ciphertext:     {base / "data" / "store"}
 
 Decrypt a submission as the newsroom's reader machine would:
   gpg --homedir {reader} --decrypt <file>.gpg      (files: ... | gunzip)
@@ -65,6 +87,36 @@ def run(*, port: int) -> int:
         shutil.rmtree(base, ignore_errors=True)
 
 
+def _demo_journalist(config: Config) -> DemoJournalist:
+    """An admin account the demo prints, so a newcomer can log in to the newsroom side."""
+    passphrase = passphrases.suggest()
+    inst = open_instance(config)
+    try:
+        with inst.sessions() as session:
+            journalist = journalists.create(
+                session,
+                profile=Profile("demo", "Demo", "Journalist", is_admin=True),
+                passphrase=passphrase,
+                second_factor=TwoFactor.new_totp(),
+                cost=journalists.argon2_cost(config),
+                today=dt.datetime.now(dt.UTC).date(),
+            )
+            session.commit()
+            uri = otp.provisioning_uri(
+                journalist.otp_secret, account="demo", issuer=config.instance_name
+            )
+            return DemoJournalist("demo", passphrase, journalist.otp_secret, uri)
+    finally:
+        inst.close()
+
+
+def _serve(app: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    # Through `sealdrop serve`, so the demo runs with the same checks and process limits.
+    return subprocess.Popen(  # noqa: S603 - this interpreter, our CLI, an app named here
+        [sys.executable, "-m", "sealdrop.cli", "serve", app], env={**os.environ, **env}
+    )
+
+
 def _run_in(base: Path, port: int) -> int:
     reader = Keyring(base / "reader-gpg")
     try:
@@ -73,19 +125,24 @@ def _run_in(base: Path, port: int) -> int:
             "SEALDROP_DATA_DIR": str(base / "data"),
             "SEALDROP_INSTANCE_NAME": "Sealdrop demo",
             "SEALDROP_SOURCE_BIND": f"127.0.0.1:{port}",
+            "SEALDROP_JOURNALIST_BIND": f"127.0.0.1:{port + 1}",
             "SEALDROP_MIN_FREE_BYTES": "0",
         }
         initialise(load_config(env), submission_key=reader.export_public_key(fingerprint))
-        print(_banner(base, port, fingerprint), flush=True)
-        # Through `sealdrop serve`, so the demo runs with the same checks and process limits.
-        server = subprocess.Popen(
-            [sys.executable, "-m", "sealdrop.cli", "serve", "source"], env={**os.environ, **env}
-        )
+        journalist = _demo_journalist(load_config(env))
+        print(_banner(base, port, fingerprint, journalist), flush=True)
+        servers = [_serve("source", env), _serve("journalist", env)]
         try:
-            return server.wait()
+            while all(server.poll() is None for server in servers):
+                time.sleep(0.5)
+            return max(server.poll() or 0 for server in servers)
         except (KeyboardInterrupt, _Stop):
-            server.terminate()
-            server.wait(timeout=15)
             return 0
+        finally:
+            for server in servers:
+                if server.poll() is None:
+                    server.terminate()
+            for server in servers:
+                server.wait(timeout=15)
     finally:
         reader.close()

@@ -9,14 +9,20 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
+import pyotp
 import pytest
 
 from tests.server import free_port
 
 BANNER_DIR = re.compile(r"throwaway data in (\S+)\)")
+BANNER_END = "Press Ctrl-C"
+PASSPHRASE = re.compile(r"passphrase:\s+(.+)")
+TOTP_SECRET = re.compile(r"TOTP secret: ([A-Z2-7]+)")
+CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 START_SECONDS = 60
 
 
@@ -45,6 +51,27 @@ def wait_for_page(url: str, demo: subprocess.Popen[str]) -> int:
     raise AssertionError(f"the demo did not answer within {START_SECONDS} s")
 
 
+def log_in_as_printed(base_url: str, banner: str) -> str:
+    """The newsroom's first page after logging in with what the banner printed."""
+    passphrase, secret = PASSPHRASE.search(banner), TOTP_SECRET.search(banner)
+    assert passphrase and secret, banner
+    browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+    with browser.open(f"{base_url}/login", timeout=10) as page:
+        token = CSRF.search(page.read().decode())
+    assert token, "the login page has no CSRF token"
+    form = urllib.parse.urlencode(
+        {
+            "csrf_token": token.group(1),
+            "username": "demo",
+            "passphrase": passphrase.group(1).strip(),
+            "code": pyotp.TOTP(secret.group(1)).now(),
+        }
+    ).encode()
+    with browser.open(f"{base_url}/login", data=form, timeout=30) as landed:
+        assert landed.url == f"{base_url}/"
+        return str(landed.read().decode())
+
+
 @pytest.mark.server
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT])
 def test_demo_serves_and_leaves_nothing_behind(stop: signal.Signals) -> None:
@@ -62,13 +89,18 @@ def test_demo_serves_and_leaves_nothing_behind(stop: signal.Signals) -> None:
     try:
         assert demo.stdout is not None
         banner = ""
-        while not (found := BANNER_DIR.search(banner)):
+        while BANNER_END not in banner:
             line = demo.stdout.readline()
             assert line, f"the demo printed no banner:\n{banner}"
             banner += line
+        found = BANNER_DIR.search(banner)
+        assert found, banner
         base = Path(found.group(1))
         assert base.is_dir() and base.parent == tmp_path
         assert wait_for_page(f"http://127.0.0.1:{port}/", demo) == 200
+        assert wait_for_page(f"http://127.0.0.1:{port + 1}/login", demo) == 200
+        if stop == signal.SIGTERM:  # once is enough: an Argon2 login costs a second
+            assert "Sources" in log_in_as_printed(f"http://127.0.0.1:{port + 1}", banner)
         demo.send_signal(stop)
         assert demo.wait(timeout=30) in (0, 130)
     finally:
