@@ -102,3 +102,10 @@ class DesignationExhausted(SealdropError):
     """No free journalist designation was found after many draws; the word lists are too small."""
 
     http_status = 500
+
+
+class BundleInvalid(SealdropError):
+    """A bundle is damaged, incomplete or not a Sealdrop bundle; nothing of it should be trusted.
+
+    Download it again from the journalist interface; if it still fails, tell your administrator.
+    """
