@@ -73,9 +73,10 @@ def _prepare(
     )
     for item in items:
         if not item.stored.is_file():
+            # A literal message: every service's message goes through the translation catalogue.
             raise NotFound(
-                f"The file of {item.path} is missing from the store; ask your administrator "
-                "to run `sealdrop check`."
+                "A chosen item's file is missing from the store; "
+                "ask your administrator to run `sealdrop check`."
             )
     return PreparedBundle(items, stream_bundle(items, instance=instance, created=today))
 
