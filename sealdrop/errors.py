@@ -120,3 +120,10 @@ class AccountInvalid(SealdropError):
 
 class TwoFactorInvalid(SealdropError):
     """A two-factor code or secret offered while enrolling is wrong; scan again and retry."""
+
+
+class BundleInvalid(SealdropError):
+    """A bundle is damaged, incomplete or not a Sealdrop bundle; nothing of it should be trusted.
+
+    Download it again from the journalist interface; if it still fails, tell your administrator.
+    """

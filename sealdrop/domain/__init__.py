@@ -1,1 +1,1 @@
-"""The domain's own values and rules: codenames, designations, key identities; no I/O."""
+"""The domain's own values: codenames, designations, item kinds and names, key identities."""

@@ -12,11 +12,11 @@ from sqlalchemy.orm import Session
 
 from sealdrop.crypto.gpg import Gpg, SourceKey
 from sealdrop.db.models import Reply, Source
+from sealdrop.domain.items import Kind
 from sealdrop.domain.keys import Fingerprint, Passphrase, PublicKey
 from sealdrop.errors import DecryptionFailed, EmptySubmission, NotFound
 from sealdrop.services.sealed import place_next, seal_text, undo
 from sealdrop.services.sources import NewSource
-from sealdrop.storage.names import Kind
 from sealdrop.storage.store import Store
 
 UNREADABLE = None

@@ -17,9 +17,10 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from sealdrop.crypto.gpg import Gpg
 from sealdrop.db.models import Source
+from sealdrop.domain.items import Kind
 from sealdrop.domain.keys import PublicKey
 from sealdrop.errors import StoreOutOfStep
-from sealdrop.storage.names import Kind, stored_name
+from sealdrop.storage.names import stored_name
 from sealdrop.storage.store import Store
 
 PLACE_ATTEMPTS = 10

@@ -10,12 +10,12 @@ from sqlalchemy.orm import Session
 
 from sealdrop.crypto.gpg import Gpg
 from sealdrop.db.models import Source, Submission
+from sealdrop.domain.items import Kind
 from sealdrop.domain.keys import PublicKey
 from sealdrop.errors import EmptySubmission, UploadInterrupted
 from sealdrop.services.sealed import place_next, seal_text, undo
 from sealdrop.services.sources import NewSource, create_row
 from sealdrop.services.uploads import StagedUpload, UploadBudget
-from sealdrop.storage.names import Kind
 from sealdrop.storage.store import Store
 
 STREAM_CHUNK = 1 << 20

@@ -7,7 +7,8 @@ import random
 import pytest
 
 from sealdrop.domain import designations
-from sealdrop.storage.names import STORED_NAME_PATTERN, Kind, stored_name
+from sealdrop.domain.items import Kind
+from sealdrop.storage.names import STORED_NAME_PATTERN, stored_name
 
 
 @pytest.mark.parametrize(
