@@ -2,25 +2,21 @@
 
 from __future__ import annotations
 
-import contextlib
-import http.client
 import os
-import signal
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from worker_watch import children
-
 from sealdrop.crypto.gpg import Keyring
 from sealdrop.domain.keys import Fingerprint
 
-START_TIMEOUT_SECONDS = 30
-STOP_TIMEOUT_SECONDS = 10
+# The server is started and stopped as the tests do it (tests/server.py). A script run as
+# `python bench/NAME.py` has bench/ on its path, not the repository root that holds tests/.
+sys.path.insert(1, str(Path(__file__).resolve().parents[1]))
+from tests.server import RunningServer as RunningServer  # noqa: PLC0414 - re-exported for the benches
+from tests.server import start_source as start_source  # noqa: PLC0414 - re-exported for the benches
 
 
 @dataclass(frozen=True)
@@ -68,66 +64,3 @@ def stop_agents(instance: Instance) -> None:
             check=False,
             capture_output=True,
         )
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@dataclass
-class Server:
-    process: subprocess.Popen[bytes]
-    port: int
-    log_path: Path
-
-    def worker(self) -> int:
-        deadline = time.monotonic() + START_TIMEOUT_SECONDS
-        while time.monotonic() < deadline:
-            workers = children(self.process.pid)
-            if workers:
-                return workers[0]
-            time.sleep(0.05)
-        raise RuntimeError("gunicorn started no worker")
-
-    def stop(self) -> None:
-        if self.process.poll() is not None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=STOP_TIMEOUT_SECONDS)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
-
-
-def start_server(env: Mapping[str, str], log_path: Path) -> Server:
-    port = free_port()
-    full_env = {**os.environ, **env, "SEALDROP_SOURCE_BIND": f"127.0.0.1:{port}"}
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "sealdrop.cli", "serve", "source"],
-            env=full_env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    server = Server(process, port, log_path)
-    deadline = time.monotonic() + START_TIMEOUT_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited early:\n{log_path.read_text(errors='replace')}")
-        with contextlib.suppress(OSError, http.client.HTTPException):
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            try:
-                conn.request("GET", "/metadata")
-                if conn.getresponse().status == 200:
-                    return server
-            finally:
-                conn.close()
-        time.sleep(0.1)
-    server.stop()
-    raise RuntimeError(f"gunicorn did not answer:\n{log_path.read_text(errors='replace')}")

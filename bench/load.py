@@ -34,7 +34,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from instance import Server, create_instance, start_server, stop_agents
+from instance import RunningServer, create_instance, start_source, stop_agents
 from source_client import SourceClient, submit_path
 from worker_watch import children, status_kb
 
@@ -175,12 +175,12 @@ async def slow_client(
         await asyncio.sleep(0.5)
 
 
-def workers_of(server: Server) -> list[int]:
+def workers_of(server: RunningServer) -> list[int]:
     return children(server.process.pid)
 
 
 def slow_phase(
-    server: Server,
+    server: RunningServer,
     sources: list[tuple[SourceClient, str]],
     count: int,
     seconds: float,
@@ -290,7 +290,7 @@ def burst_phase(
 def run(args: argparse.Namespace, base: Path) -> None:
     instance = create_instance(base, MB)
     env = {**instance.env, "SEALDROP_SOURCE_WORKERS": str(args.workers)}
-    server = start_server(env, base / "gunicorn.log")
+    server = start_source(env, base, log_name="gunicorn.log")
     try:
         sources = []
         for _ in range(args.sources):

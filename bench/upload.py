@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from baselines import gpg_baselines, verify_stored, write_random_file
-from instance import Instance, Server, create_instance, start_server, stop_agents
+from instance import Instance, RunningServer, create_instance, start_source, stop_agents
 from profiling import start_profiler, summarise_profile
 from report import Run, megabytes, print_report
 from source_client import UPLOADS, SourceClient, client_cpu
@@ -55,7 +55,7 @@ class Bench:
     args: argparse.Namespace
     base: Path
     instance: Instance
-    server: Server
+    server: RunningServer
     worker: int
     client: SourceClient
     sample: Path
@@ -72,7 +72,7 @@ def benchmark(args: argparse.Namespace, base: Path) -> int:
         f"{time.perf_counter() - started:.1f} s; sha256 {expected_sha[:16]}..."
     )
 
-    server = start_server(instance.env, base / "gunicorn.log")
+    server = start_source(instance.env, base, log_name="gunicorn.log")
     try:
         worker = server.worker()
         client = SourceClient(server.port)

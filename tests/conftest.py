@@ -13,7 +13,8 @@ import pytest
 
 from sealdrop.crypto.gpg import Keyring
 from sealdrop.runtime.instance import Instance
-from tests.harness import ConfigFactory, ReaderKeys
+from tests.cli_runner import WAYS, Sealdrop, as_a_process, in_process
+from tests.harness import ConfigFactory, InitialisedTemplates, ReaderKeys
 from tests.pgserver import PostgresServer, create_database, start_postgres
 
 # PostgreSQL runs are never skipped: if the server cannot start, start_postgres raises and every
@@ -64,12 +65,22 @@ def reader_keys() -> Iterator[ReaderKeys]:
         shutil.rmtree(home, ignore_errors=True)
 
 
+@pytest.fixture(scope="session")
+def initialised_templates() -> Iterator[InitialisedTemplates]:
+    """Data directories initialised once for the session; `make_config.instance` copies them."""
+    base = Path(tempfile.mkdtemp(prefix="sdt-"))
+    try:
+        yield InitialisedTemplates(base)
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
 @pytest.fixture
-def make_config() -> Iterator[ConfigFactory]:
+def make_config(initialised_templates: InitialisedTemplates) -> Iterator[ConfigFactory]:
     """A factory of configs with cheap scrypt and no free-space floor, each in a new data dir."""
     base = Path(tempfile.mkdtemp(prefix="sdc-"))
     try:
-        yield ConfigFactory(base)
+        yield ConfigFactory(base, templates=initialised_templates)
     finally:
         shutil.rmtree(base, ignore_errors=True)
 
@@ -119,3 +130,15 @@ def expiring_key() -> Iterator[str]:
     finally:
         subprocess.run(["gpgconf", "--homedir", str(home), "--kill", "gpg-agent"], check=False)
         shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.fixture(params=WAYS)
+def sealdrop(
+    request: pytest.FixtureRequest,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> Sealdrop:
+    """Run the `sealdrop` command as `sealdrop(env, *args)`, once in process, once as a process."""
+    if request.param == "process":
+        return as_a_process
+    return in_process(capsys, monkeypatch)

@@ -1,4 +1,7 @@
-"""A real source interface under gunicorn on 127.0.0.1, started through the `sealdrop` CLI."""
+"""A real source interface under gunicorn on 127.0.0.1, started through the `sealdrop` CLI.
+
+The one way tests and the benchmarks (bench/instance.py) start and stop it.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 START_TIMEOUT_SECONDS = 30
+STOP_TIMEOUT_SECONDS = 15
 
 
 def free_port() -> int:
@@ -34,11 +38,37 @@ class RunningServer:
 
     def worker_pids(self) -> list[int]:
         """The gunicorn workers (children of the arbiter), for memory and fd inspection."""
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
-        return [int(pid) for pid in children.read_text().split()] if children.exists() else []
+        found: list[int] = []
+        with contextlib.suppress(OSError):
+            for task in Path(f"/proc/{self.process.pid}/task").iterdir():
+                with contextlib.suppress(OSError):
+                    found.extend(int(pid) for pid in (task / "children").read_text().split())
+        return found
+
+    def worker(self) -> int:
+        """The first worker, waiting for gunicorn to have forked one."""
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS
+        while time.monotonic() < deadline:
+            if workers := self.worker_pids():
+                return workers[0]
+            time.sleep(0.05)
+        raise RuntimeError("gunicorn started no worker")
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
+
+    def stop(self) -> None:
+        """SIGTERM to the whole process group, SIGKILL if it is still there after a while."""
+        if self.process.poll() is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=STOP_TIMEOUT_SECONDS)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
 
 
 def _wait_until_up(server: RunningServer) -> None:
@@ -55,11 +85,16 @@ def _wait_until_up(server: RunningServer) -> None:
     raise RuntimeError(f"gunicorn did not answer within {START_TIMEOUT_SECONDS} s:\n{server.log()}")
 
 
-@contextlib.contextmanager
-def serve_source(env: Mapping[str, str], log_dir: Path) -> Iterator[RunningServer]:
-    """Run `sealdrop serve source` with `env` on a free loopback port until the block ends."""
+def start_source(
+    env: Mapping[str, str], log_dir: Path, *, log_name: str | None = None
+) -> RunningServer:
+    """Start `sealdrop serve source` with `env` on a free loopback port; return once it answers.
+
+    Its output goes to `log_dir/log_name` (default `gunicorn-PORT.log`). The caller stops it
+    with `stop()`; if it never comes up, it is stopped here and RuntimeError says why.
+    """
     port = free_port()
-    log_path = log_dir / f"gunicorn-{port}.log"
+    log_path = log_dir / (log_name or f"gunicorn-{port}.log")
     full_env = {**os.environ, **env, "SEALDROP_SOURCE_BIND": f"127.0.0.1:{port}"}
     with log_path.open("wb") as log:
         process = subprocess.Popen(
@@ -72,15 +107,20 @@ def serve_source(env: Mapping[str, str], log_dir: Path) -> Iterator[RunningServe
     server = RunningServer(f"http://127.0.0.1:{port}", port, process, log_path)
     try:
         _wait_until_up(server)
+    except BaseException:
+        server.stop()
+        raise
+    return server
+
+
+@contextlib.contextmanager
+def serve_source(env: Mapping[str, str], log_dir: Path) -> Iterator[RunningServer]:
+    """Run `sealdrop serve source` with `env` on a free loopback port until the block ends."""
+    server = start_source(env, log_dir)
+    try:
         yield server
     finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        server.stop()
 
 
 def raw_request(

@@ -21,6 +21,7 @@ import pytest
 
 from sealdrop.config import load_config
 from sealdrop.runtime.initialise import initialise
+from tests.cli_runner import Sealdrop
 from tests.harness import FAST_KDF, ReaderKeys
 from tests.server import free_port, serve_source
 from tests.source_interface.http_source import FilePart, HttpSource
@@ -81,18 +82,13 @@ def test_serves_on_a_unix_socket(initialised_env: tuple[dict[str, str], Path]) -
         process.wait(timeout=15)
 
 
-def test_serve_refuses_an_uninitialised_data_dir_in_one_line(tmp_path: Path) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "sealdrop.cli", "serve", "source"],
-        env={**os.environ, "SEALDROP_DATA_DIR": str(tmp_path / "none")},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 2
-    assert done.stderr.startswith("sealdrop: ") and "sealdrop init" in done.stderr
-    assert "Traceback" not in done.stderr
+def test_serve_refuses_an_uninitialised_data_dir_in_one_line(
+    sealdrop: Sealdrop, tmp_path: Path
+) -> None:
+    ran = sealdrop({"SEALDROP_DATA_DIR": str(tmp_path / "none")}, "serve", "source")
+    assert ran.code == 2
+    assert ran.stderr.startswith("sealdrop: ") and "sealdrop init" in ran.stderr
+    assert "Traceback" not in ran.stderr
 
 
 @pytest.mark.server
@@ -115,23 +111,15 @@ def test_huge_headers_and_a_silent_log(initialised_env: tuple[dict[str, str], Pa
 
 
 @pytest.mark.parametrize("bind", ["0.0.0.0:8080", "[::]:8080", "192.0.2.7:8080"])
-def test_serve_refuses_a_public_address_in_one_line(tmp_path: Path, bind: str) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "sealdrop.cli", "serve", "source"],
-        env={
-            **os.environ,
-            "SEALDROP_DATA_DIR": str(tmp_path / "none"),
-            "SEALDROP_SOURCE_BIND": bind,
-        },
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 2
-    [line] = done.stderr.splitlines()
+def test_serve_refuses_a_public_address_in_one_line(
+    sealdrop: Sealdrop, tmp_path: Path, bind: str
+) -> None:
+    env = {"SEALDROP_DATA_DIR": str(tmp_path / "none"), "SEALDROP_SOURCE_BIND": bind}
+    ran = sealdrop(env, "serve", "source")
+    assert ran.code == 2
+    [line] = ran.stderr.splitlines()
     assert line.startswith("sealdrop: ") and "SEALDROP_SOURCE_BIND" in line
-    assert "Traceback" not in done.stderr
+    assert "Traceback" not in ran.stderr
 
 
 @contextmanager

@@ -1,12 +1,9 @@
-"""The `sealdrop` command run as a process: init and check, and one clear line for every failure."""
+"""`sealdrop` in process and as a process: init and check, and one clear line for every failure."""
 
 from __future__ import annotations
 
 import datetime as dt
 import os
-import subprocess
-import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -15,33 +12,8 @@ from sealdrop.config import load_config
 from sealdrop.db import migrate
 from sealdrop.db.engine import make_engine
 from sealdrop.runtime.instance import open_instance
+from tests.cli_runner import Ran, Sealdrop
 from tests.harness import TODAY, ConfigFactory, ReaderKeys, source_with_a_message
-
-
-@dataclass(frozen=True)
-class Ran:
-    code: int
-    stdout: str
-    stderr: str
-
-
-def sealdrop(env: dict[str, str], *args: str) -> Ran:
-    # An explicit environment: nothing from the developer's shell can change the outcome.
-    full_env = {
-        "PATH": os.environ["PATH"],
-        "HOME": env["SEALDROP_DATA_DIR"],
-        "LANG": "C.UTF-8",
-        **env,
-    }
-    done = subprocess.run(
-        [sys.executable, "-m", "sealdrop.cli", *args],
-        env=full_env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    return Ran(done.returncode, done.stdout, done.stderr)
 
 
 def assert_one_clear_line(ran: Ran, *, mentions: str) -> None:
@@ -61,7 +33,7 @@ def key_file(tmp_path: Path, reader_keys: ReaderKeys) -> Path:
 
 
 def test_init_with_a_public_key(
-    make_config: ConfigFactory, key_file: Path, reader_keys: ReaderKeys
+    sealdrop: Sealdrop, make_config: ConfigFactory, key_file: Path, reader_keys: ReaderKeys
 ) -> None:
     env = make_config.env()
 
@@ -72,14 +44,14 @@ def test_init_with_a_public_key(
     assert (Path(env["SEALDROP_DATA_DIR"]) / "secrets.toml").exists()
 
 
-def test_init_without_a_key(make_config: ConfigFactory) -> None:
+def test_init_without_a_key(sealdrop: Sealdrop, make_config: ConfigFactory) -> None:
     ran = sealdrop(make_config.env(), "init")
     assert ran.code == 0, ran.stderr
     assert "Submission Key: none yet" in ran.stdout
 
 
 def test_init_refuses_a_private_key(
-    make_config: ConfigFactory, tmp_path: Path, reader_keys: ReaderKeys
+    sealdrop: Sealdrop, make_config: ConfigFactory, tmp_path: Path, reader_keys: ReaderKeys
 ) -> None:
     secret = tmp_path / "secret.asc"
     secret.write_text(reader_keys.export_secret_key())
@@ -89,27 +61,31 @@ def test_init_refuses_a_private_key(
     assert_one_clear_line(ran, mentions="private key")
 
 
-def test_init_with_a_missing_key_file(make_config: ConfigFactory, tmp_path: Path) -> None:
+def test_init_with_a_missing_key_file(
+    sealdrop: Sealdrop, make_config: ConfigFactory, tmp_path: Path
+) -> None:
     ran = sealdrop(make_config.env(), "init", "--submission-key", str(tmp_path / "nope.asc"))
     assert_one_clear_line(ran, mentions="cannot read the key file")
 
 
-def test_init_with_a_file_that_is_not_a_key(make_config: ConfigFactory, tmp_path: Path) -> None:
+def test_init_with_a_file_that_is_not_a_key(
+    sealdrop: Sealdrop, make_config: ConfigFactory, tmp_path: Path
+) -> None:
     (tmp_path / "note.txt").write_text("not a key")
     ran = sealdrop(make_config.env(), "init", "--submission-key", str(tmp_path / "note.txt"))
     assert_one_clear_line(ran, mentions="not an ASCII-armored OpenPGP key")
 
 
-def test_bad_setting_is_one_line(make_config: ConfigFactory) -> None:
+def test_bad_setting_is_one_line(sealdrop: Sealdrop, make_config: ConfigFactory) -> None:
     ran = sealdrop(make_config.env(extra={"SEALDROP_KDF_N": "1000"}), "init")
     assert_one_clear_line(ran, mentions="SEALDROP_KDF_N")
 
 
-def test_check_before_init(make_config: ConfigFactory) -> None:
+def test_check_before_init(sealdrop: Sealdrop, make_config: ConfigFactory) -> None:
     assert_one_clear_line(sealdrop(make_config.env(), "check"), mentions="sealdrop init")
 
 
-def test_check_on_an_old_schema_is_one_line(make_config: ConfigFactory) -> None:
+def test_check_on_an_old_schema_is_one_line(sealdrop: Sealdrop, make_config: ConfigFactory) -> None:
     env = make_config.env()
     assert sealdrop(env, "init").code == 0
     engine = make_engine(load_config(env).database_url)
@@ -122,7 +98,7 @@ def test_check_on_an_old_schema_is_one_line(make_config: ConfigFactory) -> None:
 
 
 def test_check_finds_a_deleted_file(
-    make_config: ConfigFactory, key_file: Path, reader_keys: ReaderKeys
+    sealdrop: Sealdrop, make_config: ConfigFactory, key_file: Path, reader_keys: ReaderKeys
 ) -> None:
     env = make_config.env()
     assert sealdrop(env, "init", "--submission-key", str(key_file)).code == 0
@@ -149,7 +125,7 @@ def test_check_finds_a_deleted_file(
 
 
 def test_serve_refuses_while_an_old_keyring_is_there(
-    make_config: ConfigFactory, key_file: Path
+    sealdrop: Sealdrop, make_config: ConfigFactory, key_file: Path
 ) -> None:
     env = make_config.env()
     assert sealdrop(env, "init", "--submission-key", str(key_file)).code == 0
@@ -162,7 +138,7 @@ def test_serve_refuses_while_an_old_keyring_is_there(
 
 
 def test_restamp_leaves_days_only(
-    make_config: ConfigFactory, key_file: Path, reader_keys: ReaderKeys
+    sealdrop: Sealdrop, make_config: ConfigFactory, key_file: Path, reader_keys: ReaderKeys
 ) -> None:
     env = make_config.env()
     assert sealdrop(env, "init", "--submission-key", str(key_file)).code == 0

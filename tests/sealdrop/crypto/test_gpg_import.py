@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import contextlib
-import shutil
-import subprocess
-import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
 from sealdrop.crypto.gpg import Gpg
 from sealdrop.domain.keys import Fingerprint
 from sealdrop.errors import KeyImportError
+from tests.gpg_keys import WEAK, key_fingerprint, keyring, new_key, read_key, run_gpg
 from tests.harness import ReaderKeys
 
 UNKNOWN = Fingerprint("0123456789ABCDEF0123456789ABCDEF01234567")
@@ -31,99 +27,33 @@ class OtherKeys:
     another: str
 
 
-def _gpg(home: Path, *args: str, stdin: str | None = None) -> str:
-    done = subprocess.run(
-        ["gpg", "--homedir", str(home), "--batch", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return done.stdout
-
-
-def _new_key(home: Path, uid: str, algo: str, usage: str, expire: str) -> str:
-    _gpg(home, "--passphrase", "", "--quick-gen-key", uid, algo, usage, expire)
-    return _gpg(home, "--armor", "--export", uid)
-
-
-def _fingerprint(home: Path, uid: str) -> str:
-    return next(
-        line.split(":")[9]
-        for line in _gpg(home, "--with-colons", "--list-keys", uid).splitlines()
-        if line.startswith("fpr:")
-    )
-
-
-def _rsa_key(home: Path, uid: str, bits: int) -> str:
-    """An RSA key with an RSA encryption subkey of the same size, from a batch parameter file."""
-    _gpg(
-        home,
-        "--gen-key",
-        stdin=(
-            f"Key-Type: RSA\nKey-Length: {bits}\nSubkey-Type: RSA\nSubkey-Length: {bits}\n"
-            f"Subkey-Usage: encrypt\nName-Real: {uid}\nExpire-Date: 0\n%no-protection\n%commit\n"
-        ),
-    )
-    return _gpg(home, "--armor", "--export", uid)
-
-
-def _with_subkey(home: Path, uid: str, primary: str, subkey: str) -> str:
-    _gpg(home, "--passphrase", "", "--quick-gen-key", uid, primary, "sign", "never")
-    _gpg(home, "--passphrase", "", "--quick-add-key", _fingerprint(home, uid), subkey, "encr")
-    return _gpg(home, "--armor", "--export", uid)
-
-
-@contextlib.contextmanager
-def keyring() -> Iterator[Path]:
-    """A throwaway gpg home (short path for the agent socket), its agent stopped afterwards."""
-    home = Path(tempfile.mkdtemp(prefix="sdk-"))
-    try:
-        yield home
-    finally:
-        subprocess.run(["gpgconf", "--homedir", str(home), "--kill", "gpg-agent"], check=False)
-        shutil.rmtree(home, ignore_errors=True)
-
-
 @pytest.fixture(scope="module")
 def other_keys() -> Iterator[OtherKeys]:
     with keyring() as home:
-        _new_key(home, "Revoked <r@example.org>", "future-default", "default", "never")
-        fingerprint = _fingerprint(home, "r@example.org")
+        new_key(home, "Revoked <r@example.org>", "future-default", "default", "never")
+        fingerprint = key_fingerprint(home, "r@example.org")
         certificate = (home / "openpgp-revocs.d" / f"{fingerprint}.rev").read_text()
         # gpg stores a revocation certificate with a colon guarding its armor line.
         (home / "revoke.asc").write_text(certificate.replace(":-----BEGIN", "-----BEGIN"))
-        _gpg(home, "--import", str(home / "revoke.asc"))
+        run_gpg(home, "--import", str(home / "revoke.asc"))
         yield OtherKeys(
-            expiring=_new_key(home, "Expiring <e@example.org>", "future-default", "default", "1d"),
-            sign_only=_new_key(home, "Signer <s@example.org>", "ed25519", "sign", "never"),
-            revoked=_gpg(home, "--armor", "--export", "r@example.org"),
-            another=_new_key(home, "Another <a@example.org>", "future-default", "default", "never"),
+            expiring=new_key(home, "Expiring <e@example.org>", "future-default", "default", "1d"),
+            sign_only=new_key(home, "Signer <s@example.org>", "ed25519", "sign", "never"),
+            revoked=run_gpg(home, "--armor", "--export", "r@example.org"),
+            another=new_key(home, "Another <a@example.org>", "future-default", "default", "never"),
         )
 
 
 @pytest.fixture(scope="module")
-def weak_keys() -> Iterator[dict[str, str]]:
+def weak_keys() -> dict[str, str]:
     """Keys able to encrypt that the policy rules out: small RSA, or a curve other than 25519."""
-    with keyring() as home:
-        yield {
-            "rsa1024": _rsa_key(home, "RSA 1024 <w1@example.org>", 1024),
-            "rsa2048": _rsa_key(home, "RSA 2048 <w2@example.org>", 2048),
-            "ed25519+rsa2048": _with_subkey(
-                home, "Weak sub <w3@example.org>", "ed25519", "rsa2048"
-            ),
-            "rsa2048+cv25519": _with_subkey(
-                home, "Weak primary <w4@example.org>", "rsa2048", "cv25519"
-            ),
-            "nistp256": _with_subkey(home, "NIST <w5@example.org>", "nistp256", "nistp256"),
-        }
+    return {name: read_key(name) for name in WEAK}
 
 
-@pytest.fixture(scope="session")
-def rsa4096_key() -> Iterator[str]:
-    """RSA-4096 with an RSA-4096 encryption subkey: 2-4 s to make, so made once."""
-    with keyring() as home:
-        yield _rsa_key(home, "RSA 4096 <s@example.org>", 4096)
+@pytest.fixture(scope="module")
+def rsa4096_key() -> str:
+    """RSA-4096 with an RSA-4096 encryption subkey (4-6 s to make, so kept in tests/vectors)."""
+    return read_key("rsa4096")
 
 
 def test_inspect_accepts_one_encryption_key(server_gpg: Gpg, reader_keys: ReaderKeys) -> None:
@@ -206,11 +136,15 @@ def test_a_weak_encryption_subkey_beside_a_strong_one_is_refused(server_gpg: Gpg
     uid = "Mixed <m@example.org>"
     with keyring() as home:
         earlier = ("--faked-system-time", "20200101T000000!")  # so the weak subkey is the newest
-        _gpg(home, *earlier, "--passphrase", "", "--quick-gen-key", uid, "ed25519", "sign", "never")
-        fingerprint = _fingerprint(home, uid)
-        _gpg(home, *earlier, "--passphrase", "", "--quick-add-key", fingerprint, "cv25519", "encr")
-        _gpg(home, "--passphrase", "", "--quick-add-key", fingerprint, "rsa1024", "encr")
-        mixed = _gpg(home, "--armor", "--export", uid)
+        run_gpg(
+            home, *earlier, "--passphrase", "", "--quick-gen-key", uid, "ed25519", "sign", "never"
+        )
+        fingerprint = key_fingerprint(home, uid)
+        run_gpg(
+            home, *earlier, "--passphrase", "", "--quick-add-key", fingerprint, "cv25519", "encr"
+        )
+        run_gpg(home, "--passphrase", "", "--quick-add-key", fingerprint, "rsa1024", "encr")
+        mixed = run_gpg(home, "--armor", "--export", uid)
     with pytest.raises(KeyImportError, match="too weak"):
         server_gpg.inspect_public_key(mixed)
 
