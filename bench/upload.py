@@ -9,6 +9,7 @@ only when the upload failed or the stored content differed.
 
     .venv/bin/python bench/upload.py --size 50M
     .venv/bin/python bench/upload.py --size 2G --runs 2
+    .venv/bin/python bench/upload.py --keys 5       # encrypted to 5 reader keys at once
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from pathlib import Path
 from baselines import gpg_baselines, verify_stored, write_random_file
 from instance import Instance, RunningServer, create_instance, start_source, stop_agents
 from profiling import start_profiler, summarise_profile
+from reader_keys import add_reader_keys, stop_reader_agents
 from report import Run, megabytes, print_report
 from source_client import UPLOADS, SourceClient, client_cpu
 from worker_watch import Sampler, cpu_seconds, reset_hwm, status_kb
@@ -60,10 +62,15 @@ class Bench:
     client: SourceClient
     sample: Path
     expected_sha: str
+    # The reader whose key opens what is stored: the last one added, so with --keys N > 1 the
+    # check proves that a key other than the first opens every upload.
+    verifier: Path
 
 
 def benchmark(args: argparse.Namespace, base: Path) -> int:
     instance = create_instance(base, args.size)
+    extra = add_reader_keys(instance, base, args.keys - 1)
+    print(f"{args.keys} reader key(s): every upload is encrypted once, to all of them")
     sample = base / "upload.bin"
     started = time.perf_counter()
     expected_sha = write_random_file(sample, args.size)
@@ -81,10 +88,13 @@ def benchmark(args: argparse.Namespace, base: Path) -> int:
             f"gunicorn arbiter {server.process.pid}, worker {worker}, port {server.port}; "
             "source created"
         )
-        runs = run_all(Bench(args, base, instance, server, worker, client, sample, expected_sha))
+        verifier = extra[-1] if extra else instance.reader_home
+        bench = Bench(args, base, instance, server, worker, client, sample, expected_sha, verifier)
+        runs = run_all(bench)
     finally:
         server.stop()
         stop_agents(instance)
+        stop_reader_agents(extra)
 
     print_report(runs, args.client, server.log_path)
     if args.profile:
@@ -118,7 +128,7 @@ def one_run(bench: Bench, number: int) -> Run:
     if run.upload.ok:
         new = sorted(set(bench.instance.store.glob(STORED_GLOB)) - before)
         verified = verify_stored(
-            bench.instance.reader_home,
+            bench.verifier,
             new,
             bench.expected_sha,
             number,
@@ -172,6 +182,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--runs", type=int, default=1, help="uploads in a row (default 1)")
     parser.add_argument(
+        "--keys", type=int, default=1, help="active reader keys to encrypt to (default 1)"
+    )
+    parser.add_argument(
         "--client",
         choices=["python", "curl"],
         default="python",
@@ -196,6 +209,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.runs < 1:
         parser.error("--runs must be at least 1")
+    if args.keys < 1:
+        parser.error("--keys must be at least 1")
     if args.client == "curl" and not shutil.which("curl"):
         parser.error("curl is not installed")
     temp_root = Path("/tmp")  # noqa: S108 - a short path: gpg-agent sockets need one

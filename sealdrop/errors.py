@@ -14,7 +14,14 @@ class ConfigError(SealdropError):
 
 
 class KeyImportError(SealdropError):
-    """The key offered as the Submission Key cannot be used; the message says why."""
+    """The key offered as a reader key cannot be used; the message says why."""
+
+
+class ReaderKeyRefused(SealdropError):
+    """A change to the reader keys was refused (a duplicate, an unknown fingerprint, the last
+    usable key); the message says what to do instead."""
+
+    http_status = 409
 
 
 class CodenameMalformed(SealdropError):
@@ -38,7 +45,7 @@ class CodenameTaken(SealdropError):
 
 
 class SubmissionsClosed(SealdropError):
-    """The instance cannot take submissions right now (no usable Submission Key, or a full disk).
+    """The instance cannot take submissions right now (no usable reader key, or a full disk).
 
     The message is for sources and stays generic; `reason`, if any, is for the admin.
     """

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import subprocess
 import tempfile
@@ -14,7 +15,7 @@ import pytest
 from sealdrop.crypto.gpg import Keyring
 from sealdrop.runtime.instance import Instance
 from tests.cli_runner import WAYS, Sealdrop, as_a_process, in_process
-from tests.harness import ConfigFactory, InitialisedTemplates, ReaderKeys
+from tests.harness import ConfigFactory, InitialisedTemplates, OddKeys, ReaderKeys
 from tests.pgserver import PostgresServer, create_database, start_postgres
 
 # PostgreSQL runs are never skipped: if the server cannot start, start_postgres raises and every
@@ -49,20 +50,34 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return url
 
 
-@pytest.fixture(scope="session")
-def reader_keys() -> Iterator[ReaderKeys]:
-    """The reader machine's keyring with an unprotected Submission key pair."""
+@contextlib.contextmanager
+def reader_keyring(prefix: str, uid: str) -> Iterator[ReaderKeys]:
+    """A reader machine's keyring with an unprotected key pair, removed with its agent at exit."""
     # gpg-agent's socket path must stay under ~100 characters; pytest's tmp_path can be longer.
-    home = Path(tempfile.mkdtemp(prefix="sdr-"))
+    home = Path(tempfile.mkdtemp(prefix=prefix))
     gpg = Keyring(home)
     try:
-        fingerprint = gpg.generate_reader_key_pair("Sealdrop test Submission Key")
+        fingerprint = gpg.generate_reader_key_pair(uid)
         yield ReaderKeys(
             gpg=gpg, fingerprint=fingerprint, public_key=gpg.export_public_key(fingerprint)
         )
     finally:
         gpg.close()
         shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def reader_keys() -> Iterator[ReaderKeys]:
+    """The reader machine's keyring with an unprotected Submission key pair."""
+    with reader_keyring("sdr-", "Sealdrop test Submission Key") as keys:
+        yield keys
+
+
+@pytest.fixture(scope="session")
+def second_reader_keys() -> Iterator[ReaderKeys]:
+    """A second reader, in another office (or the successor of the first): its own keyring."""
+    with reader_keyring("sdq-", "Sealdrop test second reader") as keys:
+        yield keys
 
 
 @pytest.fixture(scope="session")
@@ -142,3 +157,54 @@ def sealdrop(
     if request.param == "process":
         return as_a_process
     return in_process(capsys, monkeypatch)
+
+
+@pytest.fixture(scope="session")
+def odd_keys() -> Iterator[OddKeys]:
+    """Public keys `sealdrop keys add` must refuse, and one it takes that expires in 20 days."""
+    home = Path(tempfile.mkdtemp(prefix="sdo-"))
+
+    def gpg(*args: str) -> str:
+        return subprocess.run(
+            ["gpg", "--homedir", str(home), "--batch", "--passphrase", "", *args],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+
+    def export(uid: str) -> str:
+        return gpg("--armor", "--export", uid)
+
+    try:
+        gpg("--quick-gen-key", "Revoked <r@example.org>", "future-default", "default", "never")
+        [revoked] = (home / "openpgp-revocs.d").glob("*.rev")
+        # gpg stores a revocation certificate with a colon guarding its armor line.
+        (home / "revoke.asc").write_text(revoked.read_text().replace(":-----BEGIN", "-----BEGIN"))
+        gpg("--import", str(home / "revoke.asc"))
+        # Made "in 2020", valid for a day: long expired.
+        gpg(
+            "--faked-system-time",
+            "20200101T000000",
+            "--quick-gen-key",
+            "Expired <x@example.org>",
+            "future-default",
+            "default",
+            "1d",
+        )
+        gpg("--quick-gen-key", "Weak <w@example.org>", "nistp256", "sign", "never")
+        weak = next(
+            line.split(":")[9]
+            for line in gpg("--with-colons", "--list-keys", "w@example.org").splitlines()
+            if line.startswith("fpr:")
+        )
+        gpg("--quick-add-key", weak, "nistp256", "encr")
+        gpg("--quick-gen-key", "Soon <s@example.org>", "future-default", "default", "20d")
+        yield OddKeys(
+            revoked=export("r@example.org"),
+            expired=export("x@example.org"),
+            weak=export("w@example.org"),
+            expires_in_20_days=export("s@example.org"),
+        )
+    finally:
+        subprocess.run(["gpgconf", "--homedir", str(home), "--kill", "gpg-agent"], check=False)
+        shutil.rmtree(home, ignore_errors=True)

@@ -61,6 +61,14 @@ class ReaderKeys:
             raise AssertionError(f"the reader cannot decrypt {path}: {done.stderr.decode()}")
         return done.stdout
 
+    def can_decrypt(self, path: Path) -> bool:
+        """Whether this reader alone opens `path`; the gpg command line, as the reader has it."""
+        try:
+            self.decrypt(path)
+        except AssertionError:
+            return False
+        return True
+
     def export_secret_key(self) -> str:
         """The armored secret key, to prove the server refuses it."""
         done = subprocess.run(
@@ -78,6 +86,16 @@ class ReaderKeys:
             text=True,
         )
         return done.stdout
+
+
+@dataclass(frozen=True)
+class OddKeys:
+    """Armored public keys the reader-key policy refuses, and one valid for 20 more days."""
+
+    revoked: str
+    expired: str
+    weak: str
+    expires_in_20_days: str
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""The `sealdrop` command: init, serve, check, restamp, journalist, demo; one line per failure."""
+"""The `sealdrop` command: init, serve, check, restamp, keys, journalist, demo; one line each."""
 
 from __future__ import annotations
 
@@ -7,9 +7,8 @@ import os
 import resource
 import sys
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 
-from sealdrop.cli import journalists
+from sealdrop.cli import journalists, keys
 from sealdrop.config import Config, load_config, require_loopback
 from sealdrop.errors import SealdropError
 from sealdrop.runtime import initialise, startup
@@ -18,26 +17,19 @@ from sealdrop.serving import APPS, gunicorn_argv
 from sealdrop.serving.process import raise_open_file_limit
 
 
-def _read_key(path: str) -> str:
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SealdropError(f"cannot read the key file {path}: {exc}") from None
-    if "BEGIN PGP" not in text:
-        raise SealdropError(f"{path} is not an ASCII-armored OpenPGP key")
-    return text
-
-
 def cmd_init(config: Config, args: argparse.Namespace) -> int:
-    key = _read_key(args.submission_key) if args.submission_key else None
-    fingerprint = initialise.initialise(config, submission_key=key)
+    key = keys.read_key_file(args.submission_key) if args.submission_key else None
+    fingerprints = initialise.initialise(config, submission_key=key)
     print(f"Data directory ready: {config.data_dir}")
-    print(f"Submission Key: {fingerprint or 'none yet (sources cannot submit until one is set)'}")
+    none = "none yet (sources cannot submit until one is added)"
+    print(f"Active reader keys: {', '.join(fingerprints) or none}")
     return 0
 
 
 def cmd_serve(config: Config, args: argparse.Namespace) -> int:
-    startup.prepare_serving(config)  # fail here, clearly, before gunicorn forks workers
+    # Fail here, clearly, before gunicorn forks workers.
+    for warning in startup.prepare_serving(config):
+        print(f"sealdrop: warning: {warning}", file=sys.stderr)
     os.umask(0o077)
     # A crashing worker or gpg must never write a core file: it would hold plaintext chunks and
     # passphrases. The limit is inherited by gunicorn, its workers and every gpg they start.
@@ -56,10 +48,11 @@ def cmd_serve(config: Config, args: argparse.Namespace) -> int:
 
 
 def cmd_check(config: Config, _args: argparse.Namespace) -> int:
-    problems = consistency.check(config)
-    for problem in problems:
-        print(problem)
-    print(f"{len(problems)} problem(s) found" if problems else "database and store agree")
+    report = consistency.check(config)
+    for line in report.keys + report.problems:
+        print(line)
+    problems = len(report.problems)
+    print(f"{problems} problem(s) found" if problems else "database and store agree")
     return 1 if problems else 0
 
 
@@ -79,7 +72,9 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sealdrop", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     init = commands.add_parser("init", help="create the data directory, secrets and database")
-    init.add_argument("--submission-key", metavar="FILE", help="the Submission public key, armored")
+    init.add_argument(
+        "--submission-key", metavar="FILE", help="the first reader key: a public key, armored"
+    )
     init.set_defaults(func=cmd_init)
     serve = commands.add_parser("serve", help="run a web app under gunicorn")
     serve.add_argument("app", choices=sorted(APPS))
@@ -91,6 +86,7 @@ def _parser() -> argparse.ArgumentParser:
         "restamp", help="set the store's file times to days (run daily from cron)"
     )
     restamp.set_defaults(func=cmd_restamp)
+    keys.add_parser(commands)
     journalists.add_commands(commands)
     demo = commands.add_parser("demo", help="run a throwaway demo instance on 127.0.0.1")
     demo.add_argument("--port", type=int, default=8080)

@@ -101,7 +101,8 @@ class Gpg:
         self._prototype.encoding = "utf-8"
         self._prototype.buffer_size = PIPE_CHUNK
         # A key's listing only changes with its text: each submission's check reuses it.
-        self._scan = functools.lru_cache(maxsize=8)(self._scan_uncached)
+        # Room for every reader key an instance holds (each upload checks all active ones).
+        self._scan = functools.lru_cache(maxsize=32)(self._scan_uncached)
 
     def now(self) -> float:
         return self._clock()
@@ -144,6 +145,12 @@ class Gpg:
     def _scan_uncached(self, armored: str) -> list[dict[str, Any]]:
         with self._home(agent=False) as (gpg, _):
             return list(gpg.scan_keys_mem(armored))
+
+    def expiry(self, armored: str) -> float | None:
+        """When the public key in `armored` expires (a Unix time), or None if it never does."""
+        scanned = self._scan(armored)
+        expires = scanned[0].get("expires") if len(scanned) == 1 else None
+        return float(expires) if expires else None
 
     def check_usable(self, key: PublicKey, *, at: float) -> None:
         """KeyImportError saying why, if `key` cannot be encrypted to at the moment `at`."""

@@ -9,6 +9,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Column,
     Date,
     DateTime,
     ForeignKey,
@@ -16,6 +17,7 @@ from sqlalchemy import (
     LargeBinary,
     MetaData,
     String,
+    Table,
     Text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -35,6 +37,50 @@ def new_uuid() -> str:
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+# Which reader keys each stored item was encrypted to: a link table per kind of item, so a count
+# per key is one query, a fingerprint is written once, and a reader key that items point to
+# cannot be deleted (keys are retired, never removed). Deleting an item deletes its links.
+submission_reader_keys = Table(
+    "submission_reader_keys",
+    Base.metadata,
+    Column(
+        "submission_id",
+        ForeignKey("submissions.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("reader_key_id", ForeignKey("reader_keys.id"), primary_key=True, index=True),
+)
+reply_reader_keys = Table(
+    "reply_reader_keys",
+    Base.metadata,
+    Column("reply_id", ForeignKey("replies.id", ondelete="CASCADE"), primary_key=True),
+    Column("reader_key_id", ForeignKey("reader_keys.id"), primary_key=True, index=True),
+)
+
+
+class ReaderKey(Base):
+    """One public key of a reader (an air-gapped machine, a spare in a safe); only days are kept.
+
+    Every submission and reply is encrypted to all active keys at once. A retired key is no
+    longer encrypted to but stays, with the items only it can open.
+    """
+
+    __tablename__ = "reader_keys"
+    __table_args__ = (
+        CheckConstraint("state IN ('active', 'retired')", name="state_known"),
+        CheckConstraint("(state = 'retired') = (retired_on IS NOT NULL)", name="retired_has_a_day"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(40), unique=True)
+    # Armored; imported into each operation's throwaway GnuPG home, so no keyring is kept. Empty
+    # only on a key migrated from an old keyring until `sealdrop init` moved it in.
+    public_key: Mapped[str | None] = mapped_column(Text, nullable=True)
+    state: Mapped[str] = mapped_column(String(16))
+    added_on: Mapped[dt.date] = mapped_column(Date)
+    retired_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
 
 
 class Source(Base):
@@ -97,10 +143,14 @@ class Submission(Base):
     version: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
     source: Mapped[Source] = relationship(back_populates="submissions")
+    # The reader keys this item was encrypted to: which reader can open it.
+    reader_keys: Mapped[list[ReaderKey]] = relationship(
+        secondary=submission_reader_keys, order_by="ReaderKey.id"
+    )
 
 
 class Reply(Base):
-    """One reply to a source, encrypted to the source's key and to the Submission Key."""
+    """One reply to a source, encrypted to the source's key and to every active reader key."""
 
     __tablename__ = "replies"
     __table_args__ = (CheckConstraint("size >= 0", name="size_positive"),)
@@ -120,6 +170,9 @@ class Reply(Base):
 
     source: Mapped[Source] = relationship(back_populates="replies")
     journalist: Mapped[Journalist | None] = relationship()
+    reader_keys: Mapped[list[ReaderKey]] = relationship(
+        secondary=reply_reader_keys, order_by="ReaderKey.id"
+    )
 
 
 class InstanceSettings(Base):
@@ -129,9 +182,6 @@ class InstanceSettings(Base):
     __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, default=1)
-    submission_key_fingerprint: Mapped[str | None] = mapped_column(String(40), nullable=True)
-    # Armored; imported into each operation's throwaway GnuPG home, so no keyring is kept.
-    submission_public_key: Mapped[str | None] = mapped_column(Text, nullable=True)
     allow_document_uploads: Mapped[bool] = mapped_column(Boolean, default=True)
     organization_name: Mapped[str | None] = mapped_column(Text, nullable=True)
     organization_logo: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)

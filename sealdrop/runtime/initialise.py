@@ -1,7 +1,8 @@
-"""`sealdrop init`: the data directory, its secrets, the schema and the Submission Key."""
+"""`sealdrop init`: the data directory, its secrets, the schema and the first reader key."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 from pathlib import Path
@@ -12,7 +13,7 @@ from sealdrop.crypto.scratch import require_ram
 from sealdrop.db import migrate
 from sealdrop.db.engine import make_engine, make_sessionmaker
 from sealdrop.domain.keys import Fingerprint
-from sealdrop.services import keyring_move, revocations
+from sealdrop.services import keyring_move, reader_keys, revocations
 from sealdrop.services.settings import instance_settings
 from sealdrop.storage.store import Store
 
@@ -40,8 +41,11 @@ def _add_journalist_session_key(path: Path) -> None:
         handle.write(f'journalist_session_key = "{secrets.token_hex(32)}"\n')
 
 
-def initialise(config: Config, *, submission_key: str | None) -> Fingerprint | None:
-    """Create the data directory, secrets and schema; import the key if given. Safe to run again.
+def initialise(config: Config, *, submission_key: str | None) -> list[Fingerprint]:
+    """Create the data directory, secrets and schema; add the first reader key if given.
+
+    Safe to run again, with the same key too; returns the active reader keys' fingerprints.
+    Further keys are added with `sealdrop keys add`.
 
     On an instance made by an older version it also moves the keys out of the old keyring
     into the database and wipes that keyring, after which the server may start again.
@@ -55,17 +59,18 @@ def initialise(config: Config, *, submission_key: str | None) -> Fingerprint | N
     gpg = Gpg(require_ram(config.gpg_scratch_dir))
     engine = make_engine(config.database_url)
     try:
-        checked = gpg.inspect_public_key(submission_key) if submission_key else None
+        if submission_key:  # a bad key is refused before anything is written
+            gpg.inspect_public_key(submission_key)
         migrate.upgrade(engine)
         Store(config.store_dir)
         with make_sessionmaker(engine)() as session:
             keyring_move.migrate_legacy_home(session, config.legacy_gpg_home)
             revocations.round_existing(session)
-            settings = instance_settings(session)
-            if checked is not None:
-                settings.submission_key_fingerprint = checked.fingerprint
-                settings.submission_public_key = checked.armored
+            instance_settings(session)
             session.commit()
-            return Fingerprint(settings.submission_key_fingerprint or "") or None
+            if submission_key:
+                today = dt.datetime.now(dt.UTC).date()
+                reader_keys.add_first_key(session, gpg, submission_key, today=today)
+            return [key.fingerprint for key in reader_keys.active_keys(session)]
     finally:
         engine.dispose()

@@ -8,8 +8,8 @@ from sealdrop.config import Config
 from sealdrop.crypto.scratch import sweep_stale_homes
 from sealdrop.errors import ConfigError, SubmissionsClosed
 from sealdrop.runtime.instance import open_instance
-from sealdrop.services import restamp
-from sealdrop.services.intake import usable_submission_key
+from sealdrop.services import reader_keys, restamp
+from sealdrop.services.intake import usable_reader_keys
 
 # A gpg operation lasts seconds: a throwaway home an hour old belongs to a process that died.
 STALE_SCRATCH_SECONDS = 3600
@@ -28,20 +28,28 @@ def restamp_instance(config: Config) -> int:
         inst.close()
 
 
-def prepare_serving(config: Config) -> None:
-    """What `sealdrop serve` checks and does before it starts workers; one clear error if not.
+def prepare_serving(config: Config) -> list[str]:
+    """What `sealdrop serve` checks and does before it starts workers; one clear error if not,
+    else the warnings to show the operator.
 
-    A Submission Key that expired or was revoked stops the start: sources would otherwise
-    upload whole files only to be refused at the end.
+    Reader keys that exist but none of which can be used (expired, revoked) stop the start:
+    sources would otherwise upload whole files only to be refused at the end. An active key
+    left out while others remain is a warning, and serving goes on.
     """
     inst = open_instance(config)
     sweep_stale_homes(config.gpg_scratch_dir, older_than_seconds=STALE_SCRATCH_SECONDS)
     try:
         with inst.sessions() as session:
-            usable_submission_key(session, inst.gpg)
+            usable_reader_keys(session, inst.gpg)
+            dropped = reader_keys.encryption_keys(session, inst.gpg).dropped
     except SubmissionsClosed as exc:
-        how = "import a valid one with `sealdrop init --submission-key FILE`"
-        raise ConfigError(f"The Submission Key cannot be used ({exc.reason}): {how}.") from None
+        how = "add a valid one with `sealdrop keys add FILE`"
+        raise ConfigError(f"No reader key can be used ({exc.reason}): {how}.") from None
     finally:
         inst.close()
     restamp_instance(config)
+    return [
+        f"reader key {key.fingerprint} is not encrypted to ({key.reason}); "
+        f"retire it with `sealdrop keys retire {key.fingerprint}`"
+        for key in dropped
+    ]

@@ -1,21 +1,27 @@
 """`sealdrop check`: the database and the store must agree, file for file, mode for mode.
 
-It also checks the modes of the data directory, the secrets file and the database files.
+It also checks the modes of the data directory, the secrets file and the database files, and
+reports each reader key: what only it can open, and whether it expires soon or already has.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import stat
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sealdrop.config import Config
+from sealdrop.crypto.gpg import Gpg
+from sealdrop.crypto.scratch import require_ram
 from sealdrop.db import migrate
 from sealdrop.db.engine import make_engine, make_sessionmaker
 from sealdrop.db.models import Reply, Source, Submission
 from sealdrop.errors import ConfigError
+from sealdrop.services import reader_keys
 from sealdrop.storage.store import DIR_MODE, FILE_MODE, STAGING_DIR, Store, StoredFile
 
 
@@ -89,17 +95,40 @@ def private_mode_problems(config: Config) -> list[str]:
     return problems
 
 
-def check(config: Config) -> list[str]:
-    """find_problems() on an initialised data directory, without touching gpg.
+@dataclass(frozen=True)
+class Report:
+    """What `sealdrop check` prints: a line per reader key, then every problem found."""
 
-    `sealdrop check` runs beside a live server, whose gpg-agent it must leave alone.
+    keys: list[str]
+    problems: list[str]
+
+
+def key_report(session: Session, gpg: Gpg, *, today: dt.date) -> Report:
+    """Each reader key and what it opens; as problems, the keys to act on (see warnings())."""
+    statuses = reader_keys.statuses(session, gpg)
+    return Report(
+        keys=[f"reader key {reader_keys.describe(status)}" for status in statuses],
+        problems=reader_keys.warnings(statuses, today=today),
+    )
+
+
+def check(config: Config) -> Report:
+    """find_problems() and key_report() on an initialised data directory.
+
+    `sealdrop check` runs beside a live server: gpg only reads the public reader keys here, in
+    a throwaway home of its own with no agent, and leaves the server's gpg alone.
     """
     config.require_secrets()
     engine = make_engine(config.database_url)
     try:
         if migrate.current_revision(engine) != migrate.HEAD_REVISION:
             raise ConfigError("The database schema is not current: run `sealdrop init`.")
+        gpg = Gpg(require_ram(config.gpg_scratch_dir))
         with make_sessionmaker(engine)() as session:
-            return private_mode_problems(config) + find_problems(session, Store(config.store_dir))
+            keys = key_report(session, gpg, today=dt.datetime.now(dt.UTC).date())
+            problems = private_mode_problems(config) + find_problems(
+                session, Store(config.store_dir)
+            )
+            return Report(keys.keys, problems + keys.problems)
     finally:
         engine.dispose()

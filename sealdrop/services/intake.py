@@ -1,4 +1,4 @@
-"""Whether a submission may come in now: a usable Submission Key, a size in bounds, free disk."""
+"""Whether a submission may come in now: usable reader keys, a size in bounds, free disk."""
 
 from __future__ import annotations
 
@@ -8,79 +8,60 @@ from sqlalchemy.orm import Session
 
 from sealdrop.config import Config
 from sealdrop.crypto.gpg import Gpg
-from sealdrop.db.models import InstanceSettings
-from sealdrop.domain.keys import Fingerprint, PublicKey
-from sealdrop.errors import KeyImportError, NotFound, SubmissionsClosed, UploadTooLarge
+from sealdrop.domain.keys import PublicKey
+from sealdrop.errors import NotFound, SubmissionsClosed, UploadTooLarge
+from sealdrop.services import reader_keys
 from sealdrop.storage.store import Store
 
 
-def submission_key(session: Session) -> PublicKey | None:
-    settings = session.get(InstanceSettings, 1)
-    if settings is None or not settings.submission_key_fingerprint:
-        return None
-    return PublicKey(
-        Fingerprint(settings.submission_key_fingerprint), settings.submission_public_key or ""
-    )
+def usable_reader_keys(session: Session, gpg: Gpg) -> list[PublicKey]:
+    """The active reader keys to encrypt to now, oldest first; [] when none was ever added.
 
-
-def submission_key_fingerprint(session: Session) -> Fingerprint | None:
-    key = submission_key(session)
-    return key.fingerprint if key else None
-
-
-def submission_public_key(session: Session) -> tuple[Fingerprint, str]:
-    """The Submission public key, for sources who want to check or use it."""
-    key = submission_key(session)
-    if key is None:
-        raise NotFound("This instance has no Submission Key yet.")
-    return key.fingerprint, key.armored
-
-
-def usable_submission_key(session: Session, gpg: Gpg) -> PublicKey | None:
-    """The Submission Key if it can be encrypted to now; SubmissionsClosed if it expired or was
-    revoked (the reason is for the admin's logs; sources see only that submissions are paused).
-
-    gpg is told it is the end of the day while encrypting, so a key expiring later today
-    already counts as expired here: it would fail at the end of an upload otherwise.
+    Read from the database on every call, so a key added or retired by `sealdrop keys` counts
+    from the next upload on. SubmissionsClosed when there are active keys but none can be used
+    (expired, revoked): the reason is for the admin's logs; sources see only that submissions
+    are paused.
     """
-    key = submission_key(session)
-    if key is None:
-        return None
-    try:
-        gpg.check_usable(key, at=_end_of_today(gpg))
-    except KeyImportError as exc:
+    found = reader_keys.encryption_keys(session, gpg)
+    if not found.keys and found.dropped:
         raise SubmissionsClosed(
             "This instance cannot take submissions right now. Please try again later.",
-            reason=str(exc),
-        ) from None
-    return key
+            reason="; ".join(f"{key.fingerprint}: {key.reason}" for key in found.dropped),
+        )
+    return found.keys
 
 
-def _end_of_today(gpg: Gpg) -> float:
-    now = gpg.now()
-    return now - now % 86400 + 86399
+def public_keys(session: Session, gpg: Gpg) -> list[PublicKey]:
+    """The keys a source may encrypt to themselves: those the server encrypts to right now."""
+    try:
+        keys = usable_reader_keys(session, gpg)
+    except SubmissionsClosed:
+        keys = []
+    if not keys:
+        raise NotFound("This instance has no Submission Key yet.")
+    return keys
 
 
 def require_open(
     session: Session, store: Store, gpg: Gpg, *, config: Config, incoming_bytes: int
-) -> PublicKey:
-    """The Submission Key to encrypt to, or why nothing can be taken now.
+) -> list[PublicKey]:
+    """The reader keys to encrypt to, or why nothing can be taken now.
 
     Checked before a byte of the upload is read: UploadTooLarge (413) when the announced body
     is over the limit, which no wait would fix; SubmissionsClosed (503) when there is no
-    usable Submission Key or too little free space.
+    usable reader key or too little free space.
     """
     if incoming_bytes > config.upload_body_bytes:
         raise UploadTooLarge(
             "The files are larger than this service accepts. Send smaller files, or fewer at once."
         )
-    key = usable_submission_key(session, gpg)
-    if key is None:
+    keys = usable_reader_keys(session, gpg)
+    if not keys:
         raise SubmissionsClosed(
             "This instance is not ready to take submissions yet. Please try again later."
         )
     require_space(store, config=config, incoming_bytes=incoming_bytes)
-    return key
+    return keys
 
 
 def require_space(store: Store, *, config: Config, incoming_bytes: int = 0) -> None:

@@ -1,6 +1,6 @@
 """The one-time move out of the GnuPG home older versions kept in the data directory.
 
-Each source's key goes into its row, the Submission public key into the settings, then every
+Each source's key goes into its row, the Submission public key into its reader key row, then every
 file of the old home is overwritten and removed: a keybox keeps deleted keys, and creation
 times to the second, for as long as it exists.
 """
@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sealdrop.crypto.gpg import read_legacy_keyring
-from sealdrop.db.models import InstanceSettings, Source
+from sealdrop.db.models import ReaderKey, Source
 from sealdrop.errors import ConfigError
 
 _WIPE_CHUNK = 1 << 20
@@ -34,11 +34,10 @@ def move_keys_out(session: Session, home: Path) -> int:
             raise ConfigError(f"{what}; keep the directory, restore the key, run init again")
         source.public_key, source.secret_key = key.public.armored, key.secret
         moved += 1
-    settings = session.get(InstanceSettings, 1)
-    if settings and settings.submission_key_fingerprint and not settings.submission_public_key:
-        armored = {key.fingerprint: key.armored for key in public}
-        settings.submission_public_key = armored.get(settings.submission_key_fingerprint)  # type: ignore[call-overload]
-        if settings.submission_public_key is None:
+    armored: dict[str, str] = {key.fingerprint: key.armored for key in public}
+    for reader in session.scalars(select(ReaderKey).where(ReaderKey.public_key.is_(None))):
+        reader.public_key = armored.get(reader.fingerprint)
+        if reader.public_key is None:
             raise ConfigError(f"{home}: the Submission public key is not in the old keyring")
     session.commit()
     return moved
@@ -84,7 +83,7 @@ def legacy_state(session: Session, home: Path) -> str | None:
     missing = session.scalar(select(Source.id).where(Source.secret_key.is_(None)).limit(1))
     if missing is not None:
         return "some sources have no key in the database"
-    settings = session.get(InstanceSettings, 1)
-    if settings and settings.submission_key_fingerprint and not settings.submission_public_key:
+    unmoved = session.scalar(select(ReaderKey.id).where(ReaderKey.public_key.is_(None)).limit(1))
+    if unmoved is not None:
         return "the Submission public key is not in the database"
     return None

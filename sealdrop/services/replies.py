@@ -1,4 +1,4 @@
-"""Replies to a source: writing them (encrypted to source and newsroom) and reading them back."""
+"""Replies to a source: writing them (encrypted to source and readers) and reading them back."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from sealdrop.db.models import Reply, Source
 from sealdrop.domain.items import Kind
 from sealdrop.domain.keys import Fingerprint, Passphrase, PublicKey
 from sealdrop.errors import DecryptionFailed, EmptySubmission, NotFound
+from sealdrop.services.reader_keys import rows_for
 from sealdrop.services.sealed import place_next, seal_text, undo
 from sealdrop.services.sources import NewSource
 from sealdrop.storage.store import Store
@@ -37,13 +38,14 @@ def create_reply(
     *,
     source: Source,
     text: str,
-    submission_key: PublicKey,
+    readers: Sequence[PublicKey],
     today: dt.date,
 ) -> Reply:
-    """Encrypt a reply to the source's key and the Submission Key, store it, record it."""
+    """Encrypt a reply to the source's key and every reader key given (the active ones, from
+    intake.usable_reader_keys), in one ciphertext; store it and record whom it went to."""
     if not text.strip():
         raise EmptySubmission("A reply needs some text.")
-    recipients: Sequence[PublicKey] = [source_key(source).public, submission_key]
+    recipients: Sequence[PublicKey] = [source_key(source).public, *readers]
     written: list[Path] = []
     try:
         written.append(
@@ -59,6 +61,7 @@ def create_reply(
             size=done.path.stat().st_size,
             interaction_count=done.count,
             deleted_by_source=False,
+            reader_keys=rows_for(session, readers),
         )
         session.add(reply)
         source.last_updated = today

@@ -9,10 +9,11 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from sealdrop.crypto.gpg import Gpg
-from sealdrop.db.models import Source, Submission
+from sealdrop.db.models import ReaderKey, Source, Submission
 from sealdrop.domain.items import Kind
 from sealdrop.domain.keys import PublicKey
 from sealdrop.errors import EmptySubmission, UploadInterrupted
+from sealdrop.services.reader_keys import rows_for
 from sealdrop.services.sealed import place_next, seal_text, undo
 from sealdrop.services.sources import NewSource, create_row
 from sealdrop.services.uploads import StagedUpload, UploadBudget
@@ -48,6 +49,7 @@ def _place_all(
     source: Source,
     staged: Sequence[tuple[Path, Kind]],
     placed: list[Path],
+    readers: list[ReaderKey],
 ) -> list[Submission]:
     records = []
     for path, kind in staged:
@@ -61,6 +63,7 @@ def _place_all(
                 interaction_count=done.count,
                 is_read=False,
                 kind=kind.value,
+                reader_keys=list(readers),
             )
         )
     return records
@@ -80,6 +83,7 @@ def accept(
     """Store a message and/or finished uploads as one submission; on any failure, none of it.
 
     A NewSource's first submission also makes its row and key pair, in the same transaction.
+    Each record notes which reader keys among `recipients` it was encrypted to.
     Raises EmptySubmission when there is neither text nor a non-empty file.
     """
     files = [upload for upload in uploads if not upload.is_empty]
@@ -103,7 +107,10 @@ def accept(
             if isinstance(source, Source)
             else create_row(session, gpg, new=source, today=today)
         )
-        records = _place_all(session, store, source=row, staged=staged, placed=placed)
+        readers = rows_for(session, recipients)
+        records = _place_all(
+            session, store, source=row, staged=staged, placed=placed, readers=readers
+        )
         session.add_all(records)
         row.last_updated = today
         session.commit()

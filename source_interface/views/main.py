@@ -63,7 +63,7 @@ def lookup() -> ResponseReturnValue:
     return _lookup_page(SubmitForm())
 
 
-def _stream_uploads_to(recipient: PublicKey) -> None:
+def _stream_uploads_to(recipients: list[PublicKey]) -> None:
     """Make every file part of this request stream through gzip and gpg as it is parsed."""
     inst = g.instance
     incoming = current_request()
@@ -81,7 +81,7 @@ def _stream_uploads_to(recipient: PublicKey) -> None:
         inst.store,
         inst.gpg,
         source=g.source,
-        recipients=[recipient],
+        recipients=recipients,
         budget=budget,
     )
     # Only the form's own file field is encrypted; a part under any other name goes nowhere.
@@ -129,11 +129,12 @@ def submit() -> ResponseReturnValue:
     _check_before_reading()
     # A chunked body announces no length: count it as large as the limit lets it be.
     incoming = request.content_length or inst.config.max_upload_bytes
-    recipient = intake.require_open(
+    # The active reader keys, read now: a key added or retired a moment ago already counts.
+    recipients = intake.require_open(
         g.db, inst.store, inst.gpg, config=inst.config, incoming_bytes=incoming
     )
     with upload_slots(current_app).hold(str(session.get("sid", ""))):
-        _stream_uploads_to(recipient)
+        _stream_uploads_to(recipients)
         # Reading the form streams every file part through gpg. The message comes from the text
         # fields only: a file part named like the message must not stand for it.
         message = request.form.get(MESSAGE_FIELD, "")
@@ -145,7 +146,7 @@ def submit() -> ResponseReturnValue:
                 source=g.source,
                 message=message,
                 uploads=_uploads_of_the_form(),
-                recipients=[recipient],
+                recipients=recipients,
                 today=g.today,
             )
         except EmptySubmission as exc:

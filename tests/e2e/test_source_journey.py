@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from sealdrop.db.models import Source
 from sealdrop.runtime.instance import open_instance
-from sealdrop.services.intake import submission_key
+from sealdrop.services.intake import usable_reader_keys
 from sealdrop.services.replies import create_reply
 from tests.e2e.actions import SourceBrowser
 from tests.e2e.conftest import SourceSite
@@ -42,15 +42,13 @@ def reply_through_service(site: SourceSite, text: str) -> None:
     try:
         with inst.sessions() as session:
             source = session.scalars(select(Source)).one()
-            key = submission_key(session)
-            assert key is not None
             create_reply(
                 session,
                 inst.store,
                 inst.gpg,
                 source=source,
                 text=text,
-                submission_key=key,
+                readers=usable_reader_keys(session, inst.gpg),
                 today=dt.date.today(),
             )
     finally:

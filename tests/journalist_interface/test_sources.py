@@ -12,7 +12,7 @@ from tests.journalist_interface.actions import JournalistActions
 
 def a_source(inst: Instance, text: str = "hello") -> str:
     with inst.sessions() as session:
-        to = [require_open(session, inst.store, inst.gpg, config=inst.config, incoming_bytes=0)]
+        to = require_open(session, inst.store, inst.gpg, config=inst.config, incoming_bytes=0)
         login, _ = source_with_a_message(inst, session, text, recipients=to)
         return login.source.uuid
 

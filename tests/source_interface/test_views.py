@@ -12,7 +12,7 @@ from sealdrop.db.models import Reply, Source, Submission
 from sealdrop.domain import codenames
 from sealdrop.runtime.instance import Instance
 from sealdrop.services import replies as reply_service
-from sealdrop.services.intake import submission_key
+from sealdrop.services.intake import usable_reader_keys
 from sealdrop.services.settings import instance_settings
 from tests.harness import TODAY, ReaderKeys
 from tests.project import project_version
@@ -27,10 +27,9 @@ def only_source(inst: Instance) -> Source:
 def send_reply(inst: Instance, text: str) -> None:
     with inst.sessions() as session:
         source = session.scalars(select(Source)).one()
-        key = submission_key(session)
-        assert key is not None
+        keys = usable_reader_keys(session, inst.gpg)
         reply_service.create_reply(
-            session, inst.store, inst.gpg, source=source, text=text, submission_key=key, today=TODAY
+            session, inst.store, inst.gpg, source=source, text=text, readers=keys, today=TODAY
         )
 
 

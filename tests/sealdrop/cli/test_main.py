@@ -40,14 +40,14 @@ def test_init_with_a_public_key(
     ran = sealdrop(env, "init", "--submission-key", str(key_file))
 
     assert ran.code == 0, ran.stderr
-    assert f"Submission Key: {reader_keys.fingerprint}" in ran.stdout
+    assert f"Active reader keys: {reader_keys.fingerprint}" in ran.stdout
     assert (Path(env["SEALDROP_DATA_DIR"]) / "secrets.toml").exists()
 
 
 def test_init_without_a_key(sealdrop: Sealdrop, make_config: ConfigFactory) -> None:
     ran = sealdrop(make_config.env(), "init")
     assert ran.code == 0, ran.stderr
-    assert "Submission Key: none yet" in ran.stdout
+    assert "Active reader keys: none yet" in ran.stdout
 
 
 def test_init_refuses_a_private_key(
@@ -103,7 +103,9 @@ def test_check_finds_a_deleted_file(
     env = make_config.env()
     assert sealdrop(env, "init", "--submission-key", str(key_file)).code == 0
     fresh = sealdrop(env, "check")
-    assert (fresh.code, fresh.stdout.strip()) == (0, "database and store agree")
+    key_line, verdict = fresh.stdout.splitlines()
+    assert (fresh.code, verdict) == (0, "database and store agree")
+    assert key_line.startswith(f"reader key {reader_keys.fingerprint}  active since ")
 
     instance = open_instance(load_config(env))
     try:

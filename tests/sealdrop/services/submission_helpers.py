@@ -19,7 +19,7 @@ UNKNOWN = PublicKey(Fingerprint("0123456789ABCDEF0123456789ABCDEF01234567"), "no
 
 
 def recipients(inst: Instance, session: Session) -> list[PublicKey]:
-    return [require_open(session, inst.store, inst.gpg, config=inst.config, incoming_bytes=0)]
+    return require_open(session, inst.store, inst.gpg, config=inst.config, incoming_bytes=0)
 
 
 def upload(

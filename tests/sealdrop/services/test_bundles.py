@@ -39,7 +39,7 @@ def test_a_sources_bundle_decrypts_on_the_reader(
             instance.gpg,
             source=source,
             text="Thank you.",
-            submission_key=reader_keys.key,
+            readers=[reader_keys.key],
             today=TODAY,
         )
         session.refresh(source)

@@ -63,7 +63,7 @@ def stocked(instance: Instance, reader_keys: ReaderKeys) -> Stocked:
             instance.gpg,
             source=source,
             text="r",
-            submission_key=key,
+            readers=[key],
             today=TODAY,
         )
         directory = instance.store.root / source.filesystem_id
@@ -138,9 +138,9 @@ def test_wrong_directory_modes(stocked: Stocked) -> None:
 
 def test_check_reads_the_data_directory(stocked: Stocked) -> None:
     config = stocked.instance.config
-    assert check(config) == []
+    assert check(config).problems == []
     stocked.files[0].unlink()
-    [problem] = check(config)
+    [problem] = check(config).problems
     assert problem.startswith(f"missing file: {stocked.source_dir.name}/{stocked.files[0].name}")
 
 
@@ -158,13 +158,13 @@ def test_check_refuses_an_old_schema(stocked: Stocked) -> None:
 def test_check_verifies_private_modes(make_config: ConfigFactory, reader_keys: ReaderKeys) -> None:
     with make_config.instance(submission_key=reader_keys.public_key) as instance:
         config = instance.config
-    assert check(config) == []
+    assert check(config).problems == []
     database = config.database_path
     assert database is not None
     for path, mode in ((config.data_dir, 0o755), (config.secrets_path, 0o644), (database, 0o644)):
         path.chmod(mode)
 
-    problems = check(config)
+    problems = check(config).problems
 
     assert problems == [
         f"{config.data_dir}: mode 0o755, expected 0o700",

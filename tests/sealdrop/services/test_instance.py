@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import os
 import stat
 from pathlib import Path
 
 import pytest
+from sqlalchemy import delete, select
 
 from sealdrop.config import KdfCost, load_config
-from sealdrop.db.models import InstanceSettings
+from sealdrop.db.models import ReaderKey
 from sealdrop.errors import (
     ConfigError,
     KeyImportError,
@@ -21,7 +23,7 @@ from sealdrop.errors import (
 from sealdrop.runtime.initialise import initialise
 from sealdrop.runtime.instance import Instance, open_instance
 from sealdrop.runtime.startup import prepare_serving
-from sealdrop.services.intake import require_open, submission_public_key
+from sealdrop.services.intake import public_keys, require_open
 from sealdrop.services.metadata import public_metadata
 from tests.harness import ConfigFactory, ReaderKeys
 from tests.project import project_version
@@ -66,10 +68,11 @@ def test_the_database_holds_only_the_public_submission_key(
     instance: Instance, reader_keys: ReaderKeys
 ) -> None:
     with instance.sessions() as session:
-        settings = session.get(InstanceSettings, 1)
-        assert settings is not None
-        assert settings.submission_public_key == reader_keys.public_key
-        assert settings.submission_key_fingerprint == reader_keys.fingerprint
+        [key] = session.scalars(select(ReaderKey)).all()
+        assert key.public_key == reader_keys.public_key
+        assert key.fingerprint == reader_keys.fingerprint
+        assert (key.state, key.retired_on) == ("active", None)
+        assert key.added_on == dt.datetime.now(dt.UTC).date()  # a day, nothing finer
 
 
 def test_initialise_again_keeps_secrets_and_key(
@@ -77,7 +80,9 @@ def test_initialise_again_keeps_secrets_and_key(
 ) -> None:
     before = instance.config.require_secrets()
 
-    assert initialise(instance.config, submission_key=None) == reader_keys.fingerprint
+    assert initialise(instance.config, submission_key=None) == [reader_keys.fingerprint]
+    again = initialise(instance.config, submission_key=reader_keys.public_key)
+    assert again == [reader_keys.fingerprint]
 
     assert make_config.reload(instance.config).require_secrets() == before
 
@@ -88,8 +93,7 @@ def test_private_key_is_refused(make_config: ConfigFactory, reader_keys: ReaderK
         initialise(config, submission_key=reader_keys.export_secret_key())
     initialise(config, submission_key=None)
     with open_instance(make_config.reload(config)).sessions() as session:
-        settings = session.get(InstanceSettings, 1)
-        assert settings is not None and settings.submission_public_key is None
+        assert session.scalars(select(ReaderKey)).all() == []
 
 
 def test_open_before_init_is_a_clear_error(make_config: ConfigFactory) -> None:
@@ -109,28 +113,26 @@ def test_open_removes_stale_staging(make_config: ConfigFactory, reader_keys: Rea
     assert not stale.exists()
 
 
-def test_require_open_gives_the_submission_key(instance: Instance, reader_keys: ReaderKeys) -> None:
+def test_require_open_gives_the_reader_keys(instance: Instance, reader_keys: ReaderKeys) -> None:
     with instance.sessions() as session:
-        key = require_open(
+        [key] = require_open(
             session, instance.store, instance.gpg, config=instance.config, incoming_bytes=1000
         )
         assert key.fingerprint == reader_keys.fingerprint
-        assert submission_public_key(session)[0] == reader_keys.fingerprint
+        assert public_keys(session, instance.gpg) == [key]
 
 
 def test_closed_without_a_submission_key(instance: Instance) -> None:
     with instance.sessions() as session:
-        settings = session.get(InstanceSettings, 1)
-        assert settings is not None
-        settings.submission_key_fingerprint = None
+        session.execute(delete(ReaderKey))
         session.commit()
         with pytest.raises(SubmissionsClosed, match="not ready"):
             require_open(
                 session, instance.store, instance.gpg, config=instance.config, incoming_bytes=0
             )
         with pytest.raises(NotFound):
-            submission_public_key(session)
-        assert public_metadata(session, instance.config)["gpg_fpr"] is None
+            public_keys(session, instance.gpg)
+        assert public_metadata(session, instance.config, instance.gpg)["gpg_fpr"] is None
 
 
 def test_closed_when_the_disk_would_fill(instance: Instance) -> None:
@@ -143,9 +145,7 @@ def test_too_large_is_413_before_any_503(instance: Instance) -> None:
     """A huge announced body is refused as too large, not as "paused", even on a full disk."""
     config = dataclasses.replace(instance.config, min_free_bytes=2**62)
     with instance.sessions() as session:
-        settings = session.get(InstanceSettings, 1)
-        assert settings is not None
-        settings.submission_key_fingerprint = None
+        session.execute(delete(ReaderKey))
         with pytest.raises(UploadTooLarge) as refused:
             require_open(session, instance.store, instance.gpg, config=config, incoming_bytes=2**62)
     assert refused.value.http_status == 413
@@ -176,18 +176,19 @@ def test_serve_refuses_a_submission_key_that_expires_today(
 ) -> None:
     config = make_config()
     initialise(config, submission_key=expiring_key)  # expires within a day: checked at day's end
-    with pytest.raises(ConfigError, match=r"Submission Key cannot be used \(That key has expired"):
+    with pytest.raises(ConfigError, match=r"No reader key can be used \(\w+: That key has expired"):
         prepare_serving(make_config.reload(config))
 
 
 def test_public_metadata_names_no_source(instance: Instance, reader_keys: ReaderKeys) -> None:
     with instance.sessions() as session:
-        metadata = public_metadata(session, instance.config)
+        metadata = public_metadata(session, instance.config, instance.gpg)
     assert metadata == {
         "instance_name": "Sealdrop",
         "sd_version": project_version(),
         "server_os": "debian",
         "gpg_fpr": reader_keys.fingerprint,
+        "reader_key_fprs": [reader_keys.fingerprint],
         "allow_document_uploads": True,
         "supported_languages": ["en", "fr"],
     }

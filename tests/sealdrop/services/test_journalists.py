@@ -90,11 +90,9 @@ def test_deleting_a_journalist_keeps_their_replies_and_ends_their_tokens(
     instance: Instance,
 ) -> None:
     with instance.sessions() as session:
-        to = [
-            require_open(
-                session, instance.store, instance.gpg, config=instance.config, incoming_bytes=0
-            )
-        ]
+        to = require_open(
+            session, instance.store, instance.gpg, config=instance.config, incoming_bytes=0
+        )
         login, _ = source_with_a_message(instance, session, "hello", recipients=to)
         source = login.source
         dana = add_journalist(session, instance.config)

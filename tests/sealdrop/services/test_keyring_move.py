@@ -14,7 +14,7 @@ from sealdrop.config import Config
 from sealdrop.crypto import kdf
 from sealdrop.db import migrate
 from sealdrop.db.engine import make_engine
-from sealdrop.db.models import InstanceSettings, Source
+from sealdrop.db.models import ReaderKey, Source
 from sealdrop.domain import codenames
 from sealdrop.domain.codenames import Codename
 from sealdrop.domain.keys import Passphrase
@@ -150,8 +150,8 @@ def test_init_moves_the_keys_into_rows_and_wipes_the_old_keyring(
     try:
         with inst.sessions() as session:
             [source] = session.scalars(select(Source)).all()  # the pending one is gone
-            settings = session.get(InstanceSettings, 1)
-            assert settings is not None and settings.submission_public_key is not None
+            [reader] = session.scalars(select(ReaderKey)).all()
+            assert reader.public_key == reader_keys.public_key
             assert source.key_fingerprint == fingerprint and source.secret_key
             secrets = config.require_secrets()
             passphrase = Passphrase(

@@ -38,7 +38,7 @@ def reply(instance: Instance, login: SourceLogin, text: str, key: PublicKey) -> 
             instance.gpg,
             source=source,
             text=text,
-            submission_key=key,
+            readers=[key],
             today=TODAY,
         )
 

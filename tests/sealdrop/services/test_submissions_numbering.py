@@ -81,7 +81,7 @@ def test_a_taken_number_is_skipped_and_reported(
         assert stored(instance, source) == [planted.name, record.filename]
     assert planted.read_bytes() == b"stored before"
     assert reader_keys.decrypt(planted.parent / record.filename) == b"hello"
-    assert check(instance.config) == [
+    assert check(instance.config).problems == [
         f"stray file: {source.filesystem_id}/{planted.name} is on disk only"
     ]
 

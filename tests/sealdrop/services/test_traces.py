@@ -18,7 +18,7 @@ from sealdrop.domain import codenames
 from sealdrop.runtime import startup
 from sealdrop.runtime.instance import Instance
 from sealdrop.services import revocations
-from sealdrop.services.intake import submission_key
+from sealdrop.services.intake import usable_reader_keys
 from sealdrop.services.replies import create_reply, replies_for_source
 from sealdrop.services.sources import NewSource, begin_source, delete_source, find
 from sealdrop.services.submissions import accept_message
@@ -44,15 +44,14 @@ def first_message_and_reply(
     """A source made by its first submission, and a journalist's reply to it."""
     today = dt.datetime.now(dt.UTC).date()
     new = begin_source(session, config=inst.config, codename=codenames.generate())
-    key = submission_key(session)
-    assert key is not None
+    [key] = usable_reader_keys(session, inst.gpg)
     accept_message(
         session, inst.store, inst.gpg, source=new, text=message, recipients=[key], today=today
     )
     source = find(session, new.filesystem_id)
     assert source is not None
     answer = create_reply(
-        session, inst.store, inst.gpg, source=source, text=reply, submission_key=key, today=today
+        session, inst.store, inst.gpg, source=source, text=reply, readers=[key], today=today
     )
     return new, source, answer
 
