@@ -120,3 +120,15 @@ class AccountInvalid(SealdropError):
 
 class TwoFactorInvalid(SealdropError):
     """A two-factor code or secret offered while enrolling is wrong; scan again and retry."""
+
+
+class SettingsInvalid(SealdropError):
+    """An instance setting was given a value it cannot take; the message says which are allowed."""
+
+
+class MessageTooShort(SealdropError):
+    """A message is shorter than the minimum this instance asks for; write a little more."""
+
+    def __init__(self, message: str, *, minimum: int) -> None:
+        super().__init__(message)
+        self.minimum = minimum

@@ -11,9 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sealdrop.crypto.gpg import Gpg, SourceKey
-from sealdrop.db.models import Reply, Source
+from sealdrop.db.models import Journalist, Reply, Source
 from sealdrop.domain.keys import Fingerprint, Passphrase, PublicKey
-from sealdrop.errors import DecryptionFailed, EmptySubmission, NotFound
+from sealdrop.errors import DecryptionFailed, EmptySubmission, NotFound, SubmissionsClosed
+from sealdrop.services.intake import usable_submission_key
 from sealdrop.services.sealed import place_next, seal_text, undo
 from sealdrop.services.sources import NewSource
 from sealdrop.storage.names import Kind
@@ -39,8 +40,12 @@ def create_reply(
     text: str,
     submission_key: PublicKey,
     today: dt.date,
+    journalist: Journalist | None = None,
 ) -> Reply:
-    """Encrypt a reply to the source's key and the Submission Key, store it, record it."""
+    """Encrypt a reply to the source's key and the Submission Key, store it, record it.
+
+    `journalist` is who wrote it, shown to the newsroom (never to the source).
+    """
     if not text.strip():
         raise EmptySubmission("A reply needs some text.")
     recipients: Sequence[PublicKey] = [source_key(source).public, submission_key]
@@ -59,6 +64,7 @@ def create_reply(
             size=done.path.stat().st_size,
             interaction_count=done.count,
             deleted_by_source=False,
+            journalist_id=journalist.id if journalist is not None else None,
         )
         session.add(reply)
         source.last_updated = today
@@ -67,6 +73,32 @@ def create_reply(
     except BaseException:
         undo(session, store, filesystem_id=source.filesystem_id, paths=written)
         raise
+
+
+def reply_from_newsroom(
+    session: Session,
+    store: Store,
+    gpg: Gpg,
+    *,
+    source: Source,
+    text: str,
+    journalist: Journalist,
+    today: dt.date,
+) -> Reply:
+    """create_reply() to the instance's Submission Key as it stands now, by `journalist`."""
+    key = usable_submission_key(session, gpg)
+    if key is None:
+        raise SubmissionsClosed("This instance has no Submission Key: an admin must set one first.")
+    return create_reply(
+        session,
+        store,
+        gpg,
+        source=source,
+        text=text,
+        submission_key=key,
+        today=today,
+        journalist=journalist,
+    )
 
 
 def source_key(source: Source) -> SourceKey:
