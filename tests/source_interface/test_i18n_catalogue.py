@@ -29,7 +29,7 @@ FRENCH_PO = TRANSLATIONS / "fr" / "LC_MESSAGES" / "messages.po"
 FRENCH_MO = TRANSLATIONS / "fr" / "LC_MESSAGES" / "messages.mo"
 
 # The newsroom's use cases: a source never sees what they raise (babel.cfg skips them too).
-NEWSROOM_SERVICES = {"journalists", "journalist_auth", "audit"}
+NEWSROOM_SERVICES = {"journalists", "journalist_auth", "audit", "conversations", "enrolment"}
 # Where the core raises what a source can be shown, and which error classes count there:
 # gpg.py's KeyImportErrors only reach the administrator's command line.
 CORE_RAISE_SITES: dict[str, frozenset[str] | None] = {
@@ -38,6 +38,9 @@ CORE_RAISE_SITES: dict[str, frozenset[str] | None] = {
         for path in sorted((ROOT / "sealdrop" / "services").glob("*.py"))
         if path.stem not in NEWSROOM_SERVICES
     },
+    # SettingsInvalid reaches only admins; MessageTooShort's text is never shown: the source
+    # view words that refusal itself, with the minimum, in the source's language.
+    "sealdrop.services.settings": frozenset(),
     "sealdrop.domain.codenames": None,
     "sealdrop.crypto.gpg": frozenset({"EncryptionFailed", "DecryptionFailed"}),
     "sealdrop.crypto.stream": frozenset({"EncryptionFailed"}),
