@@ -3,10 +3,28 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField
-from wtforms.validators import InputRequired, Length
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import AnyOf, InputRequired, Length, Optional
 
 from sealdrop.domain.passphrases import MAX_CHARS as MAX_PASSPHRASE_CHARS
+from sealdrop.services.journalists import MAX_NAME_CHARS
+from sealdrop.services.settings import MAX_ORGANIZATION_CHARS
+
+# A reply is read by a source over Tor: a long letter, not a document.
+MAX_REPLY_CHARS = 100_000
+MAX_BULK = 1000
+# What the sources list's bulk buttons do now; delete, mark seen and download come with their
+# services.
+BULK_ACTIONS = frozenset({"star", "unstar"})
 
 
 class LoginForm(FlaskForm):
@@ -24,3 +42,66 @@ class PassphraseForm(FlaskForm):
     new = PasswordField(
         "New passphrase", validators=[InputRequired(), Length(max=MAX_PASSPHRASE_CHARS)]
     )
+
+
+class ActionForm(FlaskForm):
+    """A form that is only a button: delete, reset, star."""
+
+
+class CodeForm(FlaskForm):
+    code = StringField("Code from the new device", validators=[InputRequired(), Length(max=12)])
+
+
+class ProfileForm(FlaskForm):
+    username = StringField("Username", validators=[InputRequired(), Length(max=64)])
+    first_name = StringField("First name (optional)", validators=[Length(max=MAX_NAME_CHARS)])
+    last_name = StringField("Last name (optional)", validators=[Length(max=MAX_NAME_CHARS)])
+    is_admin = BooleanField("Administrator")
+
+
+class NewJournalistForm(ProfileForm):
+    # The suggestion shown on the page rides along; the service still checks its strength.
+    passphrase = HiddenField(validators=[InputRequired(), Length(max=MAX_PASSPHRASE_CHARS)])
+    hotp_secret = StringField(
+        "HOTP secret of a hardware token (optional; leave empty for an authenticator app)",
+        validators=[Length(max=80)],
+    )
+
+
+class TwoFactorForm(FlaskForm):
+    hotp_secret = StringField(
+        "HOTP secret of a hardware token (optional; leave empty for an authenticator app)",
+        validators=[Length(max=80)],
+    )
+
+
+class SettingsForm(FlaskForm):
+    organization_name = StringField(
+        "Organisation name", validators=[Length(max=MAX_ORGANIZATION_CHARS)]
+    )
+    allow_document_uploads = BooleanField("Sources may send files")
+    min_message_length = IntegerField(
+        "Minimum message length, in characters (0 for none)", validators=[InputRequired()]
+    )
+    max_upload_mb = IntegerField("Upload limit, in MB (empty: the configured one)", [Optional()])
+    min_free_mb = IntegerField("Free-space floor, in MB (empty: the configured one)", [Optional()])
+
+
+class LogoForm(FlaskForm):
+    logo = FileField("Logo (PNG)", validators=[FileRequired()])
+
+
+class ReplyForm(FlaskForm):
+    text = TextAreaField("Reply", validators=[InputRequired(), Length(max=MAX_REPLY_CHARS)])
+
+
+class StarForm(FlaskForm):
+    starred = HiddenField(validators=[AnyOf(["0", "1"])])
+
+
+class BulkForm(FlaskForm):
+    """The sources list's checkboxes and the button pressed; delete and download join later."""
+
+    # Checked against the database by the service, not against a list built for the form.
+    source = SelectMultipleField(validate_choice=False)
+    action = StringField(validators=[AnyOf(sorted(BULK_ACTIONS))])

@@ -134,3 +134,15 @@ class BundleInvalid(SealdropError):
 
     Download it again from the journalist interface; if it still fails, tell your administrator.
     """
+
+
+class SettingsInvalid(SealdropError):
+    """An instance setting was given a value it cannot take; the message says which are allowed."""
+
+
+class MessageTooShort(SealdropError):
+    """A message is shorter than the minimum this instance asks for; write a little more."""
+
+    def __init__(self, message: str, *, minimum: int) -> None:
+        super().__init__(message)
+        self.minimum = minimum

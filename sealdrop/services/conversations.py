@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any, cast
 
-from sqlalchemy import case, func, select
+from sqlalchemy import CursorResult, case, func, select, update
 from sqlalchemy.orm import Session
 
 from sealdrop.db.models import Reply, Source, Submission
@@ -82,3 +83,13 @@ def conversation(source: Source) -> list[Submission | Reply]:
 def set_starred(session: Session, source: Source, *, starred: bool) -> None:
     source.is_starred = starred
     session.commit()
+
+
+def set_starred_many(session: Session, source_uuids: list[str], *, starred: bool) -> int:
+    """Star or unstar the sources named; unknown names are skipped. How many matched."""
+    wanted = sorted(set(source_uuids))
+    if not wanted:
+        return 0
+    done = session.execute(update(Source).where(Source.uuid.in_(wanted)).values(is_starred=starred))
+    session.commit()
+    return cast("CursorResult[Any]", done).rowcount

@@ -11,6 +11,7 @@ from sealdrop.crypto.gpg import Gpg
 from sealdrop.domain.keys import PublicKey
 from sealdrop.errors import NotFound, SubmissionsClosed, UploadTooLarge
 from sealdrop.services import reader_keys
+from sealdrop.services.settings import limits
 from sealdrop.storage.store import Store
 
 
@@ -49,9 +50,11 @@ def require_open(
 
     Checked before a byte of the upload is read: UploadTooLarge (413) when the announced body
     is over the limit, which no wait would fix; SubmissionsClosed (503) when there is no
-    usable reader key or too little free space.
+    usable reader key or too little free space. The limits are the configured ones as the
+    admin's settings tightened them.
     """
-    if incoming_bytes > config.upload_body_bytes:
+    in_force = limits(session, config)
+    if incoming_bytes > in_force.body_bytes:
         raise UploadTooLarge(
             "The files are larger than this service accepts. Send smaller files, or fewer at once."
         )
@@ -60,13 +63,19 @@ def require_open(
         raise SubmissionsClosed(
             "This instance is not ready to take submissions yet. Please try again later."
         )
-    require_space(store, config=config, incoming_bytes=incoming_bytes)
+    require_space(
+        store, config=config, incoming_bytes=incoming_bytes, min_free_bytes=in_force.min_free_bytes
+    )
     return keys
 
 
-def require_space(store: Store, *, config: Config, incoming_bytes: int = 0) -> None:
-    """SubmissionsClosed unless `incoming_bytes` more would leave the configured floor free."""
-    if shutil.disk_usage(store.root).free - incoming_bytes < config.min_free_bytes:
+def require_space(
+    store: Store, *, config: Config, incoming_bytes: int = 0, min_free_bytes: int | None = None
+) -> None:
+    """SubmissionsClosed unless `incoming_bytes` more would leave the floor free: the
+    configured one, or `min_free_bytes` if higher (an admin's setting)."""
+    floor = max(config.min_free_bytes, min_free_bytes or 0)
+    if shutil.disk_usage(store.root).free - incoming_bytes < floor:
         raise SubmissionsClosed(
             "This instance cannot take submissions right now. Please try again later."
         )

@@ -11,10 +11,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sealdrop.crypto.gpg import Gpg, SourceKey
-from sealdrop.db.models import Reply, Source
+from sealdrop.db.models import Journalist, Reply, Source
 from sealdrop.domain.items import Kind
 from sealdrop.domain.keys import Fingerprint, Passphrase, PublicKey
-from sealdrop.errors import DecryptionFailed, EmptySubmission, NotFound
+from sealdrop.errors import DecryptionFailed, EmptySubmission, NotFound, SubmissionsClosed
+from sealdrop.services.intake import usable_reader_keys
 from sealdrop.services.reader_keys import rows_for
 from sealdrop.services.sealed import place_next, seal_text, undo
 from sealdrop.services.sources import NewSource
@@ -40,9 +41,13 @@ def create_reply(
     text: str,
     readers: Sequence[PublicKey],
     today: dt.date,
+    journalist: Journalist | None = None,
 ) -> Reply:
     """Encrypt a reply to the source's key and every reader key given (the active ones, from
-    intake.usable_reader_keys), in one ciphertext; store it and record whom it went to."""
+    intake.usable_reader_keys), in one ciphertext; store it and record whom it went to.
+
+    `journalist` is who wrote it, shown to the newsroom (never to the source).
+    """
     if not text.strip():
         raise EmptySubmission("A reply needs some text.")
     recipients: Sequence[PublicKey] = [source_key(source).public, *readers]
@@ -62,6 +67,7 @@ def create_reply(
             interaction_count=done.count,
             deleted_by_source=False,
             reader_keys=rows_for(session, readers),
+            journalist_id=journalist.id if journalist is not None else None,
         )
         session.add(reply)
         source.last_updated = today
@@ -70,6 +76,36 @@ def create_reply(
     except BaseException:
         undo(session, store, filesystem_id=source.filesystem_id, paths=written)
         raise
+
+
+def reply_from_newsroom(
+    session: Session,
+    store: Store,
+    gpg: Gpg,
+    *,
+    source: Source,
+    text: str,
+    journalist: Journalist,
+    today: dt.date,
+) -> Reply:
+    """create_reply() to the active reader keys as they stand now, by `journalist`.
+
+    Refused without a usable reader key: a reply only the source could open would be lost to
+    the newsroom's own record.
+    """
+    readers = usable_reader_keys(session, gpg)
+    if not readers:
+        raise SubmissionsClosed("This instance has no reader key: an admin must add one first.")
+    return create_reply(
+        session,
+        store,
+        gpg,
+        source=source,
+        text=text,
+        readers=readers,
+        today=today,
+        journalist=journalist,
+    )
 
 
 def source_key(source: Source) -> SourceKey:

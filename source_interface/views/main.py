@@ -22,7 +22,7 @@ from flask_wtf.csrf import CSRFError, validate_csrf
 from wtforms.validators import ValidationError
 
 from sealdrop.domain.keys import PublicKey
-from sealdrop.errors import EmptySubmission, NotFound
+from sealdrop.errors import EmptySubmission, MessageTooShort, NotFound
 from sealdrop.services import intake, replies, settings, submissions
 from sealdrop.services.uploads import StagedUpload, UploadBudget
 from source_interface.busy import upload_slots
@@ -44,6 +44,7 @@ def index() -> ResponseReturnValue:
 
 def _lookup_page(form: SubmitForm, status: int = 200) -> ResponseReturnValue:
     inst = g.instance
+    row = settings.instance_settings(g.db)
     shown = replies.replies_for_source(
         g.db, inst.store, inst.gpg, source=g.source, passphrase=g.reply_passphrase
     )
@@ -52,8 +53,9 @@ def _lookup_page(form: SubmitForm, status: int = 200) -> ResponseReturnValue:
         form=form,
         replies=shown,
         action=ActionForm(),
-        max_upload_bytes=inst.config.max_upload_bytes,
-        uploads_allowed=settings.uploads_allowed(g.db),
+        max_upload_bytes=settings.limits(g.db, inst.config).max_upload_bytes,
+        uploads_allowed=row.allow_document_uploads,
+        min_message_length=row.min_message_length,
     ), status
 
 
@@ -72,9 +74,15 @@ def _stream_uploads_to(recipients: list[PublicKey]) -> None:
             lambda _field, _name: DroppedUpload(), max_field_bytes=_fields_budget()
         )
         return
+    in_force = settings.limits(g.db, inst.config)
     budget = UploadBudget(
-        inst.config.max_upload_bytes,
-        check_space=partial(intake.require_space, inst.store, config=inst.config),
+        in_force.max_upload_bytes,
+        check_space=partial(
+            intake.require_space,
+            inst.store,
+            config=inst.config,
+            min_free_bytes=in_force.min_free_bytes,
+        ),
     )
     open_upload = partial(
         submissions.open_upload,
@@ -139,6 +147,7 @@ def submit() -> ResponseReturnValue:
         # fields only: a file part named like the message must not stand for it.
         message = request.form.get(MESSAGE_FIELD, "")
         try:
+            settings.require_message_length(g.db, message)
             submissions.accept(
                 g.db,
                 inst.store,
@@ -152,6 +161,10 @@ def submit() -> ResponseReturnValue:
         except EmptySubmission as exc:
             flash(_(str(exc)), "error")
             return _lookup_page(SubmitForm(meta={"csrf": False}, formdata=None), 400)
+        except MessageTooShort as exc:
+            # The text is kept in the form so that nothing written is lost.
+            flash(too_short(exc.minimum), "error")
+            return _lookup_page(SubmitForm(meta={"csrf": False}, formdata=request.form), 400)
     session["has_row"] = True  # a source deleted later must not come back from this cookie
     flash(
         _(
@@ -160,6 +173,16 @@ def submit() -> ResponseReturnValue:
         )
     )
     return redirect(url_for("main.lookup"))
+
+
+def too_short(minimum: int) -> str:
+    return str(
+        _(
+            "Your message is too short: this instance asks for at least %(minimum)d characters. "
+            "Nothing was sent; add some detail and send it again.",
+            minimum=minimum,
+        )
+    )
 
 
 @bp.post("/replies/<reply_uuid>/delete")

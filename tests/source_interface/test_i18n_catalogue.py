@@ -39,6 +39,7 @@ NEWSROOM_SERVICES = {
     "downloads",
     "client_replies",
     "versions",
+    "enrolment",
 }
 # Where the core raises what a source can be shown, and which error classes count there:
 # gpg.py's KeyImportErrors only reach the administrator's command line.
@@ -48,6 +49,9 @@ CORE_RAISE_SITES: dict[str, frozenset[str] | None] = {
         for path in sorted((ROOT / "sealdrop" / "services").glob("*.py"))
         if path.stem not in NEWSROOM_SERVICES
     },
+    # SettingsInvalid reaches only admins; MessageTooShort's text is never shown: the source
+    # view words that refusal itself, with the minimum, in the source's language.
+    "sealdrop.services.settings": frozenset(),
     "sealdrop.domain.codenames": None,
     "sealdrop.crypto.gpg": frozenset({"EncryptionFailed", "DecryptionFailed"}),
     "sealdrop.crypto.stream": frozenset({"EncryptionFailed"}),
