@@ -12,7 +12,7 @@ from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
 from journalist_interface import auth, context, errors, security
-from journalist_interface.views import account, admin, instance_settings, sources
+from journalist_interface.views import account, admin, downloads, instance_settings, sources
 from sealdrop.config import Config
 from sealdrop.errors import ConfigError
 from sealdrop.runtime.instance import Instance, open_instance
@@ -46,6 +46,7 @@ def create_app(config: Config, *, instance: Instance | None = None) -> Flask:
     errors.install(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(sources.bp)
+    app.register_blueprint(downloads.bp)
     app.register_blueprint(account.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(instance_settings.bp)

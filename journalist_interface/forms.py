@@ -24,7 +24,7 @@ MAX_REPLY_CHARS = 100_000
 MAX_BULK = 1000
 # What the sources list's bulk buttons do now; delete, mark seen and download come with their
 # services.
-BULK_ACTIONS = frozenset({"star", "unstar"})
+BULK_ACTIONS = frozenset({"star", "unstar", "download"})
 
 
 class LoginForm(FlaskForm):

@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from journalist_interface.forms import MAX_BULK, BulkForm, ReplyForm, StarForm
+from journalist_interface.forms import MAX_BULK, ActionForm, BulkForm, ReplyForm, StarForm
+from journalist_interface.views import downloads
 from sealdrop.db.models import Source
 from sealdrop.errors import EmptySubmission
 from sealdrop.services import conversations, replies
@@ -28,7 +29,9 @@ def bulk() -> ResponseReturnValue:
     chosen = list(form.source.data or [])[:MAX_BULK]
     if not chosen:
         abort(400, description="Select at least one source, then choose an action.")
-    # Delete, mark seen and download join this dispatch when their services land.
+    if form.action.data == "download":
+        return downloads.download_sources(chosen)
+    # Delete and mark seen join this dispatch when their services land.
     count = conversations.set_starred_many(g.db, chosen, starred=form.action.data == "star")
     verb = "starred" if form.action.data == "star" else "unstarred"
     flash(f"{count} source{'' if count == 1 else 's'} {verb}.")
@@ -38,7 +41,12 @@ def bulk() -> ResponseReturnValue:
 def _source_page(found: Source, form: ReplyForm, status: int = 200) -> ResponseReturnValue:
     items = conversations.conversation(found)
     return render_template(
-        "source.html", source=found, items=items, reply_form=form, star_form=StarForm()
+        "source.html",
+        source=found,
+        items=items,
+        reply_form=form,
+        star_form=StarForm(),
+        bundle_form=ActionForm(),
     ), status
 
 

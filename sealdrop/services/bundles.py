@@ -62,6 +62,31 @@ def bundle_source(
     return _prepare(store, rows, instance=instance, today=today)
 
 
+def bundle_sources(
+    session: Session, store: Store, *, source_uuids: Sequence[str], instance: str, today: dt.date
+) -> PreparedBundle:
+    """A bundle of everything the chosen sources sent and were sent back, one folder each."""
+    chosen = list(session.scalars(select(Source).where(Source.uuid.in_(set(source_uuids)))))
+    if len(chosen) != len(set(source_uuids)):
+        raise NotFound("Some of the chosen sources no longer exist; reload the page.")
+    rows: list[Submission | Reply] = []
+    for source in chosen:
+        rows.extend(source.submissions)
+        rows.extend(source.replies)
+    if not rows:
+        raise NotFound("The chosen sources have nothing to download yet.")
+    return _prepare(store, rows, instance=instance, today=today)
+
+
+def mark_downloaded(session: Session, bundle: PreparedBundle) -> None:
+    """The submissions in `bundle` count as read from now on, as SecureDrop counts a download."""
+    wanted = [item.item_uuid for item in bundle.items if item.kind is not Kind.REPLY]
+    if wanted:
+        for row in session.scalars(select(Submission).where(Submission.uuid.in_(wanted))):
+            row.is_read = True
+        session.commit()
+
+
 def _prepare(
     store: Store, rows: Sequence[Submission | Reply], *, instance: str, today: dt.date
 ) -> PreparedBundle:
