@@ -65,7 +65,10 @@ def install(app: Flask) -> None:
             return None
         journalist = current_journalist()
         if journalist is None:
-            session.clear()
+            # Only an ended login is cleared: a stray request (a browser's /favicon.ico) while
+            # the login page is open must not take away the form's CSRF token.
+            if "journalist" in session:
+                session.clear()
             return redirect(url_for("auth.login"))
         session.permanent = True  # re-sealed each request: the cookie's age measures idleness
         g.journalist = journalist

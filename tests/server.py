@@ -1,6 +1,6 @@
-"""A real source interface under gunicorn on 127.0.0.1, started through the `sealdrop` CLI.
+"""Real web apps under gunicorn on 127.0.0.1, started through the `sealdrop` CLI.
 
-The one way tests and the benchmarks (bench/instance.py) start and stop it.
+The one way tests and the benchmarks (bench/instance.py) start and stop them.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 START_TIMEOUT_SECONDS = 30
+# A public page of each app that answers once its workers run.
+HEALTH_PATHS = {"source": "/metadata", "journalist": "/login"}
 STOP_TIMEOUT_SECONDS = 15
 
 
@@ -71,34 +73,34 @@ class RunningServer:
             self.process.wait()
 
 
-def _wait_until_up(server: RunningServer) -> None:
+def _wait_until_up(server: RunningServer, health_path: str) -> None:
     deadline = time.monotonic() + START_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
             raise RuntimeError(f"gunicorn exited early:\n{server.log()}")
         with (
             contextlib.suppress(OSError),
-            urllib.request.urlopen(server.url + "/metadata", timeout=2),  # noqa: S310 - loopback
+            urllib.request.urlopen(server.url + health_path, timeout=2),  # noqa: S310 - loopback
         ):
             return
         time.sleep(0.1)
     raise RuntimeError(f"gunicorn did not answer within {START_TIMEOUT_SECONDS} s:\n{server.log()}")
 
 
-def start_source(
-    env: Mapping[str, str], log_dir: Path, *, log_name: str | None = None
+def start_app(
+    app: str, env: Mapping[str, str], log_dir: Path, *, log_name: str | None = None
 ) -> RunningServer:
-    """Start `sealdrop serve source` with `env` on a free loopback port; return once it answers.
+    """Start `sealdrop serve APP` with `env` on a free loopback port; return once it answers.
 
     Its output goes to `log_dir/log_name` (default `gunicorn-PORT.log`). The caller stops it
     with `stop()`; if it never comes up, it is stopped here and RuntimeError says why.
     """
     port = free_port()
     log_path = log_dir / (log_name or f"gunicorn-{port}.log")
-    full_env = {**os.environ, **env, "SEALDROP_SOURCE_BIND": f"127.0.0.1:{port}"}
+    full_env = {**os.environ, **env, f"SEALDROP_{app.upper()}_BIND": f"127.0.0.1:{port}"}
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "sealdrop.cli", "serve", "source"],
+            [sys.executable, "-m", "sealdrop.cli", "serve", app],
             env=full_env,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -106,21 +108,39 @@ def start_source(
         )
     server = RunningServer(f"http://127.0.0.1:{port}", port, process, log_path)
     try:
-        _wait_until_up(server)
+        _wait_until_up(server, HEALTH_PATHS[app])
     except BaseException:
         server.stop()
         raise
     return server
 
 
+def start_source(
+    env: Mapping[str, str], log_dir: Path, *, log_name: str | None = None
+) -> RunningServer:
+    return start_app("source", env, log_dir, log_name=log_name)
+
+
 @contextlib.contextmanager
-def serve_source(env: Mapping[str, str], log_dir: Path) -> Iterator[RunningServer]:
-    """Run `sealdrop serve source` with `env` on a free loopback port until the block ends."""
-    server = start_source(env, log_dir)
+def serve_app(app: str, env: Mapping[str, str], log_dir: Path) -> Iterator[RunningServer]:
+    """Run `sealdrop serve APP` with `env` on a free loopback port until the block ends."""
+    server = start_app(app, env, log_dir)
     try:
         yield server
     finally:
         server.stop()
+
+
+def serve_source(
+    env: Mapping[str, str], log_dir: Path
+) -> contextlib.AbstractContextManager[RunningServer]:
+    return serve_app("source", env, log_dir)
+
+
+def serve_journalist(
+    env: Mapping[str, str], log_dir: Path
+) -> contextlib.AbstractContextManager[RunningServer]:
+    return serve_app("journalist", env, log_dir)
 
 
 def raw_request(

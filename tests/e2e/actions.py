@@ -88,3 +88,37 @@ class SourceBrowser:
     def delete_reply(self, index: int = 0) -> None:
         self.page.get_by_role("button", name="Delete this reply").nth(index).click()
         expect(self.page).to_have_url(self.base_url + "/lookup")
+
+
+@dataclass
+class JournalistBrowser:
+    """A journalist driving the newsroom site in Chromium, with JavaScript off."""
+
+    page: Page
+    base_url: str
+
+    def log_in(self, username: str, passphrase: str, code: str) -> None:
+        self.page.goto(self.base_url + "/login")
+        self.page.get_by_label("Username").fill(username)
+        self.page.get_by_label("Passphrase").fill(passphrase)
+        self.page.get_by_label("Two-factor code").fill(code)
+        self.page.get_by_role("button", name="Log in").click()
+        expect(self.page).to_have_url(self.base_url + "/")
+
+    def open_source(self, designation: str) -> None:
+        self.page.get_by_role("link", name=designation).click()
+        expect(self.page.get_by_role("heading", level=1)).to_have_text(designation)
+
+    def download_conversation(self, into: Path) -> Path:
+        with self.page.expect_download() as started:
+            self.page.get_by_role("button", name="Download the whole conversation").click()
+        target = into / started.value.suggested_filename
+        started.value.save_as(target)
+        return target
+
+    def reply(self, text: str) -> None:
+        self.page.get_by_role("textbox", name="Reply").fill(text)
+        self.page.get_by_role("button", name="Send the reply").click()
+
+    def flashes(self) -> list[str]:
+        return [text.strip() for text in self.page.locator(".flash").all_inner_texts()]

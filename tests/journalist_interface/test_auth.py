@@ -139,3 +139,21 @@ def test_the_passphrase_change_needs_the_current_one_and_a_strong_new_one(
     weak = journalist.post("/account/", {"current": PASSPHRASE, "new": "short"})
     assert weak.status_code == 400 and "at least 14" in flashes(weak)[0]
     assert journalist.get("/").status_code == 200
+
+
+def test_a_stray_request_while_the_login_page_is_open_keeps_its_form_valid(
+    journalist: JournalistActions, dana: Journalist
+) -> None:
+    token = journalist.csrf("/login")
+    assert journalist.get("/favicon.ico").headers["Location"] == "/login"
+    response = journalist.client.post(
+        "/login",
+        data={
+            "csrf_token": token,
+            "username": "dana",
+            "passphrase": PASSPHRASE,
+            "code": journalist.current_code(dana),
+        },
+        headers=HOST,
+    )
+    assert response.status_code == 302 and response.headers["Location"] == "/"
