@@ -17,8 +17,11 @@ bp = Blueprint("sources", __name__)
 @bp.get("/")
 def index() -> ResponseReturnValue:
     wanted = request.args.get("q", "")
-    summaries = conversations.source_summaries(g.db, designation_filter=wanted)
-    return render_template("sources.html", sources=summaries, wanted=wanted, form=BulkForm())
+    start = request.args.get("start", 0, type=int)
+    page = conversations.sources_page(g.db, designation_filter=wanted, offset=start)
+    return render_template(
+        "sources.html", sources=page.summaries, page=page, wanted=wanted, form=BulkForm()
+    )
 
 
 @bp.post("/sources/bulk")

@@ -6,13 +6,15 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, case, func, select, update
+from sqlalchemy import ColumnElement, CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
 from sealdrop.db.models import Reply, Source, Submission
 from sealdrop.errors import NotFound
 
 MAX_FILTER_CHARS = 100
+PAGE_SIZE = 100
+MAX_PAGE_SIZE = 1000
 
 
 @dataclass(frozen=True)
@@ -29,42 +31,82 @@ class SourceSummary:
     files: int
 
 
-def source_summaries(session: Session, *, designation_filter: str = "") -> list[SourceSummary]:
-    """Every source, starred first then most recent, with its counts: one query at any size."""
-    unread = Submission.is_read.is_(False)
-    counts = (
-        select(
-            Submission.source_id,
-            func.sum(case((Submission.kind == "message", 1), else_=0)).label("messages"),
-            func.sum(case((Submission.kind == "file", 1), else_=0)).label("files"),
-            func.sum(case(((Submission.kind == "message") & unread, 1), else_=0)).label("um"),
-            func.sum(case(((Submission.kind == "file") & unread, 1), else_=0)).label("uf"),
-        )
-        .group_by(Submission.source_id)
-        .subquery()
-    )
-    query = (
-        select(Source, counts.c.messages, counts.c.files, counts.c.um, counts.c.uf)
-        .outerjoin(counts, counts.c.source_id == Source.id)
-        .order_by(Source.is_starred.desc(), Source.last_updated.desc(), Source.id.desc())
-    )
+@dataclass(frozen=True)
+class SourcesPage:
+    """One page of the sources list, and how many sources match in all."""
+
+    summaries: list[SourceSummary]
+    total: int
+    offset: int
+    limit: int
+
+
+def _matching(designation_filter: str) -> list[ColumnElement[bool]]:
+    """The WHERE clauses of a designation filter: none, or one LIKE with wildcards escaped."""
     wanted = designation_filter.strip().lower()[:MAX_FILTER_CHARS]
-    if wanted:
-        escaped = wanted.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        query = query.where(Source.journalist_designation.like(f"%{escaped}%", escape="\\"))
-    return [
-        SourceSummary(
-            uuid=source.uuid,
-            designation=source.journalist_designation,
-            last_updated=source.last_updated,
-            is_starred=source.is_starred,
-            unread_messages=int(um or 0),
-            unread_files=int(uf or 0),
-            messages=int(messages or 0),
-            files=int(files or 0),
+    if not wanted:
+        return []
+    escaped = wanted.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return [Source.journalist_designation.like(f"%{escaped}%", escape="\\")]
+
+
+def _counts(session: Session, source_ids: list[int]) -> dict[int, tuple[int, int, int, int]]:
+    """(messages, files, unread messages, unread files) of each of these sources."""
+    found: dict[int, list[int]] = {source_id: [0, 0, 0, 0] for source_id in source_ids}
+    rows = session.execute(
+        select(Submission.source_id, Submission.kind, Submission.is_read, func.count())
+        .where(Submission.source_id.in_(source_ids))
+        .group_by(Submission.source_id, Submission.kind, Submission.is_read)
+    )
+    for source_id, kind, is_read, count in rows:
+        column = 0 if kind == "message" else 1
+        found[source_id][column] += count
+        if not is_read:
+            found[source_id][column + 2] += count
+    return {source_id: (a, b, c, d) for source_id, (a, b, c, d) in found.items()}
+
+
+def sources_page(
+    session: Session, *, designation_filter: str = "", offset: int = 0, limit: int = PAGE_SIZE
+) -> SourcesPage:
+    """A page of sources, starred first then most recent, with their counts.
+
+    Two indexed queries for the page and one count, whatever the number of sources: a list of
+    ten thousand is paged, never rendered whole.
+    """
+    offset, limit = max(offset, 0), min(max(limit, 1), MAX_PAGE_SIZE)
+    # Columns, not entities: a Source row carries its key material, which a list never needs.
+    page = session.execute(
+        select(
+            Source.id,
+            Source.uuid,
+            Source.journalist_designation,
+            Source.last_updated,
+            Source.is_starred,
         )
-        for source, messages, files, um, uf in session.execute(query)
+        .where(*_matching(designation_filter))
+        .order_by(Source.is_starred.desc(), Source.last_updated.desc(), Source.id.desc())
+        .offset(offset)
+        .limit(limit)
+    ).all()
+    total = int(
+        session.scalar(select(func.count(Source.id)).where(*_matching(designation_filter))) or 0
+    )
+    counts = _counts(session, [row.id for row in page])
+    summaries = [
+        SourceSummary(
+            uuid=row.uuid,
+            designation=row.journalist_designation,
+            last_updated=row.last_updated,
+            is_starred=row.is_starred,
+            messages=counts[row.id][0],
+            files=counts[row.id][1],
+            unread_messages=counts[row.id][2],
+            unread_files=counts[row.id][3],
+        )
+        for row in page
     ]
+    return SourcesPage(summaries, total, offset, limit)
 
 
 def source_by_uuid(session: Session, source_uuid: str) -> Source:

@@ -62,3 +62,20 @@ def test_pages_carry_the_security_headers_and_refuse_other_hosts(
     assert response.headers["X-Frame-Options"] == "DENY"
     elsewhere = journalist.client.get("/login", headers={"Host": "example.com"})
     assert elsewhere.status_code == 421
+
+
+def test_a_long_list_is_paged(
+    journalist: JournalistActions, dana: Journalist, source_instance: Instance
+) -> None:
+    uuids = [a_source(source_instance, f"message {n}") for n in range(3)]
+    with source_instance.sessions() as session:
+        page = conversations.sources_page(session, limit=2)
+        assert (page.total, len(page.summaries)) == (3, 2)
+        rest = conversations.sources_page(session, offset=2, limit=2)
+        assert {s.uuid for s in page.summaries + rest.summaries} == set(uuids)
+        assert rest.summaries[0].messages == 1
+    journalist.login(dana)
+    assert "3 sources, starred first" in journalist.get("/").get_data(as_text=True)
+    beyond = journalist.get("/?start=50").get_data(as_text=True)
+    assert "No more sources" in beyond
+    assert "3 sources" in journalist.get("/?start=oops").get_data(as_text=True)

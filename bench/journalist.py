@@ -1,0 +1,226 @@
+"""Benchmark: the newsroom's pages and API at 10,000 sources and 100,000 items.
+
+Fills a throwaway SQLite instance with `--sources` sources and `--items` submissions and
+replies (rows only: listing reads no file), then times, server side (the service call) and
+through HTTP on 127.0.0.1 (a real `sealdrop serve journalist`, logged in as a journalist):
+the sources page, against the login page measured in the same run as the baseline. Targets:
+the sources page under 0.5 s at 10,000 sources. Figures only; the exit status is non-zero only
+when a request failed.
+
+    .venv/bin/python bench/journalist.py                       # 10,000 sources, 100,000 items
+    .venv/bin/python bench/journalist.py --sources 1000 --items 10000 --repeat 5   # quick
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import http.cookiejar
+import random
+import re
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+import pyotp
+from sqlalchemy import insert
+
+from sealdrop.config import Config, load_config
+from sealdrop.db.models import Reply, Source, Submission
+from sealdrop.domain import designations
+from sealdrop.runtime.initialise import initialise
+from sealdrop.runtime.instance import open_instance
+from sealdrop.services import conversations, journalists
+from sealdrop.services.journalists import Profile, TwoFactor
+
+sys.path.insert(1, str(Path(__file__).resolve().parents[1]))
+from tests.harness import FAST_ARGON2, FAST_KDF
+from tests.server import serve_journalist
+
+PASSPHRASE = "timing pages for a newsroom, seven words long"  # noqa: S105 - a throwaway
+TARGET_SECONDS = 0.5
+CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+DAY = dt.date(2026, 11, 1)
+BATCH = 5000
+
+
+def fill(config: Config, *, sources: int, items: int, seed: int = 1) -> None:
+    """Rows as the services would leave them, inserted in batches (no gpg, no files)."""
+    rng = random.Random(seed)  # noqa: S311 - names and sizes only, nothing secret
+    taken: set[str] = set()
+    source_rows: list[dict[str, object]] = []
+    while len(source_rows) < sources:
+        designation = designations.draw(rng)
+        if designation in taken:
+            continue
+        taken.add(designation)
+        n = len(source_rows)
+        source_rows.append(
+            {
+                "uuid": str(uuid.UUID(int=rng.getrandbits(128))),
+                "filesystem_id": f"{n:052d}".translate(str.maketrans("0123456789", "abcdefghij")),
+                "journalist_designation": designation,
+                "key_fingerprint": f"{n:040X}",
+                "public_key": "-----BEGIN PGP PUBLIC KEY BLOCK-----\n(bench)\n",
+                "secret_key": b"(bench: never read)",
+                "interaction_count": 0,
+                "is_starred": n % 50 == 0,
+                "created_on": DAY,
+                "last_updated": DAY + dt.timedelta(days=n % 30),
+            }
+        )
+    inst = open_instance(config)
+    try:
+        with inst.sessions() as session:
+            for start in range(0, len(source_rows), BATCH):
+                session.execute(insert(Source), source_rows[start : start + BATCH])
+            ids = [row.id for row in session.query(Source.id).order_by(Source.id)]
+            counts = dict.fromkeys(ids, 0)
+            submissions, replies = [], []
+            for n in range(items):
+                source_id = ids[n % len(ids)]
+                counts[source_id] += 1
+                row = {
+                    "uuid": str(uuid.UUID(int=rng.getrandbits(128))),
+                    "source_id": source_id,
+                    "filename": f"{counts[source_id]}-s{source_id}-x-{n}.gpg",
+                    "size": rng.randint(500, 5_000_000),
+                    "interaction_count": counts[source_id],
+                }
+                if n % 10 == 9:
+                    replies.append({**row, "deleted_by_source": False})
+                else:
+                    kind = "file" if n % 3 == 0 else "message"
+                    submissions.append({**row, "kind": kind, "is_read": n % 4 == 0})
+            for start in range(0, len(submissions), BATCH):
+                session.execute(insert(Submission), submissions[start : start + BATCH])
+            for start in range(0, len(replies), BATCH):
+                session.execute(insert(Reply), replies[start : start + BATCH])
+            session.commit()
+    finally:
+        inst.close()
+
+
+def add_journalist(config: Config) -> str:
+    inst = open_instance(config)
+    try:
+        with inst.sessions() as session:
+            journalist = journalists.create(
+                session,
+                profile=Profile("bench"),
+                passphrase=PASSPHRASE,
+                second_factor=TwoFactor.new_totp(),
+                cost=journalists.argon2_cost(config),
+                today=DAY,
+            )
+            session.commit()
+            return journalist.otp_secret
+    finally:
+        inst.close()
+
+
+def timed(action: Callable[[], object], repeat: int) -> list[float]:
+    action()  # warm: templates compiled, caches filled, as on a server that has been up a while
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - started)
+    return times
+
+
+def logged_in_opener(base: str, secret: str) -> urllib.request.OpenerDirector:
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+    )
+    with opener.open(f"{base}/login", timeout=30) as page:
+        token = CSRF.search(page.read().decode())
+    assert token, "no CSRF token on the login page"
+    form = {
+        "csrf_token": token.group(1),
+        "username": "bench",
+        "passphrase": PASSPHRASE,
+        "code": pyotp.TOTP(secret).now(),
+    }
+    with opener.open(f"{base}/login", urllib.parse.urlencode(form).encode(), timeout=60) as done:
+        if done.url != f"{base}/":
+            raise SystemExit(f"login failed: landed on {done.url}")
+    return opener
+
+
+def fetch(opener: urllib.request.OpenerDirector, url: str) -> Callable[[], int]:
+    def get() -> int:
+        with opener.open(url, timeout=120) as response:
+            return len(response.read())
+
+    return get
+
+
+def report(name: str, times: list[float], baseline: float | None = None) -> None:
+    median = statistics.median(times)
+    ratio = f"  x{median / baseline:7.1f} the baseline" if baseline else ""
+    target = ""
+    if baseline is not None:
+        target = "  (target < 0.5 s: " + ("met)" if median < TARGET_SECONDS else "MISSED)")
+    print(
+        f"{name:<42} median {median * 1000:9.1f} ms  max {max(times) * 1000:9.1f} ms{ratio}{target}"
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sources", type=int, default=10_000)
+    parser.add_argument("--items", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=10)
+    args = parser.parse_args()
+
+    base = Path(tempfile.mkdtemp(prefix="sdbj-"))
+    try:
+        env = {
+            "SEALDROP_DATA_DIR": str(base / "data"),
+            "SEALDROP_MIN_FREE_BYTES": "0",
+            "SEALDROP_JOURNALIST_WORKERS": "1",
+            **FAST_KDF,
+            **FAST_ARGON2,
+        }
+        initialise(load_config(env), submission_key=None)
+        config = load_config(env)
+        started = time.perf_counter()
+        fill(config, sources=args.sources, items=args.items)
+        took = time.perf_counter() - started
+        print(f"filled {args.sources} sources, {args.items} items in {took:.1f} s")
+        secret = add_journalist(config)
+
+        inst = open_instance(config)
+        try:
+            with inst.sessions() as session:
+                listing = timed(lambda: conversations.sources_page(session), args.repeat)
+        finally:
+            inst.close()
+        report("server side: sources_page() (first page)", listing)
+
+        with serve_journalist(env, base) as server:
+            opener = logged_in_opener(server.url, secret)
+            login_page = timed(fetch(opener, f"{server.url}/login"), args.repeat)
+            report("HTTP: GET /login (baseline)", login_page)
+            page_size = fetch(opener, f"{server.url}/")()
+            sources_page = timed(fetch(opener, f"{server.url}/"), args.repeat)
+            report(
+                f"HTTP: GET / (sources page, {page_size // 1024} KiB)",
+                sources_page,
+                statistics.median(login_page),
+            )
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
