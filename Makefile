@@ -19,7 +19,7 @@ test: system-deps venv node-deps
 # Its files (data directories, SQLite) go to /dev/shm: on a disk, SQLite's fsyncs cost about a
 # third of the run. pytest-xdist spreads the tests over one worker per core.
 test-fast: venv
-	TMPDIR=/dev/shm $(VENV)/bin/pytest -q -n auto -m "not server and not e2e and not postgres" \
+	TMPDIR=/dev/shm $(VENV)/bin/pytest -q -n auto -m "not server and not e2e and not postgres and not slow" \
 		$(PYTEST_ARGS)
 
 lint: venv

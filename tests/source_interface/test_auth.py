@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from werkzeug.test import TestResponse
@@ -75,6 +76,7 @@ def test_a_codename_is_used_for_one_source_only(
     assert source_count(source_instance) == 0
 
 
+@pytest.mark.slow
 def test_many_new_codenames_at_once_cost_nothing_and_are_never_refused(
     source: SourceActions, source_instance: Instance
 ) -> None:

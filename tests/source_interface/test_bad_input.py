@@ -141,6 +141,7 @@ def test_body_over_the_limit_is_a_413_and_stores_nothing(make_site: SiteFactory)
         assert stored_files(inst) == []
 
 
+@pytest.mark.slow
 def test_too_many_form_parts_are_a_413_and_store_nothing(
     source: SourceActions, source_instance: Instance
 ) -> None:

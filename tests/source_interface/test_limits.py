@@ -98,6 +98,7 @@ def test_the_sum_of_text_fields_is_capped_though_each_is_small(
     assert stored_count(source_instance) == 0
 
 
+@pytest.mark.slow
 def test_a_message_and_many_files_within_the_limits_still_arrive(
     source: SourceActions, source_instance: Instance
 ) -> None:

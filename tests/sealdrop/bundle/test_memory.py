@@ -8,6 +8,8 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+
 from sealdrop.bundle.format import CHUNK_BYTES
 from sealdrop.bundle.reader import open_bundle
 from sealdrop.bundle.writer import BundleItem, stream_bundle
@@ -42,6 +44,7 @@ def measured(chunks: Iterator[bytes], sink: Path | None) -> tuple[int, int]:
         tracemalloc.stop()
 
 
+@pytest.mark.slow
 def test_a_large_entry_streams_and_reads_in_flat_memory(tmp_path: Path) -> None:
     item = sparse_item(tmp_path)
     bundle = tmp_path / "b.zip"
