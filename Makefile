@@ -14,10 +14,10 @@ test: system-deps venv node-deps
 	$(MAKE) lint
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
-# The inner loop: unit and Flask-client tests, no server process, browser or PostgreSQL, no apt.
+# The inner loop: unit and Flask-client tests, no server process, browser, PostgreSQL or Tor, no apt.
 # `make test` before you push: CI runs that, and only it proves the invariants end to end.
 test-fast: venv
-	$(VENV)/bin/pytest -q -m "not server and not e2e and not postgres" $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -q -m "not server and not e2e and not postgres and not tor" $(PYTEST_ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff format --check .

@@ -153,7 +153,12 @@ def cmd_status(args: argparse.Namespace) -> int:
             print(f"{service}\t{state.address(service)}.onion\tunknown")
         print(f"sealdrop-onion: {exc}", file=sys.stderr)
         return 1
+    healthy = True
     for entry in found:
+        if entry.service == "journalist" and not devices and not entry.published:
+            print(f"{entry.service}\t{entry.address}.onion\tnot published: no device is authorized")
+            continue
+        healthy = healthy and entry.published
         if entry.published:
             how = "published (control port)" if entry.ephemeral else "published (torrc)"
         elif entry.ephemeral:
@@ -162,7 +167,7 @@ def cmd_status(args: argparse.Namespace) -> int:
             how = "not published by this tor"
         extra = f"\t{devices} device(s) authorized" if entry.service == "journalist" else ""
         print(f"{entry.service}\t{entry.address}.onion\t{how}{extra}")
-    return 0 if all(entry.published for entry in found) else 1
+    return 0 if healthy else 1
 
 
 def cmd_torrc(args: argparse.Namespace) -> int:

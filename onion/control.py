@@ -260,17 +260,29 @@ def publish(
     detach: bool = True,
     timeout: float = PUBLISH_TIMEOUT_SECONDS,
 ) -> dict[str, bool]:
-    """Add whichever of the two services tor does not hold yet; say which were added.
+    """Add whichever of the two services tor does not hold yet, or holds with other settings
+    than `plan` (then it is removed and added again, same address); say which were added.
 
     The journalist onion is published only with at least one authorized device: without
     ClientAuthV3, tor would make it public.
     """
     running = running_services(controller)
+    record = state.published()
+    before = Plan.from_record(record) if record else None
     added = {}
     for service in SERVICES:
         key = state.key(service)
         clients = state.clients.public_keys() if service == "journalist" else None
-        if key.address in running or clients == []:
+        if key.address in running:
+            unchanged = before is not None and (
+                before.target(service),
+                before.defences,
+            ) == (plan.target(service), plan.defences)
+            if unchanged:
+                added[service] = False
+                continue
+            remove_service(controller, key.address)  # new target or defences: add it again
+        if clients == []:
             added[service] = False
             continue
         add_service(
@@ -352,5 +364,6 @@ def register_client_key(
     stem 1.8 has no wrapper). For tests and for a laptop that both serves and visits."""
     blob = base64.b64encode(private_key).decode("ascii")
     reply = controller.msg(f"ONION_CLIENT_AUTH_ADD {address} x25519:{blob}")
-    if not reply.is_ok():
+    # 251 "Registered client and decrypted desc", 252 "Client for onion existed and replaced"
+    if not str(reply.content()[0][0]).startswith("25"):
         raise TorRefused(f"Tor refused the client key for {address}.onion: {reply}")

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -46,24 +47,33 @@ def _wait_until_up(server: RunningServer) -> None:
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
             raise RuntimeError(f"gunicorn exited early:\n{server.log()}")
-        with (
-            contextlib.suppress(OSError),
-            urllib.request.urlopen(server.url + "/metadata", timeout=2),  # noqa: S310 - loopback
-        ):
-            return
+        try:
+            with urllib.request.urlopen(server.url + "/metadata", timeout=2):  # noqa: S310
+                return
+        except urllib.error.HTTPError:
+            return  # any answer is up: an app behind an onion name refuses loopback with 421
+        except OSError:
+            pass
         time.sleep(0.1)
     raise RuntimeError(f"gunicorn did not answer within {START_TIMEOUT_SECONDS} s:\n{server.log()}")
 
 
-@contextlib.contextmanager
-def serve_source(env: Mapping[str, str], log_dir: Path) -> Iterator[RunningServer]:
+def serve_source(
+    env: Mapping[str, str], log_dir: Path
+) -> contextlib.AbstractContextManager[RunningServer]:
     """Run `sealdrop serve source` with `env` on a free loopback port until the block ends."""
+    return serve_app("source", env, log_dir)
+
+
+@contextlib.contextmanager
+def serve_app(app: str, env: Mapping[str, str], log_dir: Path) -> Iterator[RunningServer]:
+    """Run `sealdrop serve <app>` with `env` on a free loopback port until the block ends."""
     port = free_port()
     log_path = log_dir / f"gunicorn-{port}.log"
-    full_env = {**os.environ, **env, "SEALDROP_SOURCE_BIND": f"127.0.0.1:{port}"}
+    full_env = {**os.environ, **env, f"SEALDROP_{app.upper()}_BIND": f"127.0.0.1:{port}"}
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "sealdrop.cli", "serve", "source"],
+            [sys.executable, "-m", "sealdrop.cli", "serve", app],
             env=full_env,
             stdout=log,
             stderr=subprocess.STDOUT,
