@@ -160,7 +160,7 @@ def cmd_status(args: argparse.Namespace) -> int:
             continue
         healthy = healthy and entry.published
         if entry.published:
-            how = "published (control port)" if entry.ephemeral else "published (torrc)"
+            how = "published (control port, detached)" if entry.ephemeral else "published"
         elif entry.ephemeral:
             how = "added, descriptor not built yet"
         else:

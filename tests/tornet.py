@@ -139,9 +139,13 @@ class Network:
     def control_socket(self) -> Path:
         return self.edge.data / "control.sock"
 
-    def restart_edge(self) -> None:
-        """Stop the service-and-client tor and start it again on the same data directory."""
+    def restart_edge(self, include: Path | None = None) -> None:
+        """Stop the service-and-client tor and start it again on the same data directory,
+        with a torrc fragment included if given (torrc mode)."""
         self.edge.stop()
+        if include is not None:
+            with self.edge.torrc.open("a") as torrc:
+                torrc.write(f"%include {include}\n")
         since = len(self.edge.log())
         self.edge.start()
         self.edge.wait_bootstrapped(since)

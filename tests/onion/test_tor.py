@@ -7,7 +7,10 @@ The tests share one network and one instance and run in file order: the last res
 from __future__ import annotations
 
 import base64
+import os
+import re
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -20,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from onion.control import connected, register_client_key
+from onion.control import connected, has_descriptor, register_client_key
 from sealdrop.config import load_config
 from sealdrop.runtime.initialise import initialise
 from tests.harness import FAST_ARGON2, FAST_KDF, ReaderKeys
@@ -122,7 +125,7 @@ def test_source_interface_answers_through_its_onion_and_refuses_other_hosts(
                f"{statistics.median(direct) * 1000:.1f} ms")  # fmt: skip
 
         shown = ok(onion_cli(site.state, "status", control=tor_network.control))
-        assert f"source\t{site.source}\tpublished (control port)" in shown
+        assert f"source\t{site.source}\tpublished (control port, detached)" in shown
 
 
 def test_journalist_onion_needs_a_device_key_and_revocation_leaves_the_source_onion_up(
@@ -211,6 +214,52 @@ def forget_descriptors(net: Network) -> None:
         controller.msg("SIGNAL NEWNYM")
 
 
+DEMO_ONION = re.compile(r"(Source|Journalist) interface:\s+http://(\S+\.onion)/")
+DEMO_KEY = re.compile(r"client key:\s+(\S+)")
+
+
+def test_demo_publishes_both_onions_while_it_runs(tor_network: Network) -> None:
+    tmp_path = Path(tempfile.mkdtemp(prefix="sdd-"))
+    port = free_port()
+    demo = subprocess.Popen(
+        [sys.executable, "-m", "sealdrop.cli", "demo", "--port", str(port), "--tor",
+         "--tor-control", str(tor_network.control_socket)],
+        env={**os.environ, "TMPDIR": str(tmp_path)},
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+    )  # fmt: skip
+    try:
+        assert demo.stdout is not None
+        banner = ""
+        while "Press Ctrl-C" not in banner:
+            line = demo.stdout.readline()
+            assert line, f"the demo printed no banner:\n{banner}"
+            banner += line
+        onions = dict(DEMO_ONION.findall(banner))
+        key = DEMO_KEY.search(banner)
+        assert set(onions) == {"Source", "Journalist"} and key, banner
+        assert key.group(1).startswith(onions["Journalist"].removesuffix(".onion") + ":")
+        assert socks_get_until(tor_network.socks_port, onions["Source"])[0] == 200
+        head = f"GET / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
+        assert raw_request(port, head.encode())[0] == 421
+        assert socks_refusal(tor_network.socks_port, onions["Journalist"]) == MISSING_CLIENT_AUTH
+        give_key(tor_network, key.group(1))
+        login = socks_get_until(tor_network.socks_port, onions["Journalist"], "/login")
+        assert login[0] == 200
+        demo.send_signal(signal.SIGTERM)
+        assert demo.wait(timeout=60) == 0
+    finally:
+        if demo.poll() is None:
+            os.killpg(demo.pid, signal.SIGKILL)
+            demo.wait()
+        if demo.stdout is not None:
+            demo.stdout.close()
+    # Its control connection closed: tor no longer hosts either onion.
+    with connected(tor_network.control) as controller:
+        for address in onions.values():
+            assert not has_descriptor(controller, address.removesuffix(".onion"))
+    tmp_path.rmdir()
+
+
 def test_source_onion_keeps_its_address_across_restarts(tor_network: Network, site: Site) -> None:
     tor_network.restart_edge()  # ephemeral onions are gone with the old tor process
     assert site.source.removesuffix(".onion") not in running(tor_network)
@@ -222,6 +271,20 @@ def test_source_onion_keeps_its_address_across_restarts(tor_network: Network, si
         assert f"source {site.source} published" in ok(again)
         assert ok(onion_cli(site.state, "address")).splitlines()[0] == f"source {site.source}"
         assert socks_get_until(tor_network.socks_port, site.source)[0] == 200
+
+        # Torrc mode: the same key, rendered as a HiddenServiceDir for tor's own configuration.
+        ok(onion_cli(site.state, "unpublish", control=tor_network.control))
+        fragment = site.base / "sealdrop.conf"
+        rendered = onion_cli(
+            site.state, "torrc", "--hs-root", str(site.base / "hs"), "--output", str(fragment),
+            "--source-target", f"127.0.0.1:{app.port}",
+        )  # fmt: skip
+        assert "accepted by tor --verify-config" in ok(rendered)
+        tor_network.restart_edge(include=fragment)
+        assert (site.base / "hs" / "source" / "hostname").read_text().strip() == site.source
+        assert socks_get_until(tor_network.socks_port, site.source)[0] == 200
+        shown = ok(onion_cli(site.state, "status", control=tor_network.control))
+        assert f"source\t{site.source}\tpublished\n" in shown
 
 
 def test_operator_errors_are_one_line(tor_network: Network, tmp_path: Path) -> None:
