@@ -166,10 +166,13 @@ def test_journalist_onion_needs_a_device_key_and_revocation_leaves_the_source_on
         tor_pid = tor_network.edge.process.pid if tor_network.edge.process else None
         source_pid = source_app.process.pid
 
+        began = time.monotonic()
         revoked = onion_cli(
             site.state, "client", "revoke", "alice-laptop", control=tor_network.control
         )
         assert "now accepts 1 device(s)" in ok(revoked)
+        report(f"client revoke (journalist onion re-added and its descriptor uploaded): "
+               f"{time.monotonic() - began:.1f} s")  # fmt: skip
         forget_descriptors(tor_network)
         refused = socks_refusal(tor_network.socks_port, site.journalist)
         assert refused in (MISSING_CLIENT_AUTH, BAD_CLIENT_AUTH), hex(refused)
@@ -261,8 +264,11 @@ def test_demo_publishes_both_onions_while_it_runs(tor_network: Network) -> None:
 
 
 def test_source_onion_keeps_its_address_across_restarts(tor_network: Network, site: Site) -> None:
+    began = time.monotonic()
     tor_network.restart_edge()  # ephemeral onions are gone with the old tor process
+    report(f"service tor restart to bootstrapped: {time.monotonic() - began:.1f} s")
     assert site.source.removesuffix(".onion") not in running(tor_network)
+    began = time.monotonic()
     with serve_app("source", site.env, site.base) as app:  # a new app on a new port
         again = onion_cli(
             site.state, "publish", "--source-target", f"127.0.0.1:{app.port}",
@@ -271,6 +277,8 @@ def test_source_onion_keeps_its_address_across_restarts(tor_network: Network, si
         assert f"source {site.source} published" in ok(again)
         assert ok(onion_cli(site.state, "address")).splitlines()[0] == f"source {site.source}"
         assert socks_get_until(tor_network.socks_port, site.source)[0] == 200
+        report(f"after a restart, publish to first page at the same address: "
+               f"{time.monotonic() - began:.1f} s (app start included)")  # fmt: skip
 
         # Torrc mode: the same key, rendered as a HiddenServiceDir for tor's own configuration.
         ok(onion_cli(site.state, "unpublish", control=tor_network.control))
