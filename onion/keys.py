@@ -91,9 +91,9 @@ class ServiceKey:
         """Write Tor's three files into `directory` (made 0700), each 0600."""
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         directory.chmod(0o700)
-        _write_private(directory / SECRET_FILE, SECRET_HEADER + self.expanded_secret)
-        _write_private(directory / PUBLIC_FILE, PUBLIC_HEADER + self.public)
-        _write_private(directory / HOSTNAME_FILE, f"{self.address}.onion\n".encode())
+        write_private(directory / SECRET_FILE, SECRET_HEADER + self.expanded_secret)
+        write_private(directory / PUBLIC_FILE, PUBLIC_HEADER + self.public)
+        write_private(directory / HOSTNAME_FILE, f"{self.address}.onion\n".encode())
 
     @classmethod
     def read(cls, directory: Path) -> ServiceKey:
@@ -166,7 +166,7 @@ def parse_auth_line(text: str) -> str:
     return key
 
 
-def _write_private(path: Path, data: bytes) -> None:
+def write_private(path: Path, data: bytes) -> None:
     """Write a file readable by its owner only, replacing any older one atomically."""
     temporary = path.with_name(f".{path.name}.tmp")
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

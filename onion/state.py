@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from onion.errors import ClientError, StateError
-from onion.keys import ClientKeyPair, ServiceKey, _write_private, parse_auth_line
+from onion.keys import ClientKeyPair, ServiceKey, parse_auth_line, write_private
 
 SERVICES = ("source", "journalist")
 _CLIENT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$")
@@ -79,7 +79,7 @@ class ClientStore:
             raise ClientError(f"a device named {name!r} is already authorized; revoke it first")
         self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         keys = ClientKeyPair.generate()
-        _write_private(path, (keys.auth_line() + "\n").encode("ascii"))
+        write_private(path, (keys.auth_line() + "\n").encode("ascii"))
         return NewClient(name, self.address, keys)
 
     def revoke(self, name: str) -> None:
@@ -122,7 +122,7 @@ class State:
         )
 
     def save_published(self, record: dict[str, object]) -> None:
-        _write_private(self.root / "published.json", json.dumps(record, indent=2).encode())
+        write_private(self.root / "published.json", json.dumps(record, indent=2).encode())
 
     def published(self) -> dict[str, object] | None:
         path = self.root / "published.json"

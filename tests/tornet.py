@@ -143,9 +143,10 @@ class Network:
         """Stop the service-and-client tor and start it again on the same data directory,
         with a torrc fragment included if given (torrc mode)."""
         self.edge.stop()
-        if include is not None:
+        line = f"%include {include}\n"
+        if include is not None and line not in self.edge.torrc.read_text():
             with self.edge.torrc.open("a") as torrc:
-                torrc.write(f"%include {include}\n")
+                torrc.write(line)
         since = len(self.edge.log())
         self.edge.start()
         self.edge.wait_bootstrapped(since)

@@ -1,4 +1,4 @@
-"""The private Tor network, started once for all tor tests of a run (about 0.5 GB, 20-90 s)."""
+"""The private Tor network, started once for all tor tests of a run (about 0.3 GB, 10-90 s)."""
 
 from __future__ import annotations
 
