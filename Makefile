@@ -4,7 +4,7 @@ PYTHON ?= python3
 PYTEST_ARGS ?=
 NODE_DIR := tests/e2e/node
 # Only the trees that exist yet: mypy fails on a missing path.
-TYPED_DIRS := $(wildcard sealdrop source_interface journalist_interface tests bench)
+TYPED_DIRS := $(wildcard sealdrop source_interface journalist_interface onion tests bench)
 
 .PHONY: test test-fast lint lock venv system-deps node-deps demo clean translations
 
@@ -14,13 +14,13 @@ test: system-deps venv node-deps
 	$(MAKE) lint
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
-# The inner loop: unit and Flask-client tests, no server process, browser or PostgreSQL, no apt.
+# The inner loop: unit and Flask-client tests, no server process, browser, PostgreSQL or Tor, no apt.
 # `make test` before you push: CI runs that, and only it proves the invariants end to end.
 # Its files (data directories, SQLite) go to /dev/shm: on a disk, SQLite's fsyncs cost about a
 # third of the run. pytest-xdist spreads the tests over one worker per core.
 test-fast: venv
-	TMPDIR=/dev/shm $(VENV)/bin/pytest -q -n auto -m "not server and not e2e and not postgres and not slow" \
-		$(PYTEST_ARGS)
+	TMPDIR=/dev/shm $(VENV)/bin/pytest -q -n auto \
+		-m "not server and not e2e and not postgres and not slow and not tor" $(PYTEST_ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff format --check .

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -78,11 +79,13 @@ def _wait_until_up(server: RunningServer, health_path: str) -> None:
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
             raise RuntimeError(f"gunicorn exited early:\n{server.log()}")
-        with (
-            contextlib.suppress(OSError),
-            urllib.request.urlopen(server.url + health_path, timeout=2),  # noqa: S310 - loopback
-        ):
-            return
+        try:
+            with urllib.request.urlopen(server.url + health_path, timeout=2):  # noqa: S310
+                return
+        except urllib.error.HTTPError:
+            return  # any answer is up: an app behind an onion name refuses loopback with 421
+        except OSError:
+            pass
         time.sleep(0.1)
     raise RuntimeError(f"gunicorn did not answer within {START_TIMEOUT_SECONDS} s:\n{server.log()}")
 

@@ -3,6 +3,10 @@ interface, and its journalist interface with one demo journalist.
 
 The private half of the demo key lives in a separate "reader" keyring beside the data directory;
 the server keeps no keyring at all, as on a real instance where the key stays on the reader.
+
+With `--tor` and a Tor to talk to, both apps are also published as onion services, through
+`sealdrop-onion` run as a process (the core never imports `onion/`); the onions live only as long
+as that process holds its control connection, so they go when the demo does.
 """
 
 from __future__ import annotations
@@ -36,14 +40,37 @@ class DemoJournalist:
     otp_uri: str
 
 
-def _banner(base: Path, port: int, fingerprint: str, journalist: DemoJournalist) -> str:
+@dataclass(frozen=True)
+class DemoOnions:
+    source: str  # with .onion
+    journalist: str
+    client_key: str  # `<address>:descriptor:x25519:<key>`, the demo journalist's device key
+    publisher: subprocess.Popen[str]
+
+
+def _addresses(port: int, onions: DemoOnions | None) -> str:
+    if onions is None:
+        return f"""  Source interface:      http://127.0.0.1:{port}/
+  Journalist interface:  http://127.0.0.1:{port + 1}/
+"""
+    private_key = onions.client_key.rsplit(":", 1)[1]
+    return f"""  Source interface:      http://{onions.source}/   (Tor Browser)
+  Journalist interface:  http://{onions.journalist}/   (needs the client key below)
+    client key:  {onions.client_key}
+                 (Tor Browser asks for {private_key};
+                  a tor takes the whole line as demo.auth_private in its ClientOnionAuthDir)
+  Only these names are served: 127.0.0.1:{port} and :{port + 1} answer 421, as in production.
+"""
+
+
+def _banner(
+    base: Path, port: int, fingerprint: str, journalist: DemoJournalist, onions: DemoOnions | None
+) -> str:
     reader = base / "reader-gpg"
     return f"""
 Sealdrop demo is running (SQLite, throwaway data in {base}).
 
-  Source interface:      http://127.0.0.1:{port}/
-  Journalist interface:  http://127.0.0.1:{port + 1}/
-    username:    {journalist.username}
+{_addresses(port, onions)}    username:    {journalist.username}
     passphrase:  {journalist.passphrase}
     TOTP secret: {journalist.otp_secret}   (add it to an authenticator app:
                  {journalist.otp_uri})
@@ -71,14 +98,14 @@ def _raise_stop(signum: int, _frame: object) -> None:
     raise _Stop(signal.Signals(signum).name)
 
 
-def run(*, port: int) -> int:
+def run(*, port: int, tor: bool = False, tor_control: str | None = None) -> int:
     """Serve a throwaway instance until stopped; its directory, with the demo private key and
     its gpg-agents, is removed whether it ends by Ctrl-C, SIGTERM or SIGHUP."""
     for signum in STOP_SIGNALS:
         signal.signal(signum, _raise_stop)
     base = Path(tempfile.mkdtemp(prefix="sealdrop-demo-"))
     try:
-        return _run_in(base, port)
+        return _run_in(base, port, tor=tor, tor_control=tor_control)
     except _Stop:
         return 0
     finally:
@@ -117,7 +144,63 @@ def _serve(app: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
     )
 
 
-def _run_in(base: Path, port: int) -> int:
+def _onion_argv(base: Path, control: str | None, *args: str) -> list[str]:
+    argv = [sys.executable, "-m", "onion", "--state-dir", str(base / "data" / "onion")]
+    return argv + (["--control", control] if control else []) + list(args)
+
+
+def _one_line(stderr: str) -> str:
+    lines = stderr.strip().splitlines()
+    return lines[-1].removeprefix("sealdrop-onion: ") if lines else "no answer"
+
+
+def _publish_onions(base: Path, port: int, control: str | None) -> DemoOnions | None:
+    """Both onions through the Tor found, or None (after one line saying why) without one."""
+
+    def onion(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(  # noqa: S603 - this interpreter, the onion CLI, fixed arguments
+            _onion_argv(base, control, *args),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    checked = onion("check")
+    if checked.returncode != 0:
+        print(f"No Tor: {_one_line(checked.stderr)}; serving on 127.0.0.1 only.", flush=True)
+        return None
+    addresses = dict(line.split() for line in onion("address").stdout.splitlines())
+    client_key = onion("client", "add", "demo").stdout.splitlines()[0]
+    publisher = subprocess.Popen(  # noqa: S603 - as above; it holds the onions while it runs
+        _onion_argv(
+            base,
+            control,
+            "publish",
+            "--hold",
+            "--source-target",
+            f"127.0.0.1:{port}",
+            "--journalist-target",
+            f"127.0.0.1:{port + 1}",
+        ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    out, err = publisher.stdout, publisher.stderr
+    if out is None or err is None:  # never: both are pipes
+        raise RuntimeError("the onion publisher has no pipes")
+    print("Publishing the onion services through Tor...", flush=True)
+    while line := out.readline():
+        if line.strip() == "ready":
+            return DemoOnions(addresses["source"], addresses["journalist"], client_key, publisher)
+    failure = _one_line(err.read())
+    publisher.wait()
+    print(f"Tor did not publish: {failure}; serving on 127.0.0.1 only.", flush=True)
+    return None
+
+
+def _run_in(base: Path, port: int, *, tor: bool, tor_control: str | None) -> int:
     reader = Keyring(base / "reader-gpg")
     try:
         fingerprint = reader.generate_reader_key_pair("Sealdrop demo newsroom")
@@ -130,7 +213,11 @@ def _run_in(base: Path, port: int) -> int:
         }
         initialise(load_config(env), submission_key=reader.export_public_key(fingerprint))
         journalist = _demo_journalist(load_config(env))
-        print(_banner(base, port, fingerprint, journalist), flush=True)
+        onions = _publish_onions(base, port, tor_control) if tor else None
+        if onions is not None:
+            env["SEALDROP_SOURCE_ONION"] = onions.source
+            env["SEALDROP_JOURNALIST_ONION"] = onions.journalist
+        print(_banner(base, port, fingerprint, journalist, onions), flush=True)
         servers = [_serve("source", env), _serve("journalist", env)]
         try:
             while all(server.poll() is None for server in servers):
@@ -144,5 +231,21 @@ def _run_in(base: Path, port: int) -> int:
                     server.terminate()
             for server in servers:
                 server.wait(timeout=15)
+            if onions is not None:
+                _stop_publisher(onions.publisher)
     finally:
         reader.close()
+
+
+def _stop_publisher(publisher: subprocess.Popen[str]) -> None:
+    """Its control connection closes, and tor removes both onions."""
+    if publisher.poll() is None:
+        publisher.terminate()
+    try:
+        publisher.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        publisher.kill()
+        publisher.wait()
+    for stream in (publisher.stdout, publisher.stderr):
+        if stream is not None:
+            stream.close()

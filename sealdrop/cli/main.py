@@ -65,7 +65,7 @@ def cmd_restamp(config: Config, _args: argparse.Namespace) -> int:
 def cmd_demo(_config: Config | None, args: argparse.Namespace) -> int:
     from sealdrop.cli import demo
 
-    return demo.run(port=args.port)
+    return demo.run(port=args.port, tor=args.tor, tor_control=args.tor_control)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -90,6 +90,14 @@ def _parser() -> argparse.ArgumentParser:
     journalists.add_commands(commands)
     demo = commands.add_parser("demo", help="run a throwaway demo instance on 127.0.0.1")
     demo.add_argument("--port", type=int, default=8080)
+    demo.add_argument(
+        "--tor", action="store_true", help="also publish both apps as onions, if a Tor is found"
+    )
+    demo.add_argument(
+        "--tor-control",
+        metavar="ADDR",
+        help="tor's control socket or 127.0.0.1:PORT (default: /run/tor/control, then :9051)",
+    )
     demo.set_defaults(func=cmd_demo, needs_config=False)
     return parser
 

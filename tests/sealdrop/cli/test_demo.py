@@ -112,3 +112,39 @@ def test_demo_serves_and_leaves_nothing_behind(stop: signal.Signals) -> None:
     assert not base.exists(), "the demo directory (with its private key) was left behind"
     assert processes_mentioning(str(base)) == [], "a process of the demo outlived it"
     tmp_path.rmdir()  # empty: the demo made nothing else there
+
+
+@pytest.mark.server
+def test_demo_without_tor_says_so_in_one_line_and_serves_as_before() -> None:
+    tmp_path = Path(tempfile.mkdtemp(prefix="sdd-"))
+    port = free_port()
+    demo = subprocess.Popen(
+        [sys.executable, "-m", "sealdrop.cli", "demo", "--port", str(port), "--tor",
+         "--tor-control", f"127.0.0.1:{free_port()}"],
+        env={**os.environ, "TMPDIR": str(tmp_path)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )  # fmt: skip
+    try:
+        assert demo.stdout is not None
+        banner = ""
+        while BANNER_END not in banner:
+            line = demo.stdout.readline()
+            assert line, f"the demo printed no banner:\n{banner}"
+            banner += line
+        no_tor = [line for line in banner.splitlines() if "Tor" in line]
+        assert len(no_tor) == 1 and no_tor[0].startswith("No Tor: Tor is not running"), banner
+        assert no_tor[0].endswith("; serving on 127.0.0.1 only.")
+        assert "Traceback" not in banner and ".onion" not in banner
+        assert wait_for_page(f"http://127.0.0.1:{port}/", demo) == 200
+        demo.send_signal(signal.SIGTERM)
+        assert demo.wait(timeout=30) == 0
+    finally:
+        if demo.poll() is None:
+            os.killpg(demo.pid, signal.SIGKILL)
+            demo.wait()
+        if demo.stdout is not None:
+            demo.stdout.close()
+    tmp_path.rmdir()  # the demo removed all it made

@@ -1,0 +1,279 @@
+"""`sealdrop-onion`: Sealdrop's onion services, for operators; one line per failure.
+
+A program of its own, beside `sealdrop`: the onion package imports no other project package,
+so it is told where to keep its state (`--state-dir`, default `$SEALDROP_DATA_DIR/onion`) and
+where the web apps listen (`--source-target`, `--journalist-target`, Sealdrop's default binds).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from types import FrameType
+
+from onion import control, torrc
+from onion.errors import OnionError
+from onion.settings import Defences, Plan
+from onion.state import State
+
+
+def _state(args: argparse.Namespace) -> State:
+    root = args.state_dir
+    if root is None:
+        data_dir = os.environ.get("SEALDROP_DATA_DIR")
+        if not data_dir:
+            raise OnionError(
+                "give --state-dir, or set SEALDROP_DATA_DIR (state goes in its onion/)"
+            )
+        root = Path(data_dir) / "onion"
+    return State(Path(root)).open()
+
+
+def _plan(args: argparse.Namespace) -> Plan:
+    defences = Defences(
+        pow=args.pow,
+        pow_queue_rate=args.pow_queue_rate,
+        pow_queue_burst=args.pow_queue_burst,
+        max_streams=args.max_streams,
+        max_streams_close_circuit=args.max_streams_close_circuit,
+        intro_dos=args.intro_dos,
+        intro_rate_per_sec=args.intro_rate,
+        intro_burst_per_sec=args.intro_burst,
+    )
+    return Plan(args.source_target, args.journalist_target, defences)
+
+
+def cmd_address(args: argparse.Namespace) -> int:
+    state = _state(args)
+    for service in ("source", "journalist"):
+        print(f"{service} {state.address(service)}.onion")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    with control.connected(args.control) as controller:
+        print(f"tor {controller.get_version()} reachable")
+    return 0
+
+
+def cmd_client_add(args: argparse.Namespace) -> int:
+    state = _state(args)
+    new = state.clients.add(args.name)
+    print(new.auth_private)
+    print(
+        f"# Give the line above to {args.name}'s device once; it is not kept here. Tor Browser:"
+        f" paste {new.keys.private_b32} when it asks for the key of {new.address}.onion."
+        f" Tor: save the line as {args.name}.auth_private in its ClientOnionAuthDir.",
+        file=sys.stderr,
+    )
+    _apply_clients(args, state)
+    return 0
+
+
+def cmd_client_list(args: argparse.Namespace) -> int:
+    clients = _state(args).clients.entries()
+    for client in clients:
+        print(f"{client.name}\t{client.added.isoformat()}\t{client.public_b32}")
+    print(f"{len(clients)} device(s) authorized", file=sys.stderr)
+    return 0
+
+
+def cmd_client_revoke(args: argparse.Namespace) -> int:
+    state = _state(args)
+    state.clients.revoke(args.name)
+    print(f"{args.name} revoked")
+    _apply_clients(args, state)
+    return 0
+
+
+def _apply_clients(args: argparse.Namespace, state: State) -> None:
+    """Tell a tor that publishes through its control port; torrc mode is told how to apply."""
+    if state.published() is None:
+        print(
+            "torrc mode: run `sealdrop-onion torrc` again, then reload tor (SIGHUP)",
+            file=sys.stderr,
+        )
+        return
+    with control.connected(args.control) as controller:
+        print(control.sync_clients(controller, state, timeout=args.timeout))
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    state, plan = _state(args), _plan(args)
+    with control.connected(args.control) as controller:
+        added = control.publish(controller, state, plan, detach=not args.hold, timeout=args.timeout)
+        for service, new in added.items():
+            address = state.address(service)
+            if service == "journalist" and not state.clients.entries():
+                print(f"{service} {address}.onion not published: no device is authorized")
+            else:
+                print(f"{service} {address}.onion {'published' if new else 'already published'}")
+        print("ready", flush=True)
+        if args.hold:
+            _hold()
+    return 0
+
+
+def _hold() -> None:
+    """Keep the control connection (and so the services) until SIGTERM, SIGINT or SIGHUP."""
+    stop = threading.Event()
+
+    def _stop(_signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(signum, _stop)
+    stop.wait()
+
+
+def cmd_unpublish(args: argparse.Namespace) -> int:
+    state = _state(args)
+    with control.connected(args.control) as controller:
+        for service in ("source", "journalist"):
+            address = state.address(service)
+            gone = control.remove_service(controller, address)
+            print(f"{service} {address}.onion {'removed' if gone else 'was not published'}")
+    (state.root / "published.json").unlink(missing_ok=True)
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    state = _state(args)
+    devices = len(state.clients.entries())
+    try:
+        with control.connected(args.control) as controller:
+            found = control.status(controller, state)
+    except OnionError as exc:
+        for service in ("source", "journalist"):
+            print(f"{service}\t{state.address(service)}.onion\tunknown")
+        print(f"sealdrop-onion: {exc}", file=sys.stderr)
+        return 1
+    healthy = True
+    for entry in found:
+        if entry.service == "journalist" and not devices and not entry.published:
+            print(f"{entry.service}\t{entry.address}.onion\tnot published: no device is authorized")
+            continue
+        healthy = healthy and entry.published
+        if entry.published:
+            how = "published (control port, detached)" if entry.ephemeral else "published"
+        elif entry.ephemeral:
+            how = "added, descriptor not built yet"
+        else:
+            how = "not published by this tor"
+        extra = f"\t{devices} device(s) authorized" if entry.service == "journalist" else ""
+        print(f"{entry.service}\t{entry.address}.onion\t{how}{extra}")
+    return 0 if healthy else 1
+
+
+def cmd_torrc(args: argparse.Namespace) -> int:
+    state = _state(args)
+    output = Path(args.output)
+    devices = torrc.install(state, Path(args.hs_root), output, _plan(args), tor_user=args.tor_user)
+    if not args.no_verify:
+        torrc.verify(output, tor=args.tor)
+    print(f"{output} written{'' if args.no_verify else ' and accepted by tor --verify-config'}")
+    print(f"source {state.address('source')}.onion")
+    if devices:
+        print(f"journalist {state.address('journalist')}.onion ({devices} device(s))")
+    else:
+        print("journalist onion left out: no device is authorized yet")
+    print("reload tor to apply (systemctl reload tor, or SIGHUP)", file=sys.stderr)
+    return 0
+
+
+def _add_plan_options(parser: argparse.ArgumentParser) -> None:
+    d = Defences()
+    group = parser.add_argument_group("services and their defences")
+    group.add_argument("--source-target", default=Plan.source_target, metavar="127.0.0.1:PORT")
+    group.add_argument("--journalist-target", default=Plan.journalist_target, metavar="ADDR")
+    group.add_argument("--pow", action=argparse.BooleanOptionalAction, default=d.pow)
+    group.add_argument("--pow-queue-rate", type=int, default=d.pow_queue_rate, metavar="N")
+    group.add_argument("--pow-queue-burst", type=int, default=d.pow_queue_burst, metavar="N")
+    group.add_argument("--max-streams", type=int, default=d.max_streams, metavar="N")
+    group.add_argument(
+        "--max-streams-close-circuit",
+        action=argparse.BooleanOptionalAction,
+        default=d.max_streams_close_circuit,
+    )
+    group.add_argument("--intro-dos", action=argparse.BooleanOptionalAction, default=d.intro_dos)
+    group.add_argument("--intro-rate", type=int, default=d.intro_rate_per_sec, metavar="N")
+    group.add_argument("--intro-burst", type=int, default=d.intro_burst_per_sec, metavar="N")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sealdrop-onion", description=__doc__)
+    parser.add_argument(
+        "--state-dir", help="keys and authorized devices (default: $SEALDROP_DATA_DIR/onion)"
+    )
+    parser.add_argument(
+        "--control",
+        help="tor's control socket (a path) or port (127.0.0.1:PORT); "
+        "default: /run/tor/control, then 127.0.0.1:9051",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=control.PUBLISH_TIMEOUT_SECONDS,
+        help="seconds to wait for tor to publish a service",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("address", help="print both onion addresses").set_defaults(func=cmd_address)
+    commands.add_parser("check", help="connect to tor and say so").set_defaults(func=cmd_check)
+    client = commands.add_parser(
+        "client", help="journalist devices allowed on the journalist onion"
+    )
+    client_commands = client.add_subparsers(dest="client_command", required=True)
+    add = client_commands.add_parser("add", help="authorize a device; print its key once")
+    add.add_argument("name")
+    add.set_defaults(func=cmd_client_add)
+    client_commands.add_parser("list", help="list authorized devices").set_defaults(
+        func=cmd_client_list
+    )
+    revoke = client_commands.add_parser("revoke", help="withdraw a device's key")
+    revoke.add_argument("name")
+    revoke.set_defaults(func=cmd_client_revoke)
+    publish = commands.add_parser("publish", help="control-port mode: add both onions to tor")
+    _add_plan_options(publish)
+    publish.add_argument(
+        "--hold",
+        action="store_true",
+        help="keep the onions only while this command runs (the demo), instead of detaching them",
+    )
+    publish.set_defaults(func=cmd_publish)
+    commands.add_parser("unpublish", help="remove both onions from tor").set_defaults(
+        func=cmd_unpublish
+    )
+    commands.add_parser("status", help="addresses and whether tor publishes them").set_defaults(
+        func=cmd_status
+    )
+    render = commands.add_parser("torrc", help="torrc mode: write HiddenServiceDirs and a torrc")
+    _add_plan_options(render)
+    render.add_argument(
+        "--hs-root",
+        required=True,
+        help="where tor keeps the two services, e.g. /var/lib/tor/sealdrop",
+    )
+    render.add_argument(
+        "--output", required=True, help="the torrc fragment, e.g. /etc/tor/torrc.d/sealdrop.conf"
+    )
+    render.add_argument("--tor-user", help="give hs-root to this user (debian-tor)")
+    render.add_argument("--tor", default="tor", help="the tor program used to verify")
+    render.add_argument("--no-verify", action="store_true", help="skip tor --verify-config")
+    render.set_defaults(func=cmd_torrc)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except OnionError as exc:
+        print(f"sealdrop-onion: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
