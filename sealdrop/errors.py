@@ -120,3 +120,18 @@ class AccountInvalid(SealdropError):
 
 class TwoFactorInvalid(SealdropError):
     """A two-factor code or secret offered while enrolling is wrong; scan again and retry."""
+
+
+class Conflict(SealdropError):
+    """The request clashes with what the server holds (a uuid already used, or a record changed
+    since the client last saw it); fetch the current state and decide again."""
+
+    http_status = 409
+
+
+class ReplyNotEncrypted(SealdropError):
+    """A reply sent through the API is not an ASCII-armored OpenPGP message; encrypt it first."""
+
+
+class RequestInvalid(SealdropError):
+    """A request's content is missing or malformed; the message says which part to fix."""

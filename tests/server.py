@@ -1,4 +1,5 @@
-"""A real source interface under gunicorn on 127.0.0.1, started through the `sealdrop` CLI."""
+"""A real web app (source or journalist) under gunicorn on 127.0.0.1, started through the
+`sealdrop` CLI."""
 
 from __future__ import annotations
 
@@ -41,29 +42,33 @@ class RunningServer:
         return self.log_path.read_text(errors="replace")
 
 
-def _wait_until_up(server: RunningServer) -> None:
+def _wait_until_up(server: RunningServer, probe: str) -> None:
     deadline = time.monotonic() + START_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
             raise RuntimeError(f"gunicorn exited early:\n{server.log()}")
         with (
             contextlib.suppress(OSError),
-            urllib.request.urlopen(server.url + "/metadata", timeout=2),  # noqa: S310 - loopback
+            urllib.request.urlopen(server.url + probe, timeout=2),  # noqa: S310 - loopback
         ):
             return
         time.sleep(0.1)
     raise RuntimeError(f"gunicorn did not answer within {START_TIMEOUT_SECONDS} s:\n{server.log()}")
 
 
+# What each app answers without a login, to tell when it is up.
+PROBES = {"source": "/metadata", "journalist": "/api/v1/"}
+
+
 @contextlib.contextmanager
-def serve_source(env: Mapping[str, str], log_dir: Path) -> Iterator[RunningServer]:
-    """Run `sealdrop serve source` with `env` on a free loopback port until the block ends."""
+def serve_app(app: str, env: Mapping[str, str], log_dir: Path) -> Iterator[RunningServer]:
+    """Run `sealdrop serve APP` with `env` on a free loopback port until the block ends."""
     port = free_port()
     log_path = log_dir / f"gunicorn-{port}.log"
-    full_env = {**os.environ, **env, "SEALDROP_SOURCE_BIND": f"127.0.0.1:{port}"}
+    full_env = {**os.environ, **env, f"SEALDROP_{app.upper()}_BIND": f"127.0.0.1:{port}"}
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "sealdrop.cli", "serve", "source"],
+            [sys.executable, "-m", "sealdrop.cli", "serve", app],
             env=full_env,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -71,7 +76,7 @@ def serve_source(env: Mapping[str, str], log_dir: Path) -> Iterator[RunningServe
         )
     server = RunningServer(f"http://127.0.0.1:{port}", port, process, log_path)
     try:
-        _wait_until_up(server)
+        _wait_until_up(server, PROBES[app])
         yield server
     finally:
         with contextlib.suppress(ProcessLookupError):
@@ -81,6 +86,18 @@ def serve_source(env: Mapping[str, str], log_dir: Path) -> Iterator[RunningServe
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+
+
+def serve_source(
+    env: Mapping[str, str], log_dir: Path
+) -> contextlib.AbstractContextManager[RunningServer]:
+    return serve_app("source", env, log_dir)
+
+
+def serve_journalist(
+    env: Mapping[str, str], log_dir: Path
+) -> contextlib.AbstractContextManager[RunningServer]:
+    return serve_app("journalist", env, log_dir)
 
 
 def raw_request(

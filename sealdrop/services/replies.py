@@ -14,6 +14,7 @@ from sealdrop.crypto.gpg import Gpg, SourceKey
 from sealdrop.db.models import Reply, Source
 from sealdrop.domain.keys import Fingerprint, Passphrase, PublicKey
 from sealdrop.errors import DecryptionFailed, EmptySubmission, NotFound
+from sealdrop.services import versions
 from sealdrop.services.sealed import place_next, seal_text, undo
 from sealdrop.services.sources import NewSource
 from sealdrop.storage.names import Kind
@@ -62,6 +63,8 @@ def create_reply(
         )
         session.add(reply)
         source.last_updated = today
+        versions.refresh_item_versions(session, [reply])
+        versions.refresh_source_version(session, source)
         session.commit()
         return reply
     except BaseException:
@@ -124,6 +127,7 @@ def delete_reply(session: Session, *, source: Source | NewSource, reply_uuid: st
     if reply is None or reply.deleted_by_source:
         raise NotFound("That reply does not exist, or was already deleted.")
     reply.deleted_by_source = True
+    versions.refresh_item_versions(session, [reply])
     session.commit()
 
 
@@ -133,5 +137,6 @@ def delete_all_replies(session: Session, *, source: Source | NewSource) -> int:
     replies = _visible_replies(session, source)
     for reply in replies:
         reply.deleted_by_source = True
+    versions.refresh_item_versions(session, replies)
     session.commit()
     return len(replies)

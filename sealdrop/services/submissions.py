@@ -12,6 +12,7 @@ from sealdrop.crypto.gpg import Gpg
 from sealdrop.db.models import Source, Submission
 from sealdrop.domain.keys import PublicKey
 from sealdrop.errors import EmptySubmission, UploadInterrupted
+from sealdrop.services import versions
 from sealdrop.services.sealed import place_next, seal_text, undo
 from sealdrop.services.sources import NewSource, create_row
 from sealdrop.services.uploads import StagedUpload, UploadBudget
@@ -106,6 +107,8 @@ def accept(
         records = _place_all(session, store, source=row, staged=staged, placed=placed)
         session.add_all(records)
         row.last_updated = today
+        versions.refresh_item_versions(session, records)
+        versions.refresh_source_version(session, row)
         session.commit()
     except BaseException:
         for upload in uploads:
