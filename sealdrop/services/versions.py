@@ -73,12 +73,23 @@ def journalist_facts(journalist: Journalist) -> Facts:
     }
 
 
+def _lock(session: Session, model: type[Source | Submission | Reply], ids: Iterable[int]) -> None:
+    """Hold the rows (PostgreSQL; SQLite has one writer anyway) before reading what their version
+    covers, so two concurrent writers cannot each store a version that misses the other's change.
+    Always in id order, and items before their sources, so lockers never wait on each other in a
+    circle."""
+    for part in records.chunked(sorted(set(ids))):
+        # NO KEY UPDATE: seen marks and new items reference these rows (KEY SHARE) meanwhile.
+        session.execute(select(model.id).where(model.id.in_(part)).with_for_update(key_share=True))
+
+
 def refresh_sources(session: Session, sources: Iterable[Source]) -> None:
     """Renew the versions of `sources` after a write (flushes, does not commit)."""
     wanted = {source.id: source for source in sources}
     if not wanted:
         return
     session.flush()
+    _lock(session, Source, wanted)
     for record in records.source_records(session, ids=list(wanted)):
         record.source.version = digest(source_facts(record))
 
@@ -93,6 +104,8 @@ def refresh_item_versions(session: Session, items: Iterable[Submission | Reply])
     if not listed:
         return
     session.flush()
+    _lock(session, Submission, [item.id for item in listed if isinstance(item, Submission)])
+    _lock(session, Reply, [item.id for item in listed if isinstance(item, Reply)])
     for record in records.item_records(session, listed):
         record.item.version = digest(item_facts(record))
 

@@ -3,12 +3,14 @@ anything else, and read back as one index."""
 
 from __future__ import annotations
 
+import threading
+
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from sealdrop.db.models import Journalist, Reply, Source, Submission
 from sealdrop.runtime.instance import Instance
-from sealdrop.services import conversations, items, journalists, versions
+from sealdrop.services import conversations, items, journalists, records, versions
 from sealdrop.services.journalists import Profile
 from sealdrop.services.replies import create_reply
 from sealdrop.services.submissions import accept_message
@@ -114,3 +116,37 @@ def test_the_index_fills_missing_versions_once_and_is_stable(
         assert versions.fill_missing(session) is False
         again = versions.index(session)
         assert again == first and again.version == first.version
+
+
+def test_concurrent_writers_leave_a_current_version(
+    instance: Instance, reader_keys: ReaderKeys
+) -> None:
+    with instance.sessions() as session:
+        login, message = source_with_a_message(instance, session, "x", recipients=[reader_keys.key])
+        ids = [add_journalist(session, instance.config, f"j{n}x").id for n in range(4)]
+        source_id, message_uuid = login.source.id, message.uuid
+    start = threading.Barrier(len(ids))
+
+    def mark(journalist_id: int) -> None:
+        with instance.sessions() as session:
+            journalist = session.get(Journalist, journalist_id)
+            assert journalist is not None
+            start.wait()
+            items.mark_seen(session, journalist, submissions=[message_uuid], replies=[])
+
+    threads = [threading.Thread(target=mark, args=(each,)) for each in ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with instance.sessions() as session:
+        stored = (
+            version_of(session, Source, source_id),
+            version_of(session, Submission, message.id),
+        )
+        source = session.get(Source, source_id)
+        assert source is not None
+        versions.refresh_source_tree(session, source)
+        assert stored == (source.version, source.submissions[0].version)
+        [record] = records.item_records(session, source.submissions)
+        assert len(record.seen_by) == len(ids)
