@@ -62,7 +62,8 @@ def source_v2(record: SourceRecord) -> Json:
 
 def submission(record: ItemRecord) -> Json:
     item = record.item
-    assert isinstance(item, Submission)
+    if not isinstance(item, Submission):
+        raise TypeError("a reply is not a submission")
     url = f"{source_url(item.source.uuid)}/submissions/{item.uuid}"
     return {
         "uuid": item.uuid,
@@ -80,7 +81,8 @@ def submission(record: ItemRecord) -> Json:
 
 def reply(record: ItemRecord) -> Json:
     item = record.item
-    assert isinstance(item, Reply)
+    if not isinstance(item, Reply):
+        raise TypeError("a submission is not a reply")
     author = item.journalist
     return {
         "uuid": item.uuid,

@@ -29,7 +29,18 @@ FRENCH_PO = TRANSLATIONS / "fr" / "LC_MESSAGES" / "messages.po"
 FRENCH_MO = TRANSLATIONS / "fr" / "LC_MESSAGES" / "messages.mo"
 
 # The newsroom's use cases: a source never sees what they raise (babel.cfg skips them too).
-NEWSROOM_SERVICES = {"journalists", "journalist_auth", "audit"}
+NEWSROOM_SERVICES = {
+    "journalists",
+    "journalist_auth",
+    "audit",
+    "conversations",
+    "items",
+    "downloads",
+    "client_replies",
+    "records",
+    "versions",
+    "api_events",
+}
 # Where the core raises what a source can be shown, and which error classes count there:
 # gpg.py's KeyImportErrors only reach the administrator's command line.
 CORE_RAISE_SITES: dict[str, frozenset[str] | None] = {
