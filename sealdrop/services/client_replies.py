@@ -65,7 +65,7 @@ def store_reply(
         raise Conflict(TAKEN)
     written: list[Path] = [store.staging_path(source.filesystem_id)]
     try:
-        written[0].write_bytes(armored.encode("ascii", errors="strict"))
+        written[0].write_bytes(armored.encode("utf-8"))  # armor headers may hold any text
         done = place_next(session, store, source=source, staged=written[0], kind=Kind.REPLY)
         written.append(done.path)
         reply = Reply(

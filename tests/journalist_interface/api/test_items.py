@@ -237,3 +237,12 @@ def test_seen_marks_all_or_nothing(api: ApiClient, seeded: Seeded, reader_keys: 
     assert api.json("POST", "/api/v1/seen", body) == {"message": "resources marked seen"}
     for wrong in ({"files": "x"}, {"messages": [1]}, ["x"]):
         api.json("POST", "/api/v1/seen", wrong, status=400)
+
+
+def test_an_armor_header_in_any_script_is_stored(
+    api: ApiClient, seeded: Seeded, reader_keys: ReaderKeys
+) -> None:
+    armored = encrypt_reply("x", [reader_keys.public_key]).replace(
+        "-----BEGIN PGP MESSAGE-----\n", "-----BEGIN PGP MESSAGE-----\nComment: café ☕\n", 1
+    )
+    api.json("POST", f"{source_path(seeded)}/replies", {"reply": armored}, status=201)
