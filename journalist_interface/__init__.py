@@ -11,7 +11,7 @@ import logging
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
-from journalist_interface import auth, context, errors, security
+from journalist_interface import api, auth, context, errors, security
 from journalist_interface.views import account, admin, downloads, instance_settings, sources
 from sealdrop.config import Config
 from sealdrop.errors import ConfigError
@@ -42,7 +42,8 @@ def create_app(config: Config, *, instance: Instance | None = None) -> Flask:
     logging.getLogger("werkzeug").disabled = True
     context.install(app, inst)
     auth.install(app)
-    CSRFProtect(app)
+    csrf = CSRFProtect(app)
+    csrf.exempt(api.bp)  # API clients prove themselves with a token header, not a cookie
     errors.install(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(sources.bp)
@@ -51,4 +52,5 @@ def create_app(config: Config, *, instance: Instance | None = None) -> Flask:
     app.register_blueprint(admin.bp)
     app.register_blueprint(instance_settings.bp)
     app.register_blueprint(instance_settings.public)
+    app.register_blueprint(api.bp)
     return app

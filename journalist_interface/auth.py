@@ -61,7 +61,8 @@ def install(app: Flask) -> None:
 
     @app.before_request
     def require_login() -> ResponseReturnValue | None:
-        if request.endpoint in PUBLIC_ENDPOINTS or request.blueprint == "api":
+        # Every path under /api/, routed or not, answers in JSON (no redirect to a login page).
+        if request.endpoint in PUBLIC_ENDPOINTS or request.path.startswith("/api/"):
             return None
         journalist = current_journalist()
         if journalist is None:

@@ -146,3 +146,18 @@ class MessageTooShort(SealdropError):
     def __init__(self, message: str, *, minimum: int) -> None:
         super().__init__(message)
         self.minimum = minimum
+
+
+class Conflict(SealdropError):
+    """The request clashes with what the server holds (a uuid already used, or a record changed
+    since the client last saw it); fetch the current state and decide again."""
+
+    http_status = 409
+
+
+class ReplyNotEncrypted(SealdropError):
+    """A reply sent through the API is not an ASCII-armored OpenPGP message; encrypt it first."""
+
+
+class RequestInvalid(SealdropError):
+    """A request's content is missing or malformed; the message says which part to fix."""

@@ -287,3 +287,20 @@ class AuditEvent(Base):
     # Unique: two entries claiming the same predecessor would fork the chain.
     previous_digest: Mapped[str] = mapped_column(String(64), unique=True)
     digest: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class ApiEvent(Base):
+    """A journalist API v2 event already processed, with its result: ids are idempotency keys.
+
+    Only the day is kept, so the table can be pruned without holding finer times.
+    """
+
+    __tablename__ = "api_events"
+
+    journalist_id: Mapped[int] = mapped_column(
+        ForeignKey("journalists.id", ondelete="CASCADE"), primary_key=True
+    )
+    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    status: Mapped[int] = mapped_column(Integer)
+    message: Mapped[str | None] = mapped_column(Text, nullable=True)
+    day: Mapped[dt.date] = mapped_column(Date, index=True)

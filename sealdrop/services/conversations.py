@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from sealdrop.db.models import Reply, Source, Submission
 from sealdrop.errors import NotFound
+from sealdrop.services import versions
 
 MAX_FILTER_CHARS = 100
 PAGE_SIZE = 100
@@ -124,6 +125,7 @@ def conversation(source: Source) -> list[Submission | Reply]:
 
 def set_starred(session: Session, source: Source, *, starred: bool) -> None:
     source.is_starred = starred
+    versions.refresh_source_version(session, source)
     session.commit()
 
 

@@ -15,6 +15,7 @@ from sealdrop.crypto.passwords import Argon2Cost, hash_passphrase
 from sealdrop.db.models import ApiToken, Journalist
 from sealdrop.domain import passphrases
 from sealdrop.errors import AccountInvalid, NotFound, TwoFactorInvalid
+from sealdrop.services import versions
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 MAX_NAME_CHARS = 100
@@ -118,7 +119,7 @@ def create(
         created_on=today,
     )
     session.add(journalist)
-    session.flush()
+    versions.refresh_journalist_version(session, journalist)
     return journalist
 
 
@@ -143,7 +144,7 @@ def edit(session: Session, journalist: Journalist, *, profile: Profile) -> None:
     journalist.first_name = _clean_name(profile.first_name)
     journalist.last_name = _clean_name(profile.last_name)
     journalist.is_admin = profile.is_admin
-    session.flush()
+    versions.refresh_journalist_version(session, journalist)
 
 
 def end_sessions(session: Session, journalist: Journalist) -> None:
@@ -180,5 +181,6 @@ def remove(session: Session, journalist: Journalist) -> None:
     """Delete the account; its replies stay, shown as by a deleted journalist."""
     if journalist.is_admin and not _admins_left_without(session, journalist):
         raise AccountInvalid("The last admin cannot be deleted.")
+    versions.forget_journalist(session, journalist)
     session.delete(journalist)
     session.flush()

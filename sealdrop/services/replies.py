@@ -17,6 +17,7 @@ from sealdrop.domain.keys import Fingerprint, Passphrase, PublicKey
 from sealdrop.errors import DecryptionFailed, EmptySubmission, NotFound, SubmissionsClosed
 from sealdrop.services.intake import usable_reader_keys
 from sealdrop.services.reader_keys import rows_for
+from sealdrop.services import versions
 from sealdrop.services.sealed import place_next, seal_text, undo
 from sealdrop.services.sources import NewSource
 from sealdrop.storage.store import Store
@@ -71,6 +72,8 @@ def create_reply(
         )
         session.add(reply)
         source.last_updated = today
+        versions.refresh_item_versions(session, [reply])
+        versions.refresh_source_version(session, source)
         session.commit()
         return reply
     except BaseException:
@@ -163,6 +166,7 @@ def delete_reply(session: Session, *, source: Source | NewSource, reply_uuid: st
     if reply is None or reply.deleted_by_source:
         raise NotFound("That reply does not exist, or was already deleted.")
     reply.deleted_by_source = True
+    versions.refresh_item_versions(session, [reply])
     session.commit()
 
 
@@ -172,5 +176,6 @@ def delete_all_replies(session: Session, *, source: Source | NewSource) -> int:
     replies = _visible_replies(session, source)
     for reply in replies:
         reply.deleted_by_source = True
+    versions.refresh_item_versions(session, replies)
     session.commit()
     return len(replies)

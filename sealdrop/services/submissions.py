@@ -13,6 +13,7 @@ from sealdrop.db.models import ReaderKey, Source, Submission
 from sealdrop.domain.items import Kind
 from sealdrop.domain.keys import PublicKey
 from sealdrop.errors import EmptySubmission, UploadInterrupted
+from sealdrop.services import versions
 from sealdrop.services.reader_keys import rows_for
 from sealdrop.services.sealed import place_next, seal_text, undo
 from sealdrop.services.sources import NewSource, create_row
@@ -113,6 +114,8 @@ def accept(
         )
         session.add_all(records)
         row.last_updated = today
+        versions.refresh_item_versions(session, records)
+        versions.refresh_source_version(session, row)
         session.commit()
     except BaseException:
         for upload in uploads:

@@ -40,6 +40,8 @@ NEWSROOM_SERVICES = {
     "client_replies",
     "versions",
     "enrolment",
+    "records",
+    "api_events",
 }
 # Where the core raises what a source can be shown, and which error classes count there:
 # gpg.py's KeyImportErrors only reach the administrator's command line.

@@ -22,6 +22,7 @@ AT_0003 = KEPT | {"revoked_sessions"}
 ACCOUNTS = {"journalists", "api_tokens", "seen_submissions", "seen_replies", "audit_events"}
 AT_0004 = AT_0003 | ACCOUNTS
 AT_0005 = AT_0004 | {"reader_keys", "submission_reader_keys", "reply_reader_keys"}
+AT_0006 = AT_0005 | {"api_events"}
 MOMENT = dt.datetime(2024, 5, 1, 12, 0, 0)
 DAY = dt.date(2024, 1, 2)
 
@@ -106,7 +107,7 @@ def test_upgrade_to_head(engine: Engine) -> None:
 
     assert migrate.current_revision(engine) == migrate.head_revision(engine)
     assert migrate.head_revision(engine) == migrate.HEAD_REVISION, "update HEAD_REVISION"
-    assert tables(engine) == AT_0005
+    assert tables(engine) == AT_0006
 
 
 def test_0001_to_0002_keeps_sources_and_drops_old_throttle_rows(engine: Engine) -> None:
@@ -374,3 +375,26 @@ def test_a_reader_key_state_is_checked_by_the_database(engine: Engine) -> None:
             f="D" * 40,
             d=DAY,
         )
+
+
+def test_0006_adds_processed_api_events_and_goes_back(engine: Engine) -> None:
+    migrate.upgrade(engine, "0005")
+    add_source(engine, "e")
+    add_journalist_rows(engine)
+
+    migrate.upgrade(engine, "0006")
+
+    assert tables(engine) == AT_0006
+    run(
+        engine,
+        "INSERT INTO api_events (journalist_id, event_id, status, message, day)"
+        " SELECT id, '4242', 200, NULL, :day FROM journalists",
+        day=DAY,
+    )
+    run(engine, "DELETE FROM journalists")
+    assert count(engine, "api_events") == 0  # an account's results go with it
+
+    migrate.downgrade(engine, "0005")
+
+    assert tables(engine) == AT_0005
+    assert count(engine, "sources") == 1

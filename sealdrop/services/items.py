@@ -1,0 +1,166 @@
+"""A source's messages, files and replies as the newsroom handles them: find, mark seen, delete,
+and delete a source with everything it left."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from sealdrop.db.models import Journalist, Reply, SeenReply, SeenSubmission, Source, Submission
+from sealdrop.errors import NotFound
+from sealdrop.services import records, versions
+from sealdrop.storage.store import Store
+
+Item = Submission | Reply
+
+
+def submission_of(session: Session, source: Source, item_uuid: str) -> Submission:
+    found = session.scalar(
+        select(Submission).where(Submission.uuid == item_uuid, Submission.source_id == source.id)
+    )
+    if found is None:
+        raise NotFound("That source has no such message or file.")
+    return found
+
+
+def reply_of(session: Session, source: Source, item_uuid: str) -> Reply:
+    found = session.scalar(
+        select(Reply).where(Reply.uuid == item_uuid, Reply.source_id == source.id)
+    )
+    if found is None:
+        raise NotFound("That source has no such reply.")
+    return found
+
+
+def item_by_uuid(session: Session, item_uuid: str) -> Item:
+    """A message, file or reply of any source."""
+    found: Item | None = session.scalar(select(Submission).where(Submission.uuid == item_uuid))
+    found = found or session.scalar(select(Reply).where(Reply.uuid == item_uuid))
+    if found is None:
+        raise NotFound("There is no such message, file or reply.")
+    return found
+
+
+def _find_all(session: Session, model: type[Item], uuids: Collection[str]) -> list[Item]:
+    wanted = set(uuids)
+    found: list[Item] = []
+    for part in records.chunked(sorted(wanted)):
+        found.extend(session.scalars(select(model).where(model.uuid.in_(part))))
+    if len(found) != len(wanted):
+        raise NotFound("At least one of those items does not exist; nothing was marked seen.")
+    return found
+
+
+def _insert_ignoring_duplicates(session: Session, model: type, rows: list[dict[str, int]]) -> None:
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    session.execute(insert(model).values(rows).on_conflict_do_nothing())
+
+
+def mark_seen(
+    session: Session,
+    journalist: Journalist,
+    *,
+    submissions: Collection[str],
+    replies: Collection[str],
+) -> None:
+    """Mark items seen by `journalist`, all or none: any unknown uuid raises NotFound first."""
+    found_submissions = _find_all(session, Submission, submissions)
+    found_replies = _find_all(session, Reply, replies)
+    mark_items_seen(session, journalist, [*found_submissions, *found_replies])
+
+
+def mark_items_seen(session: Session, journalist: Journalist, items: Collection[Item]) -> None:
+    """Mark rows already found as seen by `journalist`, renew their versions, commit."""
+    _insert_ignoring_duplicates(
+        session,
+        SeenSubmission,
+        [
+            {"submission_id": item.id, "journalist_id": journalist.id}
+            for item in items
+            if isinstance(item, Submission)
+        ],
+    )
+    _insert_ignoring_duplicates(
+        session,
+        SeenReply,
+        [
+            {"reply_id": item.id, "journalist_id": journalist.id}
+            for item in items
+            if isinstance(item, Reply)
+        ],
+    )
+    versions.refresh_item_versions(session, items)
+    versions.refresh_sources(session, {item.source_id: item.source for item in items}.values())
+    session.commit()
+
+
+def mark_conversation_seen(
+    session: Session, journalist: Journalist, source: Source, *, upper_bound: int
+) -> None:
+    """Every item of `source` up to interaction `upper_bound`, seen by `journalist`."""
+    every: list[Item] = [*source.submissions, *source.replies]
+    items = [item for item in every if item.interaction_count <= upper_bound]
+    mark_items_seen(session, journalist, items)
+
+
+def mark_read(session: Session, submission: Submission) -> None:
+    """A message or file was downloaded, as SecureDrop records it; commits."""
+    if not submission.is_read:
+        submission.is_read = True
+        versions.refresh_item_versions(session, [submission])
+        session.commit()
+
+
+def _file_of(store: Store, item: Item) -> Path:
+    return store.path_of(item.source.filesystem_id, item.filename)
+
+
+def delete_item(session: Session, store: Store, item: Item) -> None:
+    """Remove one message, file or reply: its row, then its file, overwritten before unlinking.
+
+    The source's interaction count stays: file numbers are never reused.
+    """
+    source = item.source
+    path = _file_of(store, item)
+    session.delete(item)
+    session.flush()
+    session.expire(source, ["submissions", "replies"])
+    versions.refresh_source_version(session, source)
+    session.commit()
+    store.secure_delete(path)
+
+
+def truncate_conversation(
+    session: Session, store: Store, source: Source, *, upper_bound: int | None = None
+) -> int:
+    """Delete the source's items up to interaction `upper_bound` (all when None); the source
+    stays. Returns how many were deleted."""
+    every: list[Item] = [*source.submissions, *source.replies]
+    doomed = [
+        item for item in every if upper_bound is None or item.interaction_count <= upper_bound
+    ]
+    paths = [_file_of(store, item) for item in doomed]
+    for item in doomed:
+        session.delete(item)
+    session.flush()
+    session.expire(source, ["submissions", "replies"])
+    versions.refresh_source_version(session, source)
+    session.commit()
+    for path in paths:
+        store.secure_delete(path)
+    return len(doomed)
+
+
+def delete_source(session: Session, store: Store, source: Source) -> None:
+    """Delete a source with everything: rows (its key pair lives in its row), then its files."""
+    filesystem_id = source.filesystem_id
+    session.delete(source)
+    session.commit()
+    store.delete_source(filesystem_id)

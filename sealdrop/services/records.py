@@ -1,0 +1,160 @@
+"""What the newsroom's clients are shown of each record: sources with their counts, messages,
+files and replies with who has seen them. Plain facts; the API's serializers shape them."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import TypeVar
+
+from sqlalchemy import ColumnElement, ScalarSelect, Select, exists, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from sealdrop.db.models import Journalist, Reply, SeenReply, SeenSubmission, Source, Submission
+
+# Below every database's limit on bound parameters in one statement.
+IN_CHUNK = 500
+DELETED = "deleted"  # SecureDrop's name for the author of a reply whose account is gone
+
+T = TypeVar("T")
+
+
+def chunked(values: Sequence[T]) -> Iterator[Sequence[T]]:
+    for start in range(0, len(values), IN_CHUNK):
+        yield values[start : start + IN_CHUNK]
+
+
+@dataclass(frozen=True)
+class SourceRecord:
+    """A source with the counts its list entry shows."""
+
+    source: Source
+    messages: int
+    files: int
+    unseen_items: int
+
+    @property
+    def is_seen(self) -> bool:
+        """Every message, file and reply has been seen by at least one journalist."""
+        return self.unseen_items == 0
+
+
+@dataclass(frozen=True)
+class ItemRecord:
+    """A message, file or reply with the uuids of the journalists who have seen it."""
+
+    item: Submission | Reply
+    seen_by: tuple[str, ...]
+
+    @property
+    def kind(self) -> str:
+        return self.item.kind if isinstance(self.item, Submission) else "reply"
+
+    @property
+    def author_uuid(self) -> str | None:
+        """A reply's journalist, DELETED once the account is gone; None for a submission."""
+        if not isinstance(self.item, Reply):
+            return None
+        return self.item.journalist.uuid if self.item.journalist else DELETED
+
+
+def _source_query() -> Select[Source, int, int, int]:
+    def count(kind: str) -> ScalarSelect[int]:
+        return (
+            select(func.count(Submission.id))
+            .where(Submission.source_id == Source.id, Submission.kind == kind)
+            .scalar_subquery()
+        )
+
+    unseen_submissions = (
+        select(func.count(Submission.id))
+        .where(
+            Submission.source_id == Source.id,
+            ~exists().where(SeenSubmission.submission_id == Submission.id),
+        )
+        .scalar_subquery()
+    )
+    unseen_replies = (
+        select(func.count(Reply.id))
+        .where(Reply.source_id == Source.id, ~exists().where(SeenReply.reply_id == Reply.id))
+        .scalar_subquery()
+    )
+    unseen: ColumnElement[int] = unseen_submissions + unseen_replies
+    return select(Source, count("message"), count("file"), unseen)
+
+
+def source_records(
+    session: Session, *, ids: Collection[int] | None = None, uuids: Collection[str] | None = None
+) -> list[SourceRecord]:
+    """Sources with their counts (all of them, or those of `ids` or `uuids`), newest first."""
+    base = _source_query().order_by(Source.last_updated.desc(), Source.id.desc())
+    if ids is None and uuids is None:
+        statements = [base]
+    elif ids is not None:
+        statements = [base.where(Source.id.in_(part)) for part in chunked(sorted(ids))]
+    else:
+        statements = [base.where(Source.uuid.in_(part)) for part in chunked(sorted(uuids or ()))]
+    return [
+        SourceRecord(source, int(messages), int(files), int(unseen))
+        for statement in statements
+        for source, messages, files, unseen in session.execute(statement)
+    ]
+
+
+def _seen_marks(
+    session: Session, model: type[SeenSubmission] | type[SeenReply], ids: Sequence[int] | None
+) -> dict[int, tuple[str, ...]]:
+    column = model.submission_id if model is SeenSubmission else model.reply_id  # type: ignore[union-attr]
+    base = select(column, Journalist.uuid).join(Journalist, Journalist.id == model.journalist_id)
+    statements = [base] if ids is None else [base.where(column.in_(part)) for part in chunked(ids)]
+    marks: dict[int, list[str]] = defaultdict(list)
+    for statement in statements:
+        for item_id, journalist_uuid in session.execute(statement):
+            marks[item_id].append(journalist_uuid)
+    return {item_id: tuple(sorted(uuids)) for item_id, uuids in marks.items()}
+
+
+def item_records(
+    session: Session, items: Iterable[Submission | Reply], *, every: bool = False
+) -> list[ItemRecord]:
+    """`items` with their seen marks, in two queries (all marks at once when `every`)."""
+    listed = list(items)
+    submission_ids = [item.id for item in listed if isinstance(item, Submission)]
+    reply_ids = [item.id for item in listed if isinstance(item, Reply)]
+    seen_submissions = _seen_marks(session, SeenSubmission, None if every else submission_ids)
+    seen_replies = _seen_marks(session, SeenReply, None if every else reply_ids)
+    return [
+        ItemRecord(
+            item,
+            (seen_submissions if isinstance(item, Submission) else seen_replies).get(item.id, ()),
+        )
+        for item in listed
+    ]
+
+
+def all_submissions(session: Session) -> list[Submission]:
+    query = (
+        select(Submission)
+        .options(selectinload(Submission.source))
+        .order_by(Submission.source_id, Submission.interaction_count)
+    )
+    return list(session.scalars(query))
+
+
+def all_replies(session: Session) -> list[Reply]:
+    query = (
+        select(Reply)
+        .options(selectinload(Reply.source), selectinload(Reply.journalist))
+        .order_by(Reply.source_id, Reply.interaction_count)
+    )
+    return list(session.scalars(query))
+
+
+def items_by_uuid(session: Session, uuids: Collection[str]) -> list[Submission | Reply]:
+    """The messages, files and replies among `uuids`; unknown ones are left out."""
+    found: list[Submission | Reply] = []
+    for part in chunked(sorted(uuids)):
+        found.extend(session.scalars(select(Submission).where(Submission.uuid.in_(part))))
+        found.extend(session.scalars(select(Reply).where(Reply.uuid.in_(part))))
+    return found
