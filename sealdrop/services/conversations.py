@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any, cast
 
-from sqlalchemy import ColumnElement, CursorResult, func, select, update
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from sealdrop.db.models import Reply, Source, Submission
@@ -134,6 +133,9 @@ def set_starred_many(session: Session, source_uuids: list[str], *, starred: bool
     wanted = sorted(set(source_uuids))
     if not wanted:
         return 0
-    done = session.execute(update(Source).where(Source.uuid.in_(wanted)).values(is_starred=starred))
+    found = list(session.scalars(select(Source).where(Source.uuid.in_(wanted))))
+    for source in found:
+        source.is_starred = starred
+    versions.refresh_sources(session, found)  # API v2 clients see the change in the index
     session.commit()
-    return cast("CursorResult[Any]", done).rowcount
+    return len(found)
