@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session
 
 from sealdrop.crypto.armor import is_encrypted_message
 from sealdrop.db.models import Journalist, Reply, SeenReply, Source, Submission
+from sealdrop.domain.items import Kind
 from sealdrop.errors import Conflict, ReplyNotEncrypted, RequestInvalid
 from sealdrop.services import versions
 from sealdrop.services.sealed import place_next, undo
-from sealdrop.storage.names import Kind
 from sealdrop.storage.store import Store
 
 NOT_ENCRYPTED = "You must encrypt replies client side"

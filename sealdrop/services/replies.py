@@ -15,9 +15,9 @@ from sealdrop.db.models import Journalist, Reply, Source
 from sealdrop.domain.items import Kind
 from sealdrop.domain.keys import Fingerprint, Passphrase, PublicKey
 from sealdrop.errors import DecryptionFailed, EmptySubmission, NotFound, SubmissionsClosed
+from sealdrop.services import versions
 from sealdrop.services.intake import usable_reader_keys
 from sealdrop.services.reader_keys import rows_for
-from sealdrop.services import versions
 from sealdrop.services.sealed import place_next, seal_text, undo
 from sealdrop.services.sources import NewSource
 from sealdrop.storage.store import Store

@@ -66,7 +66,7 @@ def test_each_write_renews_the_versions_it_changes(
             instance.gpg,
             source=source,
             text="hi",
-            submission_key=reader_keys.key,
+            readers=[reader_keys.key],
             today=TODAY,
         )
         assert reply.version and version_of(session, Source, source.id) != starred
@@ -90,7 +90,7 @@ def test_journalist_versions_follow_their_names_and_their_deletion(
             instance.gpg,
             source=login.source,
             text="hi",
-            submission_key=reader_keys.key,
+            readers=[reader_keys.key],
             today=TODAY,
         )
         reply.journalist = dana
