@@ -22,9 +22,10 @@ from sealdrop.services.settings import MAX_ORGANIZATION_CHARS
 # A reply is read by a source over Tor: a long letter, not a document.
 MAX_REPLY_CHARS = 100_000
 MAX_BULK = 1000
-# What the sources list's bulk buttons do now; delete, mark seen and download come with their
-# services.
-BULK_ACTIONS = frozenset({"star", "unstar", "download"})
+# What the sources list's bulk buttons do.
+BULK_ACTIONS = frozenset({"star", "unstar", "download", "seen", "unseen", "delete"})
+# What the buttons under a conversation do with the checked items.
+ITEM_ACTIONS = frozenset({"download", "seen", "delete"})
 
 
 class LoginForm(FlaskForm):
@@ -100,8 +101,26 @@ class StarForm(FlaskForm):
 
 
 class BulkForm(FlaskForm):
-    """The sources list's checkboxes and the button pressed; delete and download join later."""
+    """The sources list's checkboxes and the button pressed.
+
+    A delete comes back from its confirmation page with `confirm` set; only then does it act.
+    """
 
     # Checked against the database by the service, not against a list built for the form.
     source = SelectMultipleField(validate_choice=False)
     action = StringField(validators=[AnyOf(sorted(BULK_ACTIONS))])
+    confirm = HiddenField(validators=[Optional(), AnyOf(["yes"])])
+
+
+class ItemsForm(FlaskForm):
+    """A conversation's checkboxes (messages, files, replies) and the button pressed."""
+
+    item = SelectMultipleField(validate_choice=False)
+    action = StringField(validators=[AnyOf(sorted(ITEM_ACTIONS))])
+    confirm = HiddenField(validators=[Optional(), AnyOf(["yes"])])
+
+
+class ConfirmForm(FlaskForm):
+    """A button that asks first: without `confirm` it shows the confirmation page."""
+
+    confirm = HiddenField(validators=[Optional(), AnyOf(["yes"])])

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -99,6 +99,63 @@ def mark_items_seen(session: Session, journalist: Journalist, items: Collection[
     versions.refresh_item_versions(session, items)
     versions.refresh_sources(session, {item.source_id: item.source for item in items}.values())
     session.commit()
+
+
+def mark_items_unseen(session: Session, journalist: Journalist, items: Collection[Item]) -> None:
+    """Remove `journalist`'s seen marks from rows already found, renew their versions, commit.
+
+    Other journalists' marks stay: seen is per journalist.
+    """
+    submission_ids = sorted(item.id for item in items if isinstance(item, Submission))
+    reply_ids = sorted(item.id for item in items if isinstance(item, Reply))
+    for part in records.chunked(submission_ids):
+        session.execute(
+            delete(SeenSubmission).where(
+                SeenSubmission.journalist_id == journalist.id,
+                SeenSubmission.submission_id.in_(part),
+            )
+        )
+    for part in records.chunked(reply_ids):
+        session.execute(
+            delete(SeenReply).where(
+                SeenReply.journalist_id == journalist.id, SeenReply.reply_id.in_(part)
+            )
+        )
+    versions.refresh_item_versions(session, items)
+    versions.refresh_sources(session, {item.source_id: item.source for item in items}.values())
+    session.commit()
+
+
+def items_of(session: Session, source: Source, item_uuids: Collection[str]) -> list[Item]:
+    """The messages, files and replies of `source` with these uuids, all or none: NotFound if
+    any is unknown or belongs to another source."""
+    wanted = set(item_uuids)
+    found: list[Item] = []
+    for part in records.chunked(sorted(wanted)):
+        found.extend(
+            session.scalars(
+                select(Submission).where(
+                    Submission.uuid.in_(part), Submission.source_id == source.id
+                )
+            )
+        )
+        found.extend(
+            session.scalars(select(Reply).where(Reply.uuid.in_(part), Reply.source_id == source.id))
+        )
+    if len(found) != len(wanted):
+        raise NotFound("At least one of those items is not in this conversation; reload the page.")
+    return sorted(found, key=lambda item: item.interaction_count)
+
+
+def sources_by_uuid(session: Session, source_uuids: Collection[str]) -> list[Source]:
+    """The sources with these uuids, all or none: NotFound if any is unknown."""
+    wanted = set(source_uuids)
+    found: list[Source] = []
+    for part in records.chunked(sorted(wanted)):
+        found.extend(session.scalars(select(Source).where(Source.uuid.in_(part))))
+    if len(found) != len(wanted):
+        raise NotFound("At least one of the chosen sources no longer exists; reload the page.")
+    return sorted(found, key=lambda source: source.journalist_designation)
 
 
 def mark_conversation_seen(

@@ -143,7 +143,7 @@ def test_bulk_refuses_no_selection_an_unknown_action_and_no_token(
     )
     assert empty.status_code == 400
     assert "Select at least one source" in empty.get_data(as_text=True)
-    for action in ["delete", ""]:
+    for action in ["burn", ""]:
         data = {"csrf_token": token, "action": action, "source": [uuid]}
         assert journalist.client.post("/sources/bulk", data=data, headers=HOST).status_code == 400
     data = {"action": "star", "source": [uuid]}
