@@ -39,7 +39,7 @@ def submission(source_uuid: str, item_uuid: str) -> ResponseReturnValue:
 def download_submission(source_uuid: str, item_uuid: str) -> ResponseReturnValue:
     found = _submission(source_uuid, item_uuid)
     response = send_item(found)
-    items.mark_read(g.db, found)  # as SecureDrop does: a downloaded submission is read
+    items.mark_read(g.db, [found])  # as SecureDrop does: a downloaded submission is read
     return response
 
 

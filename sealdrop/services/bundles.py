@@ -17,7 +17,7 @@ from sealdrop.bundle.writer import BundleItem, stream_bundle
 from sealdrop.db.models import Reply, Source, Submission
 from sealdrop.domain.items import Kind
 from sealdrop.errors import NotFound
-from sealdrop.services import versions
+from sealdrop.services.items import mark_read
 from sealdrop.storage.store import Store
 
 
@@ -83,12 +83,9 @@ def mark_downloaded(session: Session, bundle: PreparedBundle) -> None:
     """The submissions in `bundle` count as read from now on, as SecureDrop counts a download."""
     wanted = [item.item_uuid for item in bundle.items if item.kind is not Kind.REPLY]
     if wanted:
-        rows = list(session.scalars(select(Submission).where(Submission.uuid.in_(wanted))))
-        for row in rows:
-            row.is_read = True
-        versions.refresh_item_versions(session, rows)
-        versions.refresh_sources(session, {row.source_id: row.source for row in rows}.values())
-        session.commit()
+        mark_read(
+            session, session.scalars(select(Submission).where(Submission.uuid.in_(wanted))).all()
+        )
 
 
 def _prepare(

@@ -3,7 +3,7 @@ and delete a source with everything it left."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from pathlib import Path
 
 from sqlalchemy import delete, select
@@ -167,11 +167,13 @@ def mark_conversation_seen(
     mark_items_seen(session, journalist, items)
 
 
-def mark_read(session: Session, submission: Submission) -> None:
-    """A message or file was downloaded, as SecureDrop records it; commits."""
-    if not submission.is_read:
-        submission.is_read = True
-        versions.refresh_item_versions(session, [submission])
+def mark_read(session: Session, submissions: Sequence[Submission]) -> None:
+    """Messages or files were downloaded, as SecureDrop records it; commits."""
+    unread = [submission for submission in submissions if not submission.is_read]
+    if unread:
+        for submission in unread:
+            submission.is_read = True
+        versions.refresh_item_versions(session, unread)
         session.commit()
 
 
