@@ -8,8 +8,9 @@ import uuid
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
-from sealdrop.db.models import Journalist
+from sealdrop.db.models import Journalist, Submission
 from sealdrop.runtime.instance import Instance
 from sealdrop.services import journalists
 from tests.harness import ReaderKeys
@@ -85,6 +86,27 @@ def test_download_decrypts_and_marks_read(
     (tmp_path / "m.gpg").write_bytes(body)
     assert reader_keys.decrypt(tmp_path / "m.gpg") == MESSAGE.encode()
     assert api.json("GET", url)["is_read"] is True
+
+
+def test_the_checksum_is_of_the_file_as_first_served(
+    api: ApiClient, seeded: Seeded, instance: Instance
+) -> None:
+    """Kept in the row at the first download, so a file altered on disk later does not match."""
+    url = f"{source_path(seeded)}/submissions/{seeded.message_uuid}/download"
+    first = api.get(url)
+    body = first.get_data()
+    first.close()
+    with instance.sessions() as session:
+        message = session.scalars(select(Submission).filter_by(uuid=seeded.message_uuid)).one()
+        assert message.checksum == hashlib.sha256(body).hexdigest()
+        path = instance.store.path_of(message.source.filesystem_id, message.filename)
+    path.write_bytes(body[:-1] + bytes([body[-1] ^ 1]))
+
+    again = api.get(url)
+    altered = again.get_data()
+    again.close()
+    assert again.headers["Etag"] == first.headers["Etag"]
+    assert hashlib.sha256(altered).hexdigest() != message.checksum
 
 
 def test_range_requests_get_the_part_asked_for(api: ApiClient, seeded: Seeded) -> None:

@@ -150,3 +150,59 @@ def test_concurrent_writers_leave_a_current_version(
         assert stored == (source.version, source.submissions[0].version)
         [record] = records.item_records(session, source.submissions)
         assert len(record.seen_by) == len(ids)
+
+
+def test_the_cached_index_version_never_outlives_a_change(
+    instance: Instance, reader_keys: ReaderKeys
+) -> None:
+    """After each kind of write the cache is either empty or right, never stale."""
+    cache = versions.IndexCache()
+    with instance.sessions() as session:
+        login, message = source_with_a_message(instance, session, "a", recipients=[reader_keys.key])
+        other, _ = source_with_a_message(instance, session, "b", recipients=[reader_keys.key])
+        source = login.source
+        dana = add_journalist(session, instance.config, "dana")
+
+        def reply() -> None:
+            create_reply(
+                session,
+                instance.store,
+                instance.gpg,
+                source=source,
+                text="hi",
+                readers=[reader_keys.key],
+                today=TODAY,
+            )
+
+        writes = {
+            "message": lambda: accept_message(
+                session,
+                instance.store,
+                instance.gpg,
+                source=source,
+                text="two",
+                recipients=[reader_keys.key],
+                today=TODAY,
+            ),
+            "star": lambda: conversations.set_starred(session, source, starred=True),
+            "seen": lambda: items.mark_seen(session, dana, submissions=[message.uuid], replies=[]),
+            "read": lambda: items.mark_read(session, [message]),
+            "reply": reply,
+            "journalist renamed": lambda: journalists.edit(
+                session, dana, profile=Profile("dana", "Dana")
+            ),
+            "journalist added": lambda: add_journalist(session, instance.config, "eve"),
+            "item deleted": lambda: items.delete_item(session, instance.store, message),
+            "truncated": lambda: items.truncate_conversation(session, instance.store, source),
+            "journalist removed": lambda: journalists.remove(session, dana),
+            "source deleted": lambda: items.delete_source(session, instance.store, other.source),
+        }
+        for name, write in writes.items():
+            before = versions.index(session, cache).version
+            assert versions.cached_version(session, cache) == before, name
+            write()
+            session.commit()
+            assert versions.cached_version(session, cache) is None, f"stale after: {name}"
+            after = versions.index(session, cache).version
+            assert after != before, name
+            assert versions.cached_version(session, cache) == after, name
