@@ -16,7 +16,7 @@ from sealdrop.services import journalists
 from tests.harness import ReaderKeys
 from tests.journalist_interface.api.client import ApiClient, encrypt_reply
 from tests.journalist_interface.api.conftest import MESSAGE, Seeded, issue
-from tests.sealdrop.services.journalist_helpers import add_journalist
+from tests.sealdrop.services.journalist_helpers import add_journalist, audit_trail
 
 SUBMISSION_KEYS = {
     "uuid",
@@ -142,6 +142,7 @@ def test_delete_a_submission_wipes_its_file(
     api.json("GET", url, status=404)
     assert list(instance.store.root.rglob("*-msg.gpg")) == []
     assert api.json("GET", source_path(seeded))["interaction_count"] == 1
+    assert audit_trail(instance) == [("dana", "delete message", seeded.designation)]
 
 
 def test_a_reply_is_stored_as_sent_and_readable_by_the_reader(
@@ -239,11 +240,14 @@ def test_a_deleted_journalist_s_reply_says_deleted(
     assert reply["seen_by"] == []
 
 
-def test_delete_a_reply(api: ApiClient, seeded: Seeded, reader_keys: ReaderKeys) -> None:
+def test_delete_a_reply(
+    api: ApiClient, seeded: Seeded, reader_keys: ReaderKeys, instance: Instance
+) -> None:
     stored = send_reply(api, seeded, reader_keys)
     url = f"{source_path(seeded)}/replies/{stored['uuid']}"
     assert api.json("DELETE", url) == {"message": "Reply deleted"}
     api.json("GET", url, status=404)
+    assert audit_trail(instance) == [("dana", "delete reply", seeded.designation)]
 
 
 def test_seen_marks_all_or_nothing(api: ApiClient, seeded: Seeded, reader_keys: ReaderKeys) -> None:
