@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import stat
 import subprocess
 import tarfile
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,10 +18,11 @@ from sqlalchemy import MetaData, select
 from onion.state import State
 from sealdrop.config import load_config
 from sealdrop.db.engine import make_engine
+from sealdrop.runtime.initialise import initialise
 from sealdrop.runtime.instance import open_instance
 from sealdrop.services.replies import create_reply
 from sealdrop.services.submissions import accept
-from tests.harness import TODAY, ReaderKeys, source_with_a_message
+from tests.harness import FAST_ARGON2, FAST_KDF, TODAY, ReaderKeys, source_with_a_message
 from tests.sealdrop.services.journalist_helpers import add_journalist
 from tests.sealdrop.services.submission_helpers import upload
 
@@ -70,6 +73,22 @@ def populate(env: Mapping[str, str], reader_keys: ReaderKeys, *, sources: int = 
     onion = State(config.data_dir / "onion").open()
     onion.clients.add("alice-laptop")
     return Populated(sources, 2 * sources, sources, sources)
+
+
+def populated_template(base: Path, reader_keys: ReaderKeys) -> dict[str, str]:
+    """`sealdrop init` and populate() once, in `base/data`; copy_instance() gives each test one."""
+    env = {"SEALDROP_DATA_DIR": str(base / "data"), "SEALDROP_MIN_FREE_BYTES": "0"}
+    env.update({**FAST_KDF, **FAST_ARGON2})
+    initialise(load_config(env), submission_key=reader_keys.public_key)
+    populate(env, reader_keys)
+    return env
+
+
+def copy_instance(template: Mapping[str, str], base: Path) -> dict[str, str]:
+    """The template's data directory copied, modes and times kept, under `base`."""
+    target = Path(tempfile.mkdtemp(prefix="d", dir=base)) / "data"
+    shutil.copytree(template["SEALDROP_DATA_DIR"], target)
+    return {**template, "SEALDROP_DATA_DIR": str(target)}
 
 
 def decrypt(admin: ReaderKeys, archive: Path, output: Path) -> Path:

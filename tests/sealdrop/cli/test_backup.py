@@ -9,45 +9,54 @@ from __future__ import annotations
 
 import hashlib
 import re
+import shutil
 import stat
 import tarfile
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from sealdrop.config import load_config
+from sealdrop.runtime.instance import open_instance
 from sealdrop.services.backup_format import MANIFEST_NAME
+from sealdrop.services.submissions import accept_message
 from tests.cli_runner import Ran, Sealdrop
-from tests.harness import ConfigFactory, OddKeys, ReaderKeys
+from tests.harness import TODAY, ConfigFactory, OddKeys, ReaderKeys, new_source
 from tests.sealdrop.cli.backup_helpers import (
     DATABASE,
-    Populated,
+    copy_instance,
     decrypt,
     files_of,
     flip_byte,
     modes_of,
-    populate,
+    populated_template,
     rewrite_tar,
     rows_of,
 )
 from tests.sealdrop.cli.test_main import assert_one_clear_line
+from tests.sealdrop.services.submission_helpers import upload
 
 ARCHIVE_NAME = re.compile(r"^sealdrop-backup-\d{8}T\d{6}Z\.tar\.gpg$")
 
 
-@pytest.fixture
-def env(
-    sealdrop: Sealdrop, make_config: ConfigFactory, tmp_path: Path, reader_keys: ReaderKeys
-) -> dict[str, str]:
-    env = make_config.env()
-    key = tmp_path / "submission.asc"
-    key.write_text(reader_keys.public_key)
-    assert sealdrop(env, "init", "--submission-key", str(key)).code == 0
-    return env
+@pytest.fixture(scope="module")
+def template(reader_keys: ReaderKeys) -> Iterator[dict[str, str]]:
+    """An instance made by `sealdrop init` and populated once for this module's tests."""
+    base = Path(tempfile.mkdtemp(prefix="sdb-"))  # short: gpg sockets live under it
+    try:
+        yield populated_template(base, reader_keys)
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
 
 
 @pytest.fixture
-def populated(env: dict[str, str], reader_keys: ReaderKeys) -> Populated:
-    return populate(env, reader_keys)
+def env(template: dict[str, str], make_config: ConfigFactory) -> dict[str, str]:
+    """A copy of the populated instance: 3 sources, 6 submissions, 3 replies, 3 journalists."""
+    return copy_instance(template, make_config.base)
 
 
 @pytest.fixture
@@ -73,16 +82,14 @@ def data_dir(env: dict[str, str]) -> Path:
 def test_backup_then_restore_gives_every_byte_and_row(
     sealdrop: Sealdrop,
     env: dict[str, str],
-    populated: Populated,
     admin_key: Path,
     admin_keys: ReaderKeys,
     tmp_path: Path,
 ) -> None:
     # Given a populated instance, when it is backed up:
     output = tmp_path / "backups"
-    ran = sealdrop(
-        env, "backup", "--output", str(output.mkdir() or output), "--recipient-key", str(admin_key)
-    )
+    output.mkdir()
+    ran = sealdrop(env, "backup", "--output", str(output), "--recipient-key", str(admin_key))
 
     # Then one archive, named by the time, private, and the sha256 printed is its own.
     assert ran.code == 0, ran.stderr
@@ -116,7 +123,6 @@ def test_backup_then_restore_gives_every_byte_and_row(
 def test_restore_decrypting_with_the_admins_home(
     sealdrop: Sealdrop,
     env: dict[str, str],
-    populated: Populated,
     admin_key: Path,
     admin_keys: ReaderKeys,
     tmp_path: Path,
@@ -136,7 +142,6 @@ def test_restore_decrypting_with_the_admins_home(
 def test_the_drill_passes_and_reports_counts(
     sealdrop: Sealdrop,
     env: dict[str, str],
-    populated: Populated,
     admin_key: Path,
     admin_keys: ReaderKeys,
     tmp_path: Path,
@@ -173,7 +178,6 @@ def drill_tar(sealdrop: Sealdrop, tar: Path, tmp_path: Path) -> Ran:
 def plain_tar(
     sealdrop: Sealdrop,
     env: dict[str, str],
-    populated: Populated,
     admin_key: Path,
     admin_keys: ReaderKeys,
     tmp_path: Path,
@@ -217,7 +221,6 @@ def test_the_drill_fails_on_a_tampered_manifest(
 def test_the_drill_fails_on_a_truncated_archive(
     sealdrop: Sealdrop,
     env: dict[str, str],
-    populated: Populated,
     admin_key: Path,
     admin_keys: ReaderKeys,
     tmp_path: Path,
@@ -345,3 +348,64 @@ def test_backup_into_a_missing_directory_is_one_line(
         env, "backup", "--output", str(tmp_path / "nope"), "--recipient-key", str(admin_key)
     )
     assert_one_clear_line(ran, mentions="is not a directory")
+
+
+def test_a_backup_while_submissions_are_written_is_consistent(
+    sealdrop: Sealdrop,
+    env: dict[str, str],
+    admin_key: Path,
+    admin_keys: ReaderKeys,
+    reader_keys: ReaderKeys,
+    tmp_path: Path,
+) -> None:
+    # Given an upload half written (staged, never finished) and a source sending message after
+    # message while the backup runs:
+    inst = open_instance(load_config(env))
+    stop = threading.Event()
+    sent: list[int] = []
+
+    def keep_submitting() -> None:
+        with inst.sessions() as session:
+            _, login = new_source(inst, session)
+            while not stop.is_set():
+                accept_message(
+                    session,
+                    inst.store,
+                    inst.gpg,
+                    source=login.source,
+                    text=f"more {len(sent)}",
+                    recipients=[reader_keys.key],
+                    today=TODAY,
+                )
+                sent.append(1)
+
+    try:
+        with inst.sessions() as session:
+            _, login = new_source(inst, session)
+            half = upload(
+                inst, login.source, "big.pdf", b"x" * 300_000, to=[reader_keys.key], finish=False
+            )
+        writer = threading.Thread(target=keep_submitting)
+        writer.start()
+        try:
+            while len(sent) < 3:  # the writer is well under way
+                time.sleep(0.05)
+            archive = back_up(sealdrop, env, admin_key, tmp_path / "backups")
+            during = len(sent)
+        finally:
+            stop.set()
+            writer.join()
+        half.discard()
+    finally:
+        inst.close()
+
+    # Then the archive is one consistent moment: its drill passes, the store matching the rows.
+    drilled = sealdrop({}, "restore-drill", str(archive), "--gnupghome", str(admin_keys.gpg.home))
+    assert drilled.code == 0, drilled.stdout + drilled.stderr
+    assert "database and store agree" in drilled.stdout
+    submissions = int(re.search(r"submissions: (\d+)", drilled.stdout).group(1))  # type: ignore[union-attr]
+    assert 6 + 3 <= submissions <= 6 + during + 1
+    # And nothing of the half-written upload is in it.
+    tar = decrypt(admin_keys, archive, tmp_path / "backup.tar")
+    with tarfile.open(tar) as opened:
+        assert not [name for name in opened.getnames() if ".staging" in name]
