@@ -138,7 +138,10 @@ class StreamDecryptor:
             pass
         self.close()
         if self._error is not None or self._result is None or not self._result.ok:
-            raise DecryptionFailed("gpg could not decrypt the archive, or it was altered.")
+            raise DecryptionFailed(
+                "gpg could not decrypt the archive (is the private key it was made for in "
+                "that GnuPG home?), or the archive was altered."
+            )
 
     def close(self) -> None:
         """Stop reading: gpg's further output is dropped (a closed pipe), and it is waited for."""

@@ -204,6 +204,7 @@ def _settle(staging: Path, mtimes: dict[str, int]) -> None:
 
 
 def _replace(staging: Path, target: Path) -> Path | None:
+    """`staging` becomes `target`; a non-empty target is kept aside, and put back on failure."""
     previous = None
     if target.is_dir():
         if any(target.iterdir()):
@@ -212,7 +213,12 @@ def _replace(staging: Path, target: Path) -> Path | None:
             target.rename(previous)
         else:
             target.rmdir()
-    staging.rename(target)
+    try:
+        staging.rename(target)
+    except OSError:
+        if previous is not None:
+            previous.rename(target)
+        raise
     return previous
 
 

@@ -11,6 +11,8 @@ import hashlib
 import re
 import shutil
 import stat
+import subprocess
+import sys
 import tarfile
 import tempfile
 import threading
@@ -24,7 +26,7 @@ from sealdrop.config import load_config
 from sealdrop.runtime.instance import open_instance
 from sealdrop.services.backup_format import MANIFEST_NAME
 from sealdrop.services.submissions import accept_message
-from tests.cli_runner import Ran, Sealdrop
+from tests.cli_runner import Ran, Sealdrop, as_a_process, full_env
 from tests.harness import TODAY, ConfigFactory, OddKeys, ReaderKeys, new_source
 from tests.sealdrop.cli.backup_helpers import (
     DATABASE,
@@ -409,3 +411,96 @@ def test_a_backup_while_submissions_are_written_is_consistent(
     tar = decrypt(admin_keys, archive, tmp_path / "backup.tar")
     with tarfile.open(tar) as opened:
         assert not [name for name in opened.getnames() if ".staging" in name]
+
+
+@pytest.mark.server
+def test_restore_from_the_admins_pipe(
+    env: dict[str, str], admin_key: Path, admin_keys: ReaderKeys, tmp_path: Path
+) -> None:
+    # Given an archive, when the admin decrypts it on their workstation and pipes the tar in
+    # (`gpg --decrypt ARCHIVE | ssh server sealdrop restore --from-tar - --to DIR`):
+    archive = back_up(as_a_process, env, admin_key, tmp_path / "backups")
+    target = tmp_path / "restored"
+    gpg = subprocess.Popen(
+        [
+            "gpg",
+            "--homedir",
+            str(admin_keys.gpg.home),
+            "--batch",
+            "--quiet",
+            "--decrypt",
+            str(archive),
+        ],
+        stdout=subprocess.PIPE,
+    )
+    restored = subprocess.run(
+        [sys.executable, "-m", "sealdrop.cli", "restore", "--from-tar", "-", "--to", str(target)],
+        stdin=gpg.stdout,
+        env=full_env({}),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert gpg.stdout is not None
+    gpg.stdout.close()
+    assert gpg.wait(timeout=30) == 0
+
+    # Then the data directory is back, byte for byte.
+    assert restored.returncode == 0, restored.stderr
+    assert files_of(target) == files_of(data_dir(env))
+
+
+def test_restore_with_a_home_that_lacks_the_key_says_so(
+    sealdrop: Sealdrop,
+    env: dict[str, str],
+    admin_key: Path,
+    reader_keys: ReaderKeys,
+    tmp_path: Path,
+) -> None:
+    archive = back_up(sealdrop, env, admin_key, tmp_path / "backups")
+    target = tmp_path / "restored"
+
+    ran = sealdrop(
+        {}, "restore", str(archive), "--gnupghome", str(reader_keys.gpg.home), "--to", str(target)
+    )
+
+    assert_one_clear_line(ran, mentions="gpg could not decrypt the archive")
+    assert not target.exists()
+
+
+def test_the_database_snapshot_stays_in_the_ram_scratch_and_goes(
+    sealdrop: Sealdrop, env: dict[str, str], admin_key: Path, tmp_path: Path
+) -> None:
+    # Given a scratch directory of its own on the tmpfs, and one on a disk:
+    scratch = Path(tempfile.mkdtemp(prefix="sds-", dir="/dev/shm"))
+    on_disk = Path(tempfile.mkdtemp(prefix="sds-", dir="/var/tmp"))
+    output = tmp_path / "backups"
+    output.mkdir()
+    try:
+        backed_up = sealdrop(
+            {**env, "SEALDROP_GPG_SCRATCH_DIR": str(scratch)},
+            "backup",
+            "--output",
+            str(output),
+            "--recipient-key",
+            str(admin_key),
+        )
+        # Then the backup leaves nothing in the scratch, and the output holds only the archive.
+        assert backed_up.code == 0, backed_up.stderr
+        assert list(scratch.iterdir()) == []
+        assert [p.suffix for p in output.iterdir()] == [".gpg"]
+        # And a scratch directory on a disk is refused before anything is written.
+        refused = sealdrop(
+            {**env, "SEALDROP_GPG_SCRATCH_DIR": str(on_disk)},
+            "backup",
+            "--output",
+            str(on_disk),
+            "--recipient-key",
+            str(admin_key),
+        )
+        assert_one_clear_line(refused, mentions="not in RAM")
+        assert list(on_disk.iterdir()) == []
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+        shutil.rmtree(on_disk, ignore_errors=True)
