@@ -22,6 +22,7 @@ from sealdrop.runtime.initialise import initialise
 from sealdrop.runtime.instance import open_instance
 from sealdrop.services.replies import create_reply
 from sealdrop.services.submissions import accept
+from tests.cli_runner import Sealdrop
 from tests.harness import FAST_ARGON2, FAST_KDF, TODAY, ReaderKeys, source_with_a_message
 from tests.sealdrop.services.journalist_helpers import add_journalist
 from tests.sealdrop.services.submission_helpers import upload
@@ -156,3 +157,16 @@ def rewrite_tar(source: Path, output: Path, change: Mapping[str, bytes]) -> Path
 
 def flip_byte(data: bytes, offset: int) -> bytes:
     return data[:offset] + bytes([data[offset] ^ 0x01]) + data[offset + 1 :]
+
+
+def back_up(sealdrop: Sealdrop, env: dict[str, str], admin_key: Path, output: Path) -> Path:
+    output.mkdir(exist_ok=True)
+    ran = sealdrop(env, "backup", "--output", str(output), "--recipient-key", str(admin_key))
+    assert ran.code == 0, ran.stderr
+    path = Path(ran.stdout.splitlines()[0])
+    assert ran.stdout.splitlines()[1].startswith("sha256 ")
+    return path
+
+
+def data_dir(env: dict[str, str]) -> Path:
+    return Path(env["SEALDROP_DATA_DIR"])
