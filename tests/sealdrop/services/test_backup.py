@@ -208,7 +208,6 @@ def regular(name: str, size: int = 1) -> tarfile.TarInfo:
         ([regular("/etc/cron.d/x")], "no Sealdrop backup has"),
         ([regular("secrets.toml"), regular("secrets.toml")], "twice"),
         ([regular("secrets.toml")], "ends before its manifest"),
-        ([regular("manifest.json", 300 << 20)], "too large"),
     ],
 )
 def test_a_hostile_tar_is_refused_and_writes_nothing_outside(
@@ -219,6 +218,22 @@ def test_a_hostile_tar_is_refused_and_writes_nothing_outside(
         restore(stream, tmp_path / "in" / "data", verified=nothing_to_verify)
     assert list((tmp_path / "in").iterdir()) == []
     assert not (tmp_path / "escape").exists()
+
+
+def test_a_huge_manifest_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    # Only the header claims 300 MB: the restore must stop at the header, not read on.
+    marker = tarfile.TarInfo(fmt.FORMAT_NAME)
+    marker.size = len(fmt.FORMAT_LINE)
+    huge = regular(fmt.MANIFEST_NAME, 300 << 20)
+    tar = tmp_path / "huge.tar"
+    tar.write_bytes(
+        marker.tobuf(tarfile.GNU_FORMAT, "utf-8", "surrogateescape")
+        + fmt.FORMAT_LINE.ljust(tarfile.BLOCKSIZE, b"\0")
+        + huge.tobuf(tarfile.GNU_FORMAT, "utf-8", "surrogateescape")
+        + bytes(4 * tarfile.BLOCKSIZE)
+    )
+    with tar.open("rb") as stream, pytest.raises(ArchiveInvalid, match="too large"):
+        restore(stream, tmp_path / "data", verified=nothing_to_verify)
 
 
 def test_a_tar_without_the_format_marker_is_refused(plain_tar: Path, tmp_path: Path) -> None:
