@@ -248,7 +248,8 @@ def _attempt(
                 format=tarfile.GNU_FORMAT,
                 bufsize=TAR_CHUNK,
             ) as tar:
-                tar.copybufsize = TAR_CHUNK
+                # CPython has had it since 3.8; typeshed does not declare it.
+                tar.copybufsize = TAR_CHUNK  # type: ignore[attr-defined]
                 writer = _ArchiveWriter(tar, now.timestamp())
                 counts = _write_archive(writer, config, image, engine)
                 manifest = fmt.Manifest(
