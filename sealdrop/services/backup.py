@@ -8,7 +8,6 @@ sources submit and journalists reply.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
 import io
@@ -289,6 +288,10 @@ def create_backup(
     if not output_dir.is_dir():
         raise BackupFailed(f"--output {output_dir} is not a directory")
     require_ram(config.gpg_scratch_dir)
+    config.require_secrets()
+    live = config.database_path
+    if live is not None and not live.is_file():  # opening it would make an empty one
+        raise BackupFailed(f"the database {live} does not exist: run `sealdrop init` first")
     final = output_dir / archive_name(now)
     part = output_dir / f".{final.name}.part"
     engine = make_engine(config.database_url)
@@ -308,16 +311,20 @@ def create_backup(
         raise BackupFailed(f"the backup failed: {exc.__class__.__name__}: {exc}") from None
     finally:
         engine.dispose()
+    _fsync(part)  # on the disk before it is named as a whole archive
     try:
         os.link(part, final)  # never replaces an archive already there
     except FileExistsError:
         part.unlink()
         raise BackupFailed(f"{final} already exists") from None
     part.unlink()
-    with contextlib.suppress(OSError):
-        fd = os.open(output_dir, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+    _fsync(output_dir)
     return BackupResult(final, _sha256_of(final), manifest)
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
