@@ -279,3 +279,20 @@ def test_the_database_snapshot_stays_in_the_ram_scratch_and_goes(
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
         shutil.rmtree(on_disk, ignore_errors=True)
+
+
+def test_backup_of_a_missing_database_is_one_line_and_makes_none(
+    sealdrop: Sealdrop, populated_env: dict[str, str], admin_key: Path, tmp_path: Path
+) -> None:
+    database = data_dir(populated_env) / DATABASE
+    database.unlink()
+    output = tmp_path / "backups"
+    output.mkdir()
+
+    ran = sealdrop(
+        populated_env, "backup", "--output", str(output), "--recipient-key", str(admin_key)
+    )
+
+    assert_one_clear_line(ran, mentions="does not exist: run `sealdrop init` first")
+    assert not database.exists()
+    assert list(output.iterdir()) == []
