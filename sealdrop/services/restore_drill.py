@@ -110,18 +110,23 @@ def drill(
     folder = Path(tempfile.mkdtemp(prefix="sealdrop-drill-", dir=scratch))
     try:
         restored = restore(stream, folder / "data", verified=verified, database_url=database_url)
-        manifest = restored.manifest
-        report = DrillReport(
-            [
-                f"archive: instance {manifest.instance_id}, schema {manifest.schema_revision}, "
-                f"made on {manifest.day}; every sha256 matched while restoring"
-            ]
-        )
-        if restored.migrated_from:
-            report.lines.append(f"database migrated from {restored.migrated_from}")
-        _check_files(restored, report)
-        _check_database(restored, database_url, report)
-        _check_instance(restored, database_url, report)
-        return report
+        return check_restored(restored, database_url=database_url)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def check_restored(restored: Restored, *, database_url: str | None = None) -> DrillReport:
+    """The drill's second pass over a restored data directory, against its manifest."""
+    manifest = restored.manifest
+    report = DrillReport(
+        [
+            f"archive: instance {manifest.instance_id}, schema {manifest.schema_revision}, "
+            f"made on {manifest.day}; every sha256 matched while restoring"
+        ]
+    )
+    if restored.migrated_from:
+        report.lines.append(f"database migrated from {restored.migrated_from}")
+    _check_files(restored, report)
+    _check_database(restored, database_url, report)
+    _check_instance(restored, database_url, report)
+    return report

@@ -14,13 +14,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from sealdrop.config import load_config
 from sealdrop.crypto.gpg import Gpg
 from sealdrop.db import migrate
 from sealdrop.db.engine import make_engine
-from sealdrop.db.models import Submission
+from sealdrop.db.models import Journalist, Submission
 from sealdrop.errors import ArchiveInvalid, RestoreRefused
 from sealdrop.runtime.initialise import initialise
 from sealdrop.runtime.instance import open_instance
@@ -33,6 +33,7 @@ from tests.pgserver import PostgresServer, create_database
 from tests.sealdrop.cli.backup_helpers import (
     copy_instance,
     decrypt,
+    flip_byte,
     populate,
     populated_template,
     rewrite_tar,
@@ -244,6 +245,31 @@ def test_a_tar_without_the_format_marker_is_refused(plain_tar: Path, tmp_path: P
         pytest.raises(ArchiveInvalid, match="FORMAT"),
     ):
         restore(stream, tmp_path / "data", verified=nothing_to_verify)
+
+
+def test_the_drills_second_pass_finds_a_restored_file_or_row_changed(
+    plain_tar: Path, tmp_path: Path
+) -> None:
+    # Given a restore that went well, whose result then changes on disk:
+    with plain_tar.open("rb") as stream:
+        restored = restore(stream, tmp_path / "data", verified=nothing_to_verify)
+    assert restore_drill.check_restored(restored).problems == []
+    stored = next((tmp_path / "data" / "store").glob("*/*-doc.gz.gpg"))
+    stored.write_bytes(flip_byte(stored.read_bytes(), 10))
+    engine = make_engine(f"sqlite:///{tmp_path / 'data' / 'sealdrop.sqlite'}")
+    try:
+        with engine.begin() as connection:
+            connection.execute(delete(Journalist).where(Journalist.username == "reporter0"))
+    finally:
+        engine.dispose()
+
+    # Then the second pass reports both.
+    problems = restore_drill.check_restored(restored).problems
+    assert (
+        f"store/{stored.parent.name}/{stored.name}: differs from the manifest after the restore"
+        in problems
+    )
+    assert "journalists: 2 rows restored, the manifest says 3" in problems
 
 
 def test_a_deletion_during_the_store_copy_starts_the_backup_again(
