@@ -26,7 +26,12 @@ from sealdrop.crypto.key_policy import require_strong
 from sealdrop.crypto.scratch import stop_agent, throwaway_home, write_private_file
 from sealdrop.crypto.stream import PIPE_CHUNK, StreamDecryptor, StreamEncryptor
 from sealdrop.domain.keys import Fingerprint, Passphrase, PublicKey
-from sealdrop.errors import DecryptionFailed, EncryptionFailed, KeyGenerationFailed, KeyImportError
+from sealdrop.errors import (
+    EncryptionFailed,
+    KeyGenerationFailed,
+    KeyImportError,
+    RestoreRefused,
+)
 
 # Every source key, and the agent's protection of its secret part ("protected-at"), carry the
 # same fixed day, so nothing in a key says when its source arrived.
@@ -314,7 +319,7 @@ def open_decryption(home: Path, ciphertext: BinaryIO, *, binary: str = "gpg") ->
     """
     _silence_gnupg_log()
     if not (home / "pubring.kbx").exists() and not (home / "pubring.gpg").exists():
-        raise DecryptionFailed(f"{home} is not a GnuPG home with keys in it.")
+        raise RestoreRefused(f"--gnupghome {home} is not a GnuPG home with keys in it")
     gpg = gnupg.GPG(gpgbinary=shutil.which(binary) or binary, gnupghome=str(home))
     gpg.buffer_size = PIPE_CHUNK
 

@@ -9,7 +9,7 @@ import threading
 from collections.abc import Callable
 from typing import Any, BinaryIO
 
-from sealdrop.errors import DecryptionFailed, EncryptionFailed
+from sealdrop.errors import ArchiveInvalid, EncryptionFailed
 
 PIPE_CHUNK = 1 << 20
 F_SETPIPE_SZ = 1031  # from <linux/fcntl.h>; Python 3.11's fcntl module does not name it
@@ -133,12 +133,15 @@ class StreamDecryptor:
         return self._reader.read(size)
 
     def finish(self) -> None:
-        """Read what is left, wait for gpg; raise DecryptionFailed unless it vouched for it all."""
+        """Read what is left, wait for gpg; raise ArchiveInvalid unless it vouched for it all.
+
+        (An admin's error, never a source's: the one decrypting stream is a backup archive.)
+        """
         while self._reader.read(PIPE_CHUNK):
             pass
         self.close()
         if self._error is not None or self._result is None or not self._result.ok:
-            raise DecryptionFailed(
+            raise ArchiveInvalid(
                 "gpg could not decrypt the archive (is the private key it was made for in "
                 "that GnuPG home?), or the archive was altered."
             )

@@ -23,7 +23,7 @@ from sealdrop.crypto.gpg import open_decryption
 from sealdrop.crypto.stream import PIPE_CHUNK
 from sealdrop.db import migrate, snapshot
 from sealdrop.db.engine import make_engine
-from sealdrop.errors import ArchiveInvalid, DecryptionFailed, RestoreRefused
+from sealdrop.errors import ArchiveInvalid, RestoreRefused
 from sealdrop.services import backup_format as fmt
 
 MAX_MANIFEST_BYTES = 256 << 20
@@ -126,8 +126,6 @@ def unpack(stream: BinaryIO, into: Path) -> tuple[fmt.Manifest, dict[str, int]]:
                 _unpack_member(tar, member, into, out)
     except (tarfile.TarError, EOFError, UnicodeError):
         raise ArchiveInvalid("the archive is truncated or damaged") from None
-    except DecryptionFailed as exc:
-        raise ArchiveInvalid(str(exc)) from None
     if out.manifest is None:
         raise ArchiveInvalid("the archive ends before its manifest: it is truncated")
     manifest = fmt.Manifest.from_json(out.manifest)
@@ -225,7 +223,7 @@ def _replace(staging: Path, target: Path) -> Path | None:
 def _verify(verified: Callable[[], None]) -> None:
     try:
         verified()
-    except DecryptionFailed as exc:
+    except ArchiveInvalid as exc:
         raise ArchiveInvalid(f"{exc} Nothing was replaced.") from None
 
 
