@@ -161,3 +161,20 @@ class ReplyNotEncrypted(SealdropError):
 
 class RequestInvalid(SealdropError):
     """A request's content is missing or malformed; the message says which part to fix."""
+
+
+class BackupFailed(SealdropError):
+    """A backup could not be made (a refused recipient key, a missing tool, a full disk); no
+    archive was left behind, and the message says what to fix."""
+
+    http_status = 500
+
+
+class ArchiveInvalid(SealdropError):
+    """A backup archive is damaged, truncated, tampered with or not a Sealdrop backup; nothing
+    was replaced. Take another copy of the archive, or an older one."""
+
+
+class RestoreRefused(SealdropError):
+    """A restore was not started because it would replace data or lacks something it needs
+    (a non-empty target without --force, no database for a PostgreSQL dump); nothing changed."""
