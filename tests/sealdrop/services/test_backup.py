@@ -26,6 +26,7 @@ from sealdrop.runtime.initialise import initialise
 from sealdrop.runtime.instance import open_instance
 from sealdrop.services import backup, items, restore_drill
 from sealdrop.services import backup_format as fmt
+from sealdrop.services.audit import Actor
 from sealdrop.services.restore import restore
 from tests.cli_runner import as_a_process
 from tests.harness import FAST_ARGON2, FAST_KDF, ReaderKeys
@@ -172,7 +173,8 @@ def test_an_older_archive_is_migrated_to_head(plain_tar: Path, tmp_path: Path) -
 
 
 def test_an_archive_from_a_newer_version_is_refused(plain_tar: Path, tmp_path: Path) -> None:
-    manifest = read_member(plain_tar, fmt.MANIFEST_NAME).replace(b'"0006"', b'"9999"')
+    head = f'"{migrate.HEAD_REVISION}"'.encode()
+    manifest = read_member(plain_tar, fmt.MANIFEST_NAME).replace(head, b'"9999"')
     newer = rewrite_tar(plain_tar, tmp_path / "new.tar", {fmt.MANIFEST_NAME: manifest})
     with newer.open("rb") as stream, pytest.raises(RestoreRefused, match="newer than this"):
         restore(stream, tmp_path / "data", verified=nothing_to_verify)
@@ -292,7 +294,7 @@ def test_a_deletion_during_the_store_copy_starts_the_backup_again(
                 item = session.scalars(select(Submission)).first()
                 assert item is not None
                 deleted.append(item.filename)
-                items.delete_item(session, inst.store, item)
+                items.delete_item(session, inst.store, item, by=Actor("dana", dt.date.today()))
         return image
 
     # The one way to place a deletion exactly between the snapshot and the store copy: the
