@@ -161,3 +161,15 @@ class ReplyNotEncrypted(SealdropError):
 
 class RequestInvalid(SealdropError):
     """A request's content is missing or malformed; the message says which part to fix."""
+
+
+class DeviceInvalid(SealdropError):
+    """A journalist device key cannot be made or revoked as asked (a bad or taken name, an
+    unknown device, no journalist onion configured); the message says what to fix."""
+
+
+class DeviceSpoolUnwritable(SealdropError):
+    """The directory of authorized device keys that Tor's sync reads cannot be written; nothing
+    was changed. An admin checks its owner and mode (`SEALDROP_ONION_CLIENTS_DIR`)."""
+
+    http_status = 503

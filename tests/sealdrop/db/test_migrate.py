@@ -23,6 +23,7 @@ ACCOUNTS = {"journalists", "api_tokens", "seen_submissions", "seen_replies", "au
 AT_0004 = AT_0003 | ACCOUNTS
 AT_0005 = AT_0004 | {"reader_keys", "submission_reader_keys", "reply_reader_keys"}
 AT_0006 = AT_0005 | {"api_events"}
+AT_0007 = AT_0006 | {"journalist_devices"}
 MOMENT = dt.datetime(2024, 5, 1, 12, 0, 0)
 DAY = dt.date(2024, 1, 2)
 
@@ -107,7 +108,7 @@ def test_upgrade_to_head(engine: Engine) -> None:
 
     assert migrate.current_revision(engine) == migrate.head_revision(engine)
     assert migrate.head_revision(engine) == migrate.HEAD_REVISION, "update HEAD_REVISION"
-    assert tables(engine) == AT_0006
+    assert tables(engine) == AT_0007
 
 
 def test_0001_to_0002_keeps_sources_and_drops_old_throttle_rows(engine: Engine) -> None:
@@ -398,3 +399,27 @@ def test_0006_adds_processed_api_events_and_goes_back(engine: Engine) -> None:
 
     assert tables(engine) == AT_0005
     assert count(engine, "sources") == 1
+
+
+def test_0007_adds_journalist_devices_that_go_with_their_account_and_goes_back(
+    engine: Engine,
+) -> None:
+    migrate.upgrade(engine, "0006")
+    add_journalist_rows(engine)
+
+    migrate.upgrade(engine, "0007")
+
+    assert tables(engine) == AT_0007
+    insert = (
+        "INSERT INTO journalist_devices (uuid, journalist_id, name, public_key, created_on)"
+        " SELECT :uuid, id, 'laptop', :key, :day FROM journalists"
+    )
+    run(engine, insert, uuid="d" * 36, key="A" * 52, day=DAY)
+    with pytest.raises(IntegrityError):  # only a 52-character base32 key fits
+        run(engine, insert, uuid="e" * 36, key="B" * 51, day=DAY)
+    run(engine, "DELETE FROM journalists")
+    assert count(engine, "journalist_devices") == 0  # a deleted account's devices go with it
+
+    migrate.downgrade(engine, "0006")
+
+    assert tables(engine) == AT_0006
