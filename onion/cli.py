@@ -8,6 +8,7 @@ where the web apps listen (`--source-target`, `--journalist-target`, Sealdrop's 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import sys
@@ -16,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
 
-from onion import control, torrc
+from onion import control, sync, torrc
 from onion.errors import OnionError
 from onion.settings import Defences, Plan
 from onion.state import State
@@ -91,6 +92,31 @@ def cmd_client_revoke(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_spool(directory: str) -> sync.Spool:
+    spool = sync.read_spool(Path(directory))
+    for problem in spool.problems:
+        print(f"sealdrop-onion: {problem}", file=sys.stderr)
+    return spool
+
+
+def cmd_client_sync(args: argparse.Namespace) -> int:
+    spool = _read_spool(args.spool)
+
+    def connect() -> contextlib.AbstractContextManager[object]:
+        return control.connected(args.control)
+
+    if args.hs_dir:
+        done = sync.sync_torrc(
+            spool, Path(args.hs_dir).resolve(), connect, timeout=args.timeout, force=args.force
+        )
+    else:
+        done = sync.sync_control(
+            spool, _state(args), connect, timeout=args.timeout, force=args.force
+        )
+    print(done)
+    return 1 if spool.problems else 0
+
+
 def _apply_clients(args: argparse.Namespace, state: State) -> None:
     """Tell a tor that publishes through its control port; torrc mode is told how to apply."""
     if state.published() is None:
@@ -103,8 +129,14 @@ def _apply_clients(args: argparse.Namespace, state: State) -> None:
         print(control.sync_clients(controller, state, timeout=args.timeout))
 
 
+WATCH_SECONDS = 1.0
+
+
 def cmd_publish(args: argparse.Namespace) -> int:
     state, plan = _state(args), _plan(args)
+    if args.clients_from:
+        spool = _read_spool(args.clients_from)
+        sync.write_clients(state.clients.directory, spool.clients, lock_when_empty=False)
     with control.connected(args.control) as controller:
         added = control.publish(controller, state, plan, detach=not args.hold, timeout=args.timeout)
         for service, new in added.items():
@@ -115,12 +147,13 @@ def cmd_publish(args: argparse.Namespace) -> int:
                 print(f"{service} {address}.onion {'published' if new else 'already published'}")
         print("ready", flush=True)
         if args.hold:
-            _hold()
+            _hold(controller, state, plan, args)
     return 0
 
 
-def _hold() -> None:
-    """Keep the control connection (and so the services) until SIGTERM, SIGINT or SIGHUP."""
+def _hold(controller: object, state: State, plan: Plan, args: argparse.Namespace) -> None:
+    """Keep the control connection (and so the services) until SIGTERM, SIGINT or SIGHUP; with
+    --clients-from, apply the spool's devices each time it changes (the demo's admin pages)."""
     stop = threading.Event()
 
     def _stop(_signum: int, _frame: FrameType | None) -> None:
@@ -128,7 +161,27 @@ def _hold() -> None:
 
     for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(signum, _stop)
-    stop.wait()
+    if not args.clients_from:
+        stop.wait()
+        return
+    spool_dir = Path(args.clients_from)
+    seen = sync.signature(spool_dir)
+    while not stop.wait(WATCH_SECONDS):
+        now = sync.signature(spool_dir)
+        if now == seen:
+            continue
+        seen = now
+        try:
+            done = sync.sync_control(
+                _read_spool(args.clients_from),
+                state,
+                lambda: contextlib.nullcontext(controller),
+                timeout=args.timeout,
+                held=plan,
+            )
+        except OnionError as exc:
+            done = f"sealdrop-onion: {exc}"
+        print(done, flush=True)
 
 
 def cmd_unpublish(args: argparse.Namespace) -> int:
@@ -173,12 +226,15 @@ def cmd_status(args: argparse.Namespace) -> int:
 def cmd_torrc(args: argparse.Namespace) -> int:
     state = _state(args)
     output = Path(args.output)
-    devices = torrc.install(state, Path(args.hs_root), output, _plan(args), tor_user=args.tor_user)
+    spool = _read_spool(args.clients_from) if args.clients_from else None
+    devices = torrc.install(
+        state, Path(args.hs_root), output, _plan(args), tor_user=args.tor_user, spool=spool
+    )
     if not args.no_verify:
         torrc.verify(output, tor=args.tor)
     print(f"{output} written{'' if args.no_verify else ' and accepted by tor --verify-config'}")
     print(f"source {state.address('source')}.onion")
-    if devices:
+    if devices or spool is not None:
         print(f"journalist {state.address('journalist')}.onion ({devices} device(s))")
     else:
         print("journalist onion left out: no device is authorized yet")
@@ -225,7 +281,7 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("address", help="print both onion addresses").set_defaults(func=cmd_address)
     commands.add_parser("check", help="connect to tor and say so").set_defaults(func=cmd_check)
     client = commands.add_parser(
-        "client", help="journalist devices allowed on the journalist onion"
+        "client", aliases=["clients"], help="journalist devices allowed on the journalist onion"
     )
     client_commands = client.add_subparsers(dest="client_command", required=True)
     add = client_commands.add_parser("add", help="authorize a device; print its key once")
@@ -237,8 +293,33 @@ def _parser() -> argparse.ArgumentParser:
     revoke = client_commands.add_parser("revoke", help="withdraw a device's key")
     revoke.add_argument("name")
     revoke.set_defaults(func=cmd_client_revoke)
+    sync_parser = client_commands.add_parser(
+        "sync", help="make tor accept exactly the device keys in a spool directory"
+    )
+    sync_parser.add_argument(
+        "--from",
+        dest="spool",
+        required=True,
+        metavar="DIR",
+        help="the spool Sealdrop writes, e.g. /var/lib/sealdrop/onion-clients",
+    )
+    sync_parser.add_argument(
+        "--hs-dir",
+        metavar="DIR",
+        help="torrc mode: the journalist onion's HiddenServiceDir, e.g. "
+        "/var/lib/tor/sealdrop/journalist (without it: control-port mode, the state directory)",
+    )
+    sync_parser.add_argument(
+        "--force", action="store_true", help="apply even if the list looks unchanged"
+    )
+    sync_parser.set_defaults(func=cmd_client_sync)
     publish = commands.add_parser("publish", help="control-port mode: add both onions to tor")
     _add_plan_options(publish)
+    publish.add_argument(
+        "--clients-from",
+        metavar="DIR",
+        help="take the devices from this spool (and, with --hold, follow its changes)",
+    )
     publish.add_argument(
         "--hold",
         action="store_true",
@@ -262,6 +343,12 @@ def _parser() -> argparse.ArgumentParser:
         "--output", required=True, help="the torrc fragment, e.g. /etc/tor/torrc.d/sealdrop.conf"
     )
     render.add_argument("--tor-user", help="give hs-root to this user (debian-tor)")
+    render.add_argument(
+        "--clients-from",
+        metavar="DIR",
+        help="devices from Sealdrop's spool, kept current by `client sync`; the journalist "
+        "onion is then always rendered (with no device, it admits nobody)",
+    )
     render.add_argument("--tor", default="tor", help="the tor program used to verify")
     render.add_argument("--no-verify", action="store_true", help="skip tor --verify-config")
     render.set_defaults(func=cmd_torrc)
