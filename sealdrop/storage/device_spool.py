@@ -30,8 +30,9 @@ class DeviceSpool:
             raise ValueError("a device id is a UUID")
         return self.directory / f"{device_id}{SUFFIX}"
 
-    def _ready(self) -> None:
-        # An existing directory keeps the owner, group and mode the operator gave it.
+    def ensure(self) -> None:
+        """Make the directory (0750) if it is missing; an existing one keeps the owner, group
+        and mode the operator gave it."""
         if not self.directory.is_dir():
             self.directory.mkdir(mode=DIR_MODE, parents=True)
             self.directory.chmod(DIR_MODE)
@@ -39,7 +40,7 @@ class DeviceSpool:
     def write(self, device_id: str, auth_line: str) -> None:
         path = self._path(device_id)
         try:
-            self._ready()
+            self.ensure()
             temporary = path.with_name(f".{path.name}.tmp")
             fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
             try:

@@ -235,6 +235,7 @@ def test_forms_without_their_csrf_token_are_refused(
 def test_an_unwritable_spool_is_a_503_and_nothing_is_stored(
     app: Flask, people: dict[str, Journalist], onion_instance: Instance
 ) -> None:
+    onion_instance.config.device_spool.rmdir()
     onion_instance.config.device_spool.write_text("in the way")
     admin = actor(app, people["boss"])
     page = admin.post("/admin/devices/", {"journalist": people["dana"].uuid, "name": "laptop"})

@@ -133,7 +133,7 @@ def test_without_a_journalist_onion_no_key_is_made(instance: Instance) -> None:
         dana = add_journalist(session, instance.config)
         with pytest.raises(DeviceInvalid, match="SEALDROP_JOURNALIST_ONION"):
             devices.create(session, instance.config, journalist=dana, name="laptop", today=TODAY)
-    assert not instance.config.device_spool.exists()
+    assert list(instance.config.device_spool.iterdir()) == []
 
 
 def test_an_unwritable_spool_changes_nothing(
@@ -142,6 +142,7 @@ def test_an_unwritable_spool_changes_nothing(
     with make_config.instance(
         submission_key=reader_keys.public_key, extra={"SEALDROP_JOURNALIST_ONION": ONION}
     ) as inst:
+        inst.config.device_spool.rmdir()
         inst.config.device_spool.write_text("not a directory")
         with inst.sessions() as session:
             dana = add_journalist(session, inst.config)
