@@ -153,7 +153,8 @@ def reload_service(controller: stem.control.Controller, hs_dir: Path, *, timeout
             controller.msg("SIGNAL RELOAD")
         except stem.ControllerError as exc:
             raise TorRefused(f"tor refused to reload the onion in {hs_dir}: {exc}") from None
-        if without_service(hidden_service_options(controller), hs_dir) == others:
+        after = hidden_service_options(controller)
+        if without_service(after, hs_dir) == after:
             raise TorRefused(
                 f"after a reload tor does not serve {hs_dir}: its torrc lost it, or has an error "
                 "(see tor's log); the journalist onion is down"
