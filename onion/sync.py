@@ -150,7 +150,9 @@ def reload_service(controller: stem.control.Controller, hs_dir: Path, *, timeout
     try:
         try:
             _set_services(controller, others)
-            controller.msg("SIGNAL RELOAD")
+            reloaded = controller.msg("SIGNAL RELOAD")
+            if not reloaded.is_ok():
+                raise stem.ControllerError(str(reloaded))
         except stem.ControllerError as exc:
             raise TorRefused(f"tor refused to reload the onion in {hs_dir}: {exc}") from None
         after = hidden_service_options(controller)
