@@ -61,6 +61,7 @@ def add_device(admin: JournalistActions, owner: Journalist, name: str = "laptop"
     """Make a key through the form; the page that shows it."""
     page = admin.post("/admin/devices/", {"journalist": owner.uuid, "name": name})
     assert page.status_code == 200, flashes(page)
+    assert page.headers["Cache-Control"].startswith("no-store")  # no copy kept by the browser
     return page.get_data(as_text=True)
 
 

@@ -15,6 +15,7 @@ from onion.keys import parse_auth_line
 from sealdrop.crypto.device_keys import DeviceKeyPair
 from sealdrop.db.models import JournalistDevice
 from sealdrop.errors import AccountInvalid, DeviceInvalid, DeviceSpoolUnwritable
+from sealdrop.runtime import startup
 from sealdrop.runtime.instance import Instance
 from sealdrop.services import devices, journalists
 from tests.conftest import DATABASES
@@ -150,3 +151,15 @@ def test_an_unwritable_spool_changes_nothing(
                 devices.create(session, inst.config, journalist=dana, name="laptop", today=TODAY)
             session.rollback()
             assert devices.everyone(session) == []
+
+
+def test_restamp_leaves_only_days_on_the_spool(onion_instance: Instance) -> None:
+    inst = onion_instance
+    with inst.sessions() as session:
+        dana = add_journalist(session, inst.config)
+        devices.create(session, inst.config, journalist=dana, name="laptop", today=TODAY)
+        session.commit()
+    startup.restamp_instance(inst.config)
+    spool = inst.config.device_spool
+    for path in [spool, *spool.iterdir()]:
+        assert path.stat().st_mtime % 86400 == 0, path
