@@ -47,6 +47,8 @@ def create_app(config: Config, *, instance: Instance | None = None) -> Flask:
         TEMPLATES_AUTO_RELOAD=False,
     )
     logging.getLogger("werkzeug").disabled = True
+    # Key order means nothing to API clients; sorting a 10,000-source list costs a tenth of it.
+    app.json.sort_keys = False  # type: ignore[attr-defined]
     context.install(app, inst)
     auth.install(app)
     csrf = CSRFProtect(app)

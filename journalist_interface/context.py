@@ -8,6 +8,12 @@ from flask import Flask, g
 
 from sealdrop import __version__
 from sealdrop.runtime.instance import Instance
+from sealdrop.services.audit import Actor
+
+
+def actor() -> Actor:
+    """The signed-in journalist, as the audit trail names them."""
+    return Actor(g.journalist.username, g.today)
 
 
 def install(app: Flask, inst: Instance) -> None:

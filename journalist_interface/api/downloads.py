@@ -12,7 +12,7 @@ ETAG_HEADER = "Etag"
 
 
 def send_item(item: Submission | Reply) -> Response:
-    stored = downloads.stored_item(g.instance.store, item)
+    stored = downloads.stored_item(g.db, g.instance.store, item)
     response = send_file(
         stored.path,
         mimetype="application/pgp-encrypted",

@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import g
 
+from journalist_interface.context import actor
 from sealdrop.db.models import Reply, Source, Submission
 from sealdrop.errors import Conflict, RequestInvalid, SealdropError
 from sealdrop.services import api_events, client_replies, conversations, items
@@ -74,6 +75,7 @@ def _reply_sent(event: Event) -> None:
     client_replies.store_reply(
         g.db,
         g.instance.store,
+        g.instance.gpg,
         source=source,
         journalist=g.journalist,
         armored=armored,
@@ -88,12 +90,12 @@ def _item_deleted(event: Event) -> None:
         raise RequestInvalid("An item_deleted event's target needs an `item_uuid`.")
     found = items.item_by_uuid(g.db, item_uuid)
     _current(found, event)
-    items.delete_item(g.db, g.instance.store, found)
+    items.delete_item(g.db, g.instance.store, found, by=actor())
 
 
 def _truncated(event: Event) -> None:
     items.truncate_conversation(
-        g.db, g.instance.store, _source(event), upper_bound=_upper_bound(event)
+        g.db, g.instance.store, _source(event), by=actor(), upper_bound=_upper_bound(event)
     )
 
 
@@ -107,7 +109,9 @@ def _starred(starred: bool) -> Callable[[Event], None]:
 HANDLERS: dict[str, Callable[[Event], None]] = {
     "reply_sent": _reply_sent,
     "item_deleted": _item_deleted,
-    "source_deleted": lambda event: items.delete_source(g.db, g.instance.store, _source(event)),
+    "source_deleted": lambda event: items.delete_source(
+        g.db, g.instance.store, _source(event), by=actor()
+    ),
     "source_conversation_truncated": _truncated,
     "source_starred": _starred(True),
     "source_unstarred": _starred(False),

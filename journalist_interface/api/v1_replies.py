@@ -9,6 +9,7 @@ from journalist_interface.api import payload, serializers
 from journalist_interface.api.blueprint import bp
 from journalist_interface.api.downloads import send_item
 from journalist_interface.api.v1_sources import find_source
+from journalist_interface.context import actor
 from sealdrop.db.models import Reply
 from sealdrop.errors import RequestInvalid
 from sealdrop.services import client_replies, items, records
@@ -40,6 +41,7 @@ def send_reply(source_uuid: str) -> ResponseReturnValue:
     stored = client_replies.store_reply(
         g.db,
         g.instance.store,
+        g.instance.gpg,
         source=source,
         journalist=g.journalist,
         armored=armored,
@@ -64,5 +66,5 @@ def download_reply(source_uuid: str, item_uuid: str) -> ResponseReturnValue:
 
 @bp.delete("/v1/sources/<source_uuid>/replies/<item_uuid>")
 def delete_reply(source_uuid: str, item_uuid: str) -> ResponseReturnValue:
-    items.delete_item(g.db, g.instance.store, _reply(source_uuid, item_uuid))
+    items.delete_item(g.db, g.instance.store, _reply(source_uuid, item_uuid), by=actor())
     return jsonify(message="Reply deleted")

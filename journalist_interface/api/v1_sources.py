@@ -7,6 +7,7 @@ from flask.typing import ResponseReturnValue
 
 from journalist_interface.api import serializers
 from journalist_interface.api.blueprint import bp
+from journalist_interface.context import actor
 from sealdrop.db.models import Source
 from sealdrop.errors import NotFound
 from sealdrop.services import conversations, items, records
@@ -36,13 +37,13 @@ def source(source_uuid: str) -> ResponseReturnValue:
 
 @bp.delete("/v1/sources/<source_uuid>")
 def delete_source(source_uuid: str) -> ResponseReturnValue:
-    items.delete_source(g.db, g.instance.store, find_source(source_uuid))
+    items.delete_source(g.db, g.instance.store, find_source(source_uuid), by=actor())
     return jsonify(message="Source and submissions deleted")
 
 
 @bp.delete("/v1/sources/<source_uuid>/conversation")
 def delete_conversation(source_uuid: str) -> ResponseReturnValue:
-    items.truncate_conversation(g.db, g.instance.store, find_source(source_uuid))
+    items.truncate_conversation(g.db, g.instance.store, find_source(source_uuid), by=actor())
     return jsonify(message="Source data deleted")
 
 

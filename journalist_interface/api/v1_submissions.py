@@ -9,6 +9,7 @@ from journalist_interface.api import payload, serializers
 from journalist_interface.api.blueprint import bp
 from journalist_interface.api.downloads import send_item
 from journalist_interface.api.v1_sources import find_source
+from journalist_interface.context import actor
 from sealdrop.db.models import Submission
 from sealdrop.services import items, records
 
@@ -45,7 +46,7 @@ def download_submission(source_uuid: str, item_uuid: str) -> ResponseReturnValue
 
 @bp.delete("/v1/sources/<source_uuid>/submissions/<item_uuid>")
 def delete_submission(source_uuid: str, item_uuid: str) -> ResponseReturnValue:
-    items.delete_item(g.db, g.instance.store, _submission(source_uuid, item_uuid))
+    items.delete_item(g.db, g.instance.store, _submission(source_uuid, item_uuid), by=actor())
     return jsonify(message="Submission deleted")
 
 

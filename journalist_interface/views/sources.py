@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from journalist_interface.context import actor
 from journalist_interface.forms import (
     MAX_BULK,
     ActionForm,
@@ -16,9 +17,9 @@ from journalist_interface.forms import (
     StarForm,
 )
 from journalist_interface.views import downloads
-from sealdrop.db.models import Reply, Source
+from sealdrop.db.models import Source
 from sealdrop.errors import EmptySubmission
-from sealdrop.services import audit, conversations, items, replies
+from sealdrop.services import conversations, items, replies
 
 bp = Blueprint("sources", __name__)
 
@@ -64,14 +65,7 @@ def _confirm_page(
 def _delete_sources(chosen: list[Source]) -> None:
     """Each source goes in its own transaction, its audit entry with it."""
     for found in chosen:
-        audit.record(
-            g.db,
-            actor=g.journalist.username,
-            action="delete source",
-            target=found.journalist_designation,
-            today=g.today,
-        )
-        items.delete_source(g.db, g.instance.store, found)
+        items.delete_source(g.db, g.instance.store, found, by=actor())
 
 
 @bp.post("/sources/bulk")
@@ -170,10 +164,6 @@ def star(source_uuid: str) -> ResponseReturnValue:
     return redirect(url_for("sources.source", source_uuid=source_uuid))
 
 
-def _kind(item: items.Item) -> str:
-    return "reply" if isinstance(item, Reply) else item.kind
-
-
 @bp.post("/sources/<source_uuid>/items")
 def selected_items(source_uuid: str) -> ResponseReturnValue:
     found = conversations.source_by_uuid(g.db, source_uuid)
@@ -196,21 +186,17 @@ def selected_items(source_uuid: str) -> ResponseReturnValue:
         return _confirm_page(
             heading=f"Delete {_plural(len(picked), 'item')} of {designation}?",
             explanation="These messages, files and replies are deleted; the source stays.",
-            names=[f"#{item.interaction_count} {_kind(item)} {item.filename}" for item in picked],
+            names=[
+                f"#{item.interaction_count} {items.kind_of(item)} {item.filename}"
+                for item in picked
+            ],
             action_url=url_for("sources.selected_items", source_uuid=source_uuid),
             hidden=[("action", "delete"), *(("item", item.uuid) for item in picked)],
             button="Delete them for good",
             cancel_url=back,
         )
     for item in picked:
-        audit.record(
-            g.db,
-            actor=g.journalist.username,
-            action=f"delete {_kind(item)}",
-            target=designation,
-            today=g.today,
-        )
-        items.delete_item(g.db, g.instance.store, item)
+        items.delete_item(g.db, g.instance.store, item, by=actor())
     flash(f"{_plural(len(picked), 'item')} deleted.")
     return redirect(back)
 

@@ -152,6 +152,14 @@ class Gpg:
         expires = scanned[0].get("expires") if len(scanned) == 1 else None
         return float(expires) if expires else None
 
+    def key_ids(self, armored: str) -> frozenset[str]:
+        """The 16-hex-digit ids of the key and its subkeys, as encrypted messages name them."""
+        ids = set()
+        for key in self._scan(armored):
+            ids.add(str(key["keyid"]).upper())
+            ids.update(str(subkey[0]).upper() for subkey in key.get("subkeys", []))
+        return frozenset(ids)
+
     def check_usable(self, key: PublicKey, *, at: float) -> None:
         """KeyImportError saying why, if `key` cannot be encrypted to at the moment `at`."""
         if self.inspect_public_key(key.armored, now=at).fingerprint != key.fingerprint:

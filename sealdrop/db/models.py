@@ -22,6 +22,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+# Files past 2 GiB: 64 bits on PostgreSQL; SQLite's INTEGER has 64 bits already.
+ITEM_SIZE = BigInteger().with_variant(Integer(), "sqlite")
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -137,10 +140,13 @@ class Submission(Base):
     source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"), index=True)
     filename: Mapped[str] = mapped_column(String(255), unique=True)
     kind: Mapped[str] = mapped_column(String(16))
-    size: Mapped[int] = mapped_column(Integer)
+    size: Mapped[int] = mapped_column(ITEM_SIZE)
     interaction_count: Mapped[int] = mapped_column(Integer)
     is_read: Mapped[bool] = mapped_column(Boolean, default=False)
     version: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # sha256 of the stored ciphertext, kept at its first download: files never change after
+    # they are placed, and hashing 2 GB again for every resumed download would cost seconds.
+    checksum: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
     source: Mapped[Source] = relationship(back_populates="submissions")
     # The reader keys this item was encrypted to: which reader can open it.
@@ -159,7 +165,7 @@ class Reply(Base):
     uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
     source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"), index=True)
     filename: Mapped[str] = mapped_column(String(255), unique=True)
-    size: Mapped[int] = mapped_column(Integer)
+    size: Mapped[int] = mapped_column(ITEM_SIZE)
     interaction_count: Mapped[int] = mapped_column(Integer)
     deleted_by_source: Mapped[bool] = mapped_column(Boolean, default=False)
     # Null for replies of a journalist since deleted (and for replies made before accounts).
@@ -167,6 +173,9 @@ class Reply(Base):
         ForeignKey("journalists.id", ondelete="SET NULL"), nullable=True, index=True
     )
     version: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # sha256 of the stored ciphertext, kept at its first download: files never change after
+    # they are placed, and hashing 2 GB again for every resumed download would cost seconds.
+    checksum: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
     source: Mapped[Source] = relationship(back_populates="replies")
     journalist: Mapped[Journalist | None] = relationship()
@@ -304,6 +313,23 @@ class ApiEvent(Base):
     status: Mapped[int] = mapped_column(Integer)
     message: Mapped[str | None] = mapped_column(Text, nullable=True)
     day: Mapped[dt.date] = mapped_column(Date, index=True)
+
+
+class IndexState(Base):
+    """One row whose generation grows with every change to what the API v2 index shows.
+
+    Database triggers (migration 0007) bump it on every insert, delete and version update of
+    sources, submissions, replies and journalists, whatever code or SQL made the change; so a
+    cached index version stays valid exactly while the generation is unchanged.
+    """
+
+    __tablename__ = "index_state"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    generation: Mapped[int] = mapped_column(BigInteger, default=0)
+    # PostgreSQL only: the transaction that bumped last, so a transaction bumps once.
+    last_txid: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
 class JournalistDevice(Base):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -16,6 +17,14 @@ GENESIS = "0" * 64
 # Two admins acting at the same moment both read the same last entry; one insert loses on the
 # unique link and tries again on the new last entry.
 RECORD_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is doing what the trail records, and the day: the services that delete take one."""
+
+    username: str
+    today: dt.date
 
 
 def _digest(previous: str, day: dt.date, actor: str, action: str, target: str) -> str:

@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy.orm import Session
+
 from sealdrop.db.models import Reply, Submission
 from sealdrop.errors import NotFound
 from sealdrop.storage.store import Store
@@ -45,12 +47,18 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def stored_item(store: Store, item: Submission | Reply) -> StoredItem:
-    """The item's file; NotFound when the store no longer holds it (`sealdrop check` says why)."""
+def stored_item(session: Session, store: Store, item: Submission | Reply) -> StoredItem:
+    """The item's file; NotFound when the store no longer holds it (`sealdrop check` says why).
+
+    The sha256 is computed at the first download and kept in the item's row (commits then).
+    """
     path = store.path_of(item.source.filesystem_id, item.filename)
     try:
         size = path.stat().st_size
-        checksum = sha256_of(path)
+        checksum = item.checksum or sha256_of(path)
     except FileNotFoundError:
         raise NotFound("That file is no longer in the store.") from None
+    if item.checksum is None:
+        item.checksum = checksum
+        session.commit()
     return StoredItem(path=path, filename=item.filename, size=size, sha256=checksum)

@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from sealdrop.db.models import Journalist, Reply, SeenReply, SeenSubmission, Source, Submission
 from sealdrop.errors import NotFound
-from sealdrop.services import records, versions
+from sealdrop.services import audit, records, versions
+from sealdrop.services.audit import Actor
 from sealdrop.storage.store import Store
 
 Item = Submission | Reply
@@ -181,13 +182,19 @@ def _file_of(store: Store, item: Item) -> Path:
     return store.path_of(item.source.filesystem_id, item.filename)
 
 
-def delete_item(session: Session, store: Store, item: Item) -> None:
-    """Remove one message, file or reply: its row, then its file, overwritten before unlinking.
+def kind_of(item: Item) -> str:
+    return "reply" if isinstance(item, Reply) else item.kind
+
+
+def delete_item(session: Session, store: Store, item: Item, *, by: Actor) -> None:
+    """Remove one message, file or reply: its row, then its file, overwritten before unlinking;
+    audited in the same transaction.
 
     The source's interaction count stays: file numbers are never reused.
     """
     source = item.source
     path = _file_of(store, item)
+    _audit(session, by, f"delete {kind_of(item)}", source)
     session.delete(item)
     session.flush()
     session.expire(source, ["submissions", "replies"])
@@ -196,16 +203,23 @@ def delete_item(session: Session, store: Store, item: Item) -> None:
     store.secure_delete(path)
 
 
+def _audit(session: Session, by: Actor, action: str, source: Source) -> None:
+    target = source.journalist_designation
+    audit.record(session, actor=by.username, action=action, target=target, today=by.today)
+
+
 def truncate_conversation(
-    session: Session, store: Store, source: Source, *, upper_bound: int | None = None
+    session: Session, store: Store, source: Source, *, by: Actor, upper_bound: int | None = None
 ) -> int:
     """Delete the source's items up to interaction `upper_bound` (all when None); the source
-    stays. Returns how many were deleted."""
+    stays. Audited when anything goes. Returns how many were deleted."""
     every: list[Item] = [*source.submissions, *source.replies]
     doomed = [
         item for item in every if upper_bound is None or item.interaction_count <= upper_bound
     ]
     paths = [_file_of(store, item) for item in doomed]
+    if doomed:
+        _audit(session, by, f"delete {len(doomed)} of the conversation", source)
     for item in doomed:
         session.delete(item)
     session.flush()
@@ -217,9 +231,11 @@ def truncate_conversation(
     return len(doomed)
 
 
-def delete_source(session: Session, store: Store, source: Source) -> None:
-    """Delete a source with everything: rows (its key pair lives in its row), then its files."""
+def delete_source(session: Session, store: Store, source: Source, *, by: Actor) -> None:
+    """Delete a source with everything: rows (its key pair lives in its row), then its files;
+    audited in the same transaction."""
     filesystem_id = source.filesystem_id
+    _audit(session, by, "delete source", source)
     session.delete(source)
     session.commit()
     store.delete_source(filesystem_id)

@@ -10,11 +10,12 @@ from pathlib import Path
 from sqlalchemy import select
 from werkzeug.test import TestResponse
 
-from sealdrop.db.models import AuditEvent, Journalist, SeenSubmission, Source, Submission
+from sealdrop.db.models import Journalist, SeenSubmission, Source, Submission
 from sealdrop.runtime.instance import Instance
 from sealdrop.services.intake import require_open
 from tests.harness import source_with_a_message
 from tests.journalist_interface.actions import HOST, JournalistActions, flashes
+from tests.sealdrop.services.journalist_helpers import audit_trail
 
 
 def a_source(inst: Instance, text: str) -> tuple[str, str]:
@@ -55,12 +56,6 @@ def seen_by(inst: Instance, journalist: Journalist) -> int:
             select(SeenSubmission).where(SeenSubmission.journalist_id == journalist.id)
         )
         return len(list(marks))
-
-
-def audit_trail(inst: Instance) -> list[tuple[str, str, str]]:
-    with inst.sessions() as session:
-        events = session.scalars(select(AuditEvent).order_by(AuditEvent.id))
-        return [(e.actor, e.action, e.target) for e in events]
 
 
 def send(

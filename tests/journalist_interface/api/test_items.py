@@ -8,14 +8,16 @@ import uuid
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
-from sealdrop.db.models import Journalist
+from sealdrop.db.models import Journalist, Reply, Submission
 from sealdrop.runtime.instance import Instance
 from sealdrop.services import journalists
+from sealdrop.services import reader_keys as reader_keys_service
 from tests.harness import ReaderKeys
 from tests.journalist_interface.api.client import ApiClient, encrypt_reply
 from tests.journalist_interface.api.conftest import MESSAGE, Seeded, issue
-from tests.sealdrop.services.journalist_helpers import add_journalist
+from tests.sealdrop.services.journalist_helpers import add_journalist, audit_trail
 
 SUBMISSION_KEYS = {
     "uuid",
@@ -87,6 +89,27 @@ def test_download_decrypts_and_marks_read(
     assert api.json("GET", url)["is_read"] is True
 
 
+def test_the_checksum_is_of_the_file_as_first_served(
+    api: ApiClient, seeded: Seeded, instance: Instance
+) -> None:
+    """Kept in the row at the first download, so a file altered on disk later does not match."""
+    url = f"{source_path(seeded)}/submissions/{seeded.message_uuid}/download"
+    first = api.get(url)
+    body = first.get_data()
+    first.close()
+    with instance.sessions() as session:
+        message = session.scalars(select(Submission).filter_by(uuid=seeded.message_uuid)).one()
+        assert message.checksum == hashlib.sha256(body).hexdigest()
+        path = instance.store.path_of(message.source.filesystem_id, message.filename)
+    path.write_bytes(body[:-1] + bytes([body[-1] ^ 1]))
+
+    again = api.get(url)
+    altered = again.get_data()
+    again.close()
+    assert again.headers["Etag"] == first.headers["Etag"]
+    assert hashlib.sha256(altered).hexdigest() != message.checksum
+
+
 def test_range_requests_get_the_part_asked_for(api: ApiClient, seeded: Seeded) -> None:
     url = f"{source_path(seeded)}/submissions/{seeded.message_uuid}/download"
     whole = api.get(url)
@@ -120,6 +143,7 @@ def test_delete_a_submission_wipes_its_file(
     api.json("GET", url, status=404)
     assert list(instance.store.root.rglob("*-msg.gpg")) == []
     assert api.json("GET", source_path(seeded))["interaction_count"] == 1
+    assert audit_trail(instance) == [("dana", "delete message", seeded.designation)]
 
 
 def test_a_reply_is_stored_as_sent_and_readable_by_the_reader(
@@ -217,11 +241,14 @@ def test_a_deleted_journalist_s_reply_says_deleted(
     assert reply["seen_by"] == []
 
 
-def test_delete_a_reply(api: ApiClient, seeded: Seeded, reader_keys: ReaderKeys) -> None:
+def test_delete_a_reply(
+    api: ApiClient, seeded: Seeded, reader_keys: ReaderKeys, instance: Instance
+) -> None:
     stored = send_reply(api, seeded, reader_keys)
     url = f"{source_path(seeded)}/replies/{stored['uuid']}"
     assert api.json("DELETE", url) == {"message": "Reply deleted"}
     api.json("GET", url, status=404)
+    assert audit_trail(instance) == [("dana", "delete reply", seeded.designation)]
 
 
 def test_seen_marks_all_or_nothing(api: ApiClient, seeded: Seeded, reader_keys: ReaderKeys) -> None:
@@ -246,3 +273,27 @@ def test_an_armor_header_in_any_script_is_stored(
         "-----BEGIN PGP MESSAGE-----\n", "-----BEGIN PGP MESSAGE-----\nComment: café ☕\n", 1
     )
     api.json("POST", f"{source_path(seeded)}/replies", {"reply": armored}, status=201)
+
+
+def reader_fingerprints_of(instance: Instance, reply_uuid: str) -> list[str]:
+    with instance.sessions() as session:
+        reply = session.scalars(select(Reply).filter_by(uuid=reply_uuid)).one()
+        return [key.fingerprint for key in reply.reader_keys]
+
+
+def test_a_client_reply_is_linked_to_the_reader_keys_it_names(
+    api: ApiClient, seeded: Seeded, reader_keys: ReaderKeys, instance: Instance
+) -> None:
+    """So the reader keys page counts it among what each key opens, as a server-made reply."""
+    linked = send_reply(api, seeded, reader_keys)
+    assert reader_fingerprints_of(instance, linked["uuid"]) == [reader_keys.fingerprint]
+
+    source = api.json("GET", source_path(seeded))
+    only_the_source = encrypt_reply("For your eyes.", [source["key"]["public"]])
+    stored = api.json(
+        "POST", f"{source_path(seeded)}/replies", {"reply": only_the_source}, status=201
+    )
+    assert reader_fingerprints_of(instance, stored["uuid"]) == []
+    with instance.sessions() as session:
+        [status] = reader_keys_service.statuses(session, instance.gpg)
+    assert status.items == 2  # the message and the first reply

@@ -8,6 +8,7 @@ import re
 from sealdrop.runtime.instance import Instance
 from tests.journalist_interface.api.client import ApiClient
 from tests.journalist_interface.api.conftest import Seeded
+from tests.sealdrop.services.journalist_helpers import audit_trail
 
 SOURCE_KEYS = {
     "uuid",
@@ -88,6 +89,7 @@ def test_deleting_a_source_removes_rows_files_and_key(
     api.json("GET", url, status=404)
     assert api.json("GET", "/api/v1/submissions") == {"submissions": []}
     assert not folders[0].exists()
+    assert audit_trail(instance) == [("dana", "delete source", seeded.designation)]
 
 
 def test_deleting_a_conversation_keeps_the_source_and_its_count(
@@ -98,5 +100,9 @@ def test_deleting_a_conversation_keeps_the_source_and_its_count(
     source = api.json("GET", url)
     assert source["number_of_messages"] == 0 and source["interaction_count"] == 1
     assert api.json("GET", f"{url}/submissions") == {"submissions": []}
+    trail = [("dana", "delete 1 of the conversation", seeded.designation)]
+    assert audit_trail(instance) == trail
+    api.json("DELETE", f"{url}/conversation")
+    assert audit_trail(instance) == trail  # nothing left to delete, nothing recorded
     stored = [p for p in instance.store.root.rglob("*.gpg")]
     assert stored == []

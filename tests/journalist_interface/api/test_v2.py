@@ -10,6 +10,7 @@ from sealdrop.runtime.instance import Instance
 from tests.harness import ReaderKeys
 from tests.journalist_interface.api.client import ApiClient, encrypt_reply
 from tests.journalist_interface.api.conftest import Seeded
+from tests.sealdrop.services.journalist_helpers import audit_trail
 
 PREFER = {"Prefer": "securedrop=4"}
 
@@ -136,6 +137,11 @@ def test_every_event_type(
     final = data(api, events=[gone], sources=[seeded.source_uuid])
     assert final["sources"][seeded.source_uuid] is None
     assert list(instance.store.root.rglob("*.gpg")) == []
+    assert [action for _, action, _ in audit_trail(instance)] == [
+        "delete reply",
+        "delete 1 of the conversation",
+        "delete source",
+    ]
 
 
 def test_bad_events_get_their_own_status(api: ApiClient, seeded: Seeded) -> None:

@@ -23,7 +23,9 @@ ACCOUNTS = {"journalists", "api_tokens", "seen_submissions", "seen_replies", "au
 AT_0004 = AT_0003 | ACCOUNTS
 AT_0005 = AT_0004 | {"reader_keys", "submission_reader_keys", "reply_reader_keys"}
 AT_0006 = AT_0005 | {"api_events"}
-AT_0007 = AT_0006 | {"journalist_devices"}
+AT_0007 = AT_0006 | {"index_state"}
+AT_0008 = AT_0007
+AT_0009 = AT_0008 | {"journalist_devices"}
 MOMENT = dt.datetime(2024, 5, 1, 12, 0, 0)
 DAY = dt.date(2024, 1, 2)
 
@@ -108,7 +110,10 @@ def test_upgrade_to_head(engine: Engine) -> None:
 
     assert migrate.current_revision(engine) == migrate.head_revision(engine)
     assert migrate.head_revision(engine) == migrate.HEAD_REVISION, "update HEAD_REVISION"
-    assert tables(engine) == AT_0007
+    assert tables(engine) == AT_0009
+    # A later migration rebuilding one of these tables on SQLite would drop its trigger.
+    for table in ("sources", "submissions", "replies", "journalists"):
+        assert any(table in name for name in index_triggers(engine)), table
 
 
 def test_0001_to_0002_keeps_sources_and_drops_old_throttle_rows(engine: Engine) -> None:
@@ -401,15 +406,101 @@ def test_0006_adds_processed_api_events_and_goes_back(engine: Engine) -> None:
     assert count(engine, "sources") == 1
 
 
-def test_0007_adds_journalist_devices_that_go_with_their_account_and_goes_back(
+def index_triggers(engine: Engine) -> list[str]:
+    if engine.dialect.name == "postgresql":
+        sql = "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"
+    else:
+        sql = "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+    with engine.connect() as connection:
+        names = connection.execute(text(sql)).scalars()
+        return [name for name in names if name.startswith("index_bump_")]
+
+
+def generation(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return int(connection.execute(text("SELECT generation FROM index_state")).scalar_one())
+
+
+def test_0007_counts_every_change_the_index_shows_and_goes_back(engine: Engine) -> None:
+    migrate.upgrade(engine, "0006")
+    add_source(engine, "g")
+    migrate.upgrade(engine, "0007")
+    assert tables(engine) == AT_0007
+    seen = [generation(engine)]
+    add_journalist_rows(engine)  # a journalist and a reply
+    seen.append(generation(engine))
+    add_source(engine, "h")  # a source and its message
+    seen.append(generation(engine))
+    for sql in (
+        "UPDATE sources SET version = 'v1'",
+        "UPDATE submissions SET version = 'v1'",
+        "UPDATE replies SET version = 'v1'",
+        "UPDATE journalists SET version = 'v1'",
+        "DELETE FROM seen_submissions",
+        "DELETE FROM submissions",
+        "DELETE FROM replies",
+    ):
+        run(engine, sql)
+        if not sql.startswith("DELETE FROM seen"):  # seen marks show through item versions
+            seen.append(generation(engine))
+    assert seen == sorted(set(seen)), f"every change bumps the generation: {seen}"
+
+    unchanged = generation(engine)
+    run(engine, "UPDATE sources SET is_starred = :yes", yes=True)  # the version columns cover it
+    run(engine, "UPDATE journalists SET last_login = :day", day=DAY)
+    assert generation(engine) == unchanged
+
+    migrate.downgrade(engine, "0006")
+    assert tables(engine) == AT_0006
+    run(engine, "UPDATE sources SET version = 'v2'")  # no trigger left to fail on a lost table
+    migrate.upgrade(engine, "0007")
+    assert generation(engine) == 0
+
+
+def test_a_transaction_bumps_once_per_row_on_sqlite_and_once_in_all_on_postgresql(
     engine: Engine,
 ) -> None:
-    migrate.upgrade(engine, "0006")
+    migrate.upgrade(engine)
+    add_source(engine, "m")
+    add_source(engine, "n")
+    before = generation(engine)
+
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE sources SET version = 'v1'"))
+        connection.execute(text("UPDATE sources SET version = 'v2'"))
+
+    bumps = 1 if engine.dialect.name == "postgresql" else 4
+    assert generation(engine) == before + bumps
+
+
+def test_0008_adds_checksums_and_keeps_the_index_triggers(engine: Engine) -> None:
+    migrate.upgrade(engine, "0007")
+    add_source(engine, "c")
+    migrate.upgrade(engine, "0008")
+    assert {"checksum"} <= columns(engine, "submissions") & columns(engine, "replies")
+    before = generation(engine)
+    run(engine, "UPDATE submissions SET checksum = :sum", sum="0" * 64)
+    assert generation(engine) == before  # not something the index shows
+    run(engine, "UPDATE submissions SET version = 'v3'")
+    assert generation(engine) > before
+    run(engine, "UPDATE submissions SET size = :big", big=3 * 2**30)  # past 32 bits
+
+    run(engine, "UPDATE submissions SET size = 10")
+    migrate.downgrade(engine, "0007")
+    assert "checksum" not in columns(engine, "submissions")
+    assert count(engine, "submissions") == 1
+    run(engine, "UPDATE submissions SET version = 'v4'")
+
+
+def test_0009_adds_journalist_devices_that_go_with_their_account_and_goes_back(
+    engine: Engine,
+) -> None:
+    migrate.upgrade(engine, "0008")
     add_journalist_rows(engine)
 
-    migrate.upgrade(engine, "0007")
+    migrate.upgrade(engine, "0009")
 
-    assert tables(engine) == AT_0007
+    assert tables(engine) == AT_0009
     insert = (
         "INSERT INTO journalist_devices (uuid, journalist_id, name, public_key, created_on)"
         " SELECT :uuid, id, 'laptop', :key, :day FROM journalists"
@@ -420,6 +511,6 @@ def test_0007_adds_journalist_devices_that_go_with_their_account_and_goes_back(
     run(engine, "DELETE FROM journalists")
     assert count(engine, "journalist_devices") == 0  # a deleted account's devices go with it
 
-    migrate.downgrade(engine, "0006")
+    migrate.downgrade(engine, "0008")
 
-    assert tables(engine) == AT_0006
+    assert tables(engine) == AT_0008

@@ -4,6 +4,7 @@ anything else, and read back as one index."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 from sqlalchemy import update
 from sqlalchemy.orm import Session
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 from sealdrop.db.models import Journalist, Reply, Source, Submission
 from sealdrop.runtime.instance import Instance
 from sealdrop.services import conversations, items, journalists, records, versions
+from sealdrop.services.audit import Actor
 from sealdrop.services.journalists import Profile
 from sealdrop.services.replies import create_reply
 from sealdrop.services.submissions import accept_message
@@ -150,3 +152,64 @@ def test_concurrent_writers_leave_a_current_version(
         assert stored == (source.version, source.submissions[0].version)
         [record] = records.item_records(session, source.submissions)
         assert len(record.seen_by) == len(ids)
+
+
+def test_the_cached_index_version_never_outlives_a_change(
+    instance: Instance, reader_keys: ReaderKeys
+) -> None:
+    """After each kind of write the cache is either empty or right, never stale."""
+    cache = versions.IndexCache()
+    admin = Actor("dana", TODAY)
+    with instance.sessions() as session:
+        login, message = source_with_a_message(instance, session, "a", recipients=[reader_keys.key])
+        other, _ = source_with_a_message(instance, session, "b", recipients=[reader_keys.key])
+        source = login.source
+        dana = add_journalist(session, instance.config, "dana")
+
+        def reply() -> None:
+            create_reply(
+                session,
+                instance.store,
+                instance.gpg,
+                source=source,
+                text="hi",
+                readers=[reader_keys.key],
+                today=TODAY,
+            )
+
+        writes: dict[str, Callable[[], object]] = {
+            "message": lambda: accept_message(
+                session,
+                instance.store,
+                instance.gpg,
+                source=source,
+                text="two",
+                recipients=[reader_keys.key],
+                today=TODAY,
+            ),
+            "star": lambda: conversations.set_starred(session, source, starred=True),
+            "seen": lambda: items.mark_seen(session, dana, submissions=[message.uuid], replies=[]),
+            "read": lambda: items.mark_read(session, [message]),
+            "reply": reply,
+            "journalist renamed": lambda: journalists.edit(
+                session, dana, profile=Profile("dana", "Dana")
+            ),
+            "journalist added": lambda: add_journalist(session, instance.config, "eve"),
+            "item deleted": lambda: items.delete_item(session, instance.store, message, by=admin),
+            "truncated": lambda: items.truncate_conversation(
+                session, instance.store, source, by=admin
+            ),
+            "journalist removed": lambda: journalists.remove(session, dana),
+            "source deleted": lambda: items.delete_source(
+                session, instance.store, other.source, by=admin
+            ),
+        }
+        for name, write in writes.items():
+            before = versions.index(session, cache).version
+            assert versions.cached_version(session, cache) == before, name
+            write()
+            session.commit()
+            assert versions.cached_version(session, cache) is None, f"stale after: {name}"
+            after = versions.index(session, cache).version
+            assert after != before, name
+            assert versions.cached_version(session, cache) == after, name
