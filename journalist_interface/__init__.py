@@ -12,7 +12,14 @@ from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
 from journalist_interface import api, auth, context, errors, security
-from journalist_interface.views import account, admin, downloads, instance_settings, sources
+from journalist_interface.views import (
+    account,
+    admin,
+    devices,
+    downloads,
+    instance_settings,
+    sources,
+)
 from sealdrop.config import Config
 from sealdrop.errors import ConfigError
 from sealdrop.runtime.instance import Instance, open_instance
@@ -52,6 +59,7 @@ def create_app(config: Config, *, instance: Instance | None = None) -> Flask:
     app.register_blueprint(downloads.bp)
     app.register_blueprint(account.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(devices.bp)
     app.register_blueprint(instance_settings.bp)
     app.register_blueprint(instance_settings.public)
     app.register_blueprint(api.bp)

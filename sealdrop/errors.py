@@ -178,3 +178,15 @@ class ArchiveInvalid(SealdropError):
 class RestoreRefused(SealdropError):
     """A restore was not started because it would replace data or lacks something it needs
     (a non-empty target without --force, no database for a PostgreSQL dump); nothing changed."""
+
+
+class DeviceInvalid(SealdropError):
+    """A journalist device key cannot be made or revoked as asked (a bad or taken name, an
+    unknown device, no journalist onion configured); the message says what to fix."""
+
+
+class DeviceSpoolUnwritable(SealdropError):
+    """The directory of authorized device keys that Tor's sync reads cannot be written; nothing
+    was changed. An admin checks its owner and mode (`SEALDROP_ONION_CLIENTS_DIR`)."""
+
+    http_status = 503

@@ -16,7 +16,7 @@ from sealdrop.db.models import Journalist
 from sealdrop.domain import passphrases
 from sealdrop.errors import NotFound
 from sealdrop.runtime.instance import Instance, open_instance
-from sealdrop.services import audit, journalists
+from sealdrop.services import audit, devices, journalists
 from sealdrop.services.journalists import Profile, TwoFactor
 
 ACTOR = "server shell"
@@ -128,11 +128,73 @@ def cmd_reset_passphrase(config: Config, args: argparse.Namespace) -> int:
 def cmd_delete(config: Config, args: argparse.Namespace) -> int:
     with _session(config) as (_inst, session):
         journalist = _find(session, args.username)
+        journalists.require_removable(session, journalist)
+        for described in devices.revoke_all_of(session, config, journalist):
+            audit.record(
+                session, actor=ACTOR, action="revoke device", target=described, today=_today()
+            )
         journalists.remove(session, journalist)
         audit.record(session, actor=ACTOR, action="delete", target=args.username, today=_today())
         session.commit()
         print(f"Deleted {args.username}; their replies remain")
     return 0
+
+
+def cmd_device_add(config: Config, args: argparse.Namespace) -> int:
+    with _session(config) as (_inst, session):
+        journalist = _find(session, args.username)
+        created = devices.create(
+            session, config, journalist=journalist, name=args.name, today=_today()
+        )
+        described = devices.describe(created.device)
+        audit.record(session, actor=ACTOR, action="add device", target=described, today=_today())
+        session.commit()
+        print(f"Authorized {described}")
+        print(
+            f"Key line (shown once; a tor takes it as <name>.auth_private): {created.private_line}"
+        )
+        print(f"Tor Browser asks for: {created.private_key}")
+    return 0
+
+
+def cmd_device_list(config: Config, _args: argparse.Namespace) -> int:
+    with _session(config) as (_inst, session):
+        found = devices.everyone(session)
+        for device in found:
+            print(
+                f"{device.journalist.username}\t{device.name}\t{device.created_on.isoformat()}"
+                f"\t{devices.fingerprint_of(device)}"
+            )
+        if not found:
+            print("no devices yet: `sealdrop journalist devices add USERNAME DEVICE`")
+    return 0
+
+
+def cmd_device_revoke(config: Config, args: argparse.Namespace) -> int:
+    with _session(config) as (_inst, session):
+        device = devices.by_name(session, _find(session, args.username), args.name)
+        described = devices.describe(device)
+        devices.revoke(session, config, device)
+        audit.record(session, actor=ACTOR, action="revoke device", target=described, today=_today())
+        session.commit()
+        print(f"Revoked {described}")
+    return 0
+
+
+def _add_device_commands(sub: Any) -> None:
+    parser = sub.add_parser(
+        "devices", aliases=["device"], help="keys of journalist devices for the journalist onion"
+    )
+    commands = parser.add_subparsers(dest="device_command", required=True)
+    add = commands.add_parser("add", help="make a device key; prints its private half once")
+    add.add_argument("username")
+    add.add_argument("name", help="what the device is called, e.g. laptop")
+    add.set_defaults(func=cmd_device_add)
+    commands.add_parser("list", help="list the devices").set_defaults(func=cmd_device_list)
+    revoke = commands.add_parser("revoke", help="revoke a device's key")
+    revoke.add_argument("username")
+    revoke.add_argument("name")
+    revoke.set_defaults(func=cmd_device_revoke)
 
 
 def add_commands(commands: Any) -> None:
@@ -158,3 +220,4 @@ def add_commands(commands: Any) -> None:
     remove = sub.add_parser("delete", help="delete an account (its replies remain)")
     remove.add_argument("username")
     remove.set_defaults(func=cmd_delete)
+    _add_device_commands(sub)

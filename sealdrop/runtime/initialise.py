@@ -15,6 +15,7 @@ from sealdrop.db.engine import make_engine, make_sessionmaker
 from sealdrop.domain.keys import Fingerprint
 from sealdrop.services import keyring_move, reader_keys, revocations
 from sealdrop.services.settings import instance_settings
+from sealdrop.storage.device_spool import DeviceSpool
 from sealdrop.storage.store import Store
 
 
@@ -63,6 +64,7 @@ def initialise(config: Config, *, submission_key: str | None) -> list[Fingerprin
             gpg.inspect_public_key(submission_key)
         migrate.upgrade(engine)
         Store(config.store_dir)
+        DeviceSpool(config.device_spool).ensure()
         with make_sessionmaker(engine)() as session:
             keyring_move.migrate_legacy_home(session, config.legacy_gpg_home)
             revocations.round_existing(session)
