@@ -13,7 +13,7 @@ from sealdrop.crypto.scratch import require_ram
 from sealdrop.db import migrate
 from sealdrop.db.engine import make_engine, make_sessionmaker
 from sealdrop.domain.keys import Fingerprint
-from sealdrop.services import keyring_move, reader_keys, revocations
+from sealdrop.services import devices, keyring_move, reader_keys, revocations
 from sealdrop.services.settings import instance_settings
 from sealdrop.storage.device_spool import DeviceSpool
 from sealdrop.storage.store import Store
@@ -70,6 +70,7 @@ def initialise(config: Config, *, submission_key: str | None) -> list[Fingerprin
             revocations.round_existing(session)
             instance_settings(session)
             session.commit()
+            devices.respool(session, config)
             if submission_key:
                 today = dt.datetime.now(dt.UTC).date()
                 reader_keys.add_first_key(session, gpg, submission_key, today=today)

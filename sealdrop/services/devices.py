@@ -17,7 +17,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sealdrop.config import Config
-from sealdrop.crypto.device_keys import DeviceKeyPair, DevicePrivateLine, bare_onion, fingerprint
+from sealdrop.crypto.device_keys import (
+    AUTH_PREFIX,
+    DeviceKeyPair,
+    DevicePrivateLine,
+    bare_onion,
+    fingerprint,
+)
 from sealdrop.db.models import Journalist, JournalistDevice
 from sealdrop.errors import DeviceInvalid, NotFound
 from sealdrop.storage.device_spool import DeviceSpool
@@ -132,3 +138,14 @@ def revoke_all_of(session: Session, config: Config, journalist: Journalist) -> l
     for device in devices:
         revoke(session, config, device)
     return described
+
+
+def respool(session: Session, config: Config) -> None:
+    """Make the spool hold exactly the devices in the database: after a restore (the archive
+    keeps the database, not the spool) or a spool lost by hand. Run by `sealdrop init`."""
+    spool = _spool(config)
+    wanted = {device.uuid: device for device in everyone(session)}
+    for device_id in spool.device_ids() - set(wanted):
+        spool.remove(device_id)
+    for device_id, device in wanted.items():
+        spool.write(device_id, AUTH_PREFIX + device.public_key)

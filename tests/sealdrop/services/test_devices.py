@@ -16,6 +16,7 @@ from sealdrop.crypto.device_keys import DeviceKeyPair
 from sealdrop.db.models import JournalistDevice
 from sealdrop.errors import AccountInvalid, DeviceInvalid, DeviceSpoolUnwritable
 from sealdrop.runtime import startup
+from sealdrop.runtime.initialise import initialise
 from sealdrop.runtime.instance import Instance
 from sealdrop.services import devices, journalists
 from tests.conftest import DATABASES
@@ -163,3 +164,22 @@ def test_restamp_leaves_only_days_on_the_spool(onion_instance: Instance) -> None
     spool = inst.config.device_spool
     for path in [spool, *spool.iterdir()]:
         assert path.stat().st_mtime % 86400 == 0, path
+
+
+def test_init_rewrites_the_spool_from_the_database(onion_instance: Instance) -> None:
+    """A restored instance (the archive has the database, not the spool) lets its devices in
+    again after `sealdrop init`, and a key file no device stands behind is dropped."""
+    inst = onion_instance
+    with inst.sessions() as session:
+        dana = add_journalist(session, inst.config)
+        devices.create(session, inst.config, journalist=dana, name="laptop", today=TODAY)
+        session.commit()
+    before = spooled(inst)
+    for path in inst.config.device_spool.iterdir():
+        path.unlink()
+    stray = "0" * 8 + "-0000-4000-8000-" + "0" * 12
+    (inst.config.device_spool / f"{stray}.auth").write_text("descriptor:x25519:" + "A" * 52 + "\n")
+
+    initialise(inst.config, submission_key=None)
+
+    assert spooled(inst) == before
