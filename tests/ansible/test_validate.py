@@ -12,13 +12,13 @@ from typing import Any
 
 import pytest
 
-from onion.keys import ClientKeyPair
+from onion.keys import ClientKeyPair, ServiceKey
 from tests.ansible.deploy import PASSPHRASE, host_vars, make_keys, play, write_inventory
 
 pytestmark = [pytest.mark.ansible, pytest.mark.slow]
 
 Change = Callable[[dict[str, Any], dict[str, Path]], None]
-PRIVATE_LINE = ClientKeyPair.generate().auth_private_line("a" * 56)
+PRIVATE_LINE = ClientKeyPair.generate().auth_private_line(ServiceKey.generate().address)
 
 
 @pytest.fixture(scope="module")
