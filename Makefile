@@ -20,7 +20,7 @@ test: system-deps venv node-deps
 # third of the run. pytest-xdist spreads the tests over one worker per core.
 test-fast: venv
 	TMPDIR=/dev/shm $(VENV)/bin/pytest -q -n auto \
-		-m "not server and not e2e and not postgres and not slow and not tor" $(PYTEST_ARGS)
+		-m "not server and not e2e and not postgres and not slow and not tor and not ansible" $(PYTEST_ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff format --check .
@@ -46,6 +46,9 @@ lock:
 	.venv-lock/bin/pip-compile --quiet --generate-hashes --strip-extras --no-emit-index-url \
 		--no-emit-find-links --extra test --extra postgres --output-file requirements.lock \
 		pyproject.toml
+	# What a server runs, nothing for tests: the Ansible app role builds its wheelhouse from this.
+	.venv-lock/bin/pip-compile --quiet --generate-hashes --strip-extras --no-emit-index-url \
+		--no-emit-find-links --output-file requirements-server.lock pyproject.toml
 
 system-deps:
 	bash scripts/install-system-deps.sh

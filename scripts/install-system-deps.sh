@@ -7,7 +7,8 @@ set -euo pipefail
 # postgresql: tests/pgserver.py starts a throwaway server from it; fonts: legible screenshots;
 # tor: the onion services (`sealdrop-onion`, `sealdrop demo --tor`) and the private Tor network of
 # the tor tests (tor-gencert comes with it). Debian starts no daemon here without systemd.
-wanted=(gnupg chromium postgresql fonts-dejavu-core tor)
+# debootstrap: the Ansible converge test builds a Debian bookworm root with it (tests/ansible).
+wanted=(gnupg chromium postgresql fonts-dejavu-core tor debootstrap)
 # An npm from elsewhere (nvm, nodesource) is fine; Debian's is only the fallback.
 command -v npm >/dev/null 2>&1 || wanted+=(nodejs npm)
 

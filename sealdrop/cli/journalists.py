@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -58,8 +59,14 @@ def _print_second_factor(config: Config, journalist: Journalist) -> None:
     print(f"or as a URI: {uri}")
 
 
+def _chosen_passphrase() -> str:
+    """One line from stdin (a deployment tool's vault), never from the command line or echo."""
+    return sys.stdin.readline().rstrip("\r\n")
+
+
 def cmd_add(config: Config, args: argparse.Namespace) -> int:
-    passphrase = passphrases.suggest()
+    chosen = args.passphrase_stdin
+    passphrase = _chosen_passphrase() if chosen else passphrases.suggest()
     profile = Profile(args.username, args.first_name, args.last_name, is_admin=args.admin)
     with _session(config) as (_inst, session):
         journalist = journalists.create(
@@ -76,7 +83,8 @@ def cmd_add(config: Config, args: argparse.Namespace) -> int:
         )
         session.commit()
         print(f"Added {role} {journalist.username}")
-        print(f"Passphrase (shown once; hand it over in person): {passphrase}")
+        if not chosen:
+            print(f"Passphrase (shown once; hand it over in person): {passphrase}")
         _print_second_factor(config, journalist)
     return 0
 
@@ -206,6 +214,11 @@ def add_commands(commands: Any) -> None:
     add.add_argument("--admin", action="store_true", help="may manage accounts and settings")
     add.add_argument("--first-name")
     add.add_argument("--last-name")
+    add.add_argument(
+        "--passphrase-stdin",
+        action="store_true",
+        help="read the passphrase from one line of stdin (checked like any chosen one)",
+    )
     add.set_defaults(func=cmd_add)
     listing = sub.add_parser("list", help="list the accounts")
     listing.set_defaults(func=cmd_list)
