@@ -161,3 +161,16 @@ class ReplyNotEncrypted(SealdropError):
 
 class RequestInvalid(SealdropError):
     """A request's content is missing or malformed; the message says which part to fix."""
+
+
+class KeyPassphraseWrong(SealdropError):
+    """The passphrase given for the reader's Submission private key is wrong; type it again."""
+
+
+class NoSubmissionKey(SealdropError):
+    """The reader holds no Submission private key yet; make one (keygen) or import one."""
+
+
+class ReaderRefused(SealdropError):
+    """The reader refused an item or a request (unsafe name, size limit, unknown source or item);
+    the message says which and why. Nothing in the vault was changed by it."""
