@@ -1,7 +1,8 @@
 """The `sealdrop-reader` command: a thin layer over reader.vault and the Submission keyring.
 
-Each subcommand is one function registered with @command; a preflight hook (the air-gap check,
-refused unless --allow-network) runs before every command that asks for it. Errors are one
+Each subcommand is one function registered with @command (in this module, or one it imports);
+checks in PREFLIGHT (the air-gap check, which refuses unless --allow-network) run before every
+command registered with offline=True. Errors are one
 line on stderr: exit 2 for an error, 1 when an import left some entries out, 0 otherwise.
 """
 
@@ -19,7 +20,7 @@ from reader.names import shown, shown_path
 from reader.settings import ReaderPaths, make_private_dir, resolve_paths
 from reader.vault import Outcome, Vault
 from sealdrop.crypto.submission_key import Algorithm, KeyPassphrase, SubmissionKeyring
-from sealdrop.errors import KeyPassphraseWrong, ReaderRefused, SealdropError
+from sealdrop.errors import KeyPassphraseWrong, NoSubmissionKey, ReaderRefused, SealdropError
 
 PROG = "sealdrop-reader"
 MIN_NEW_PASSPHRASE = 12
@@ -174,6 +175,10 @@ def _outcome_line(outcome: Outcome) -> str:
 @command("import", "decrypt what was carried over into the vault", configure=_import_options)
 def cmd_import(ctx: Context) -> int:
     keyring = ctx.keyring()
+    if not keyring.secret_keys():
+        raise NoSubmissionKey(
+            "This reader holds no Submission Key: run `sealdrop-reader keygen` or import-key."
+        )
     passphrase = ctx.passphrase()
     complete = True
     with ctx.vault() as vault:

@@ -12,6 +12,9 @@ Nothing here opens a file for the user; names from sources are data, never paths
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import os
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -183,14 +186,17 @@ class Vault:
     ) -> ImportReport:
         """Import a bundle, zip or folder of .gpg files; every entry gets an Outcome.
 
-        The passphrase is checked first on a fresh agent (KeyPassphraseWrong: nothing done);
-        the agent is stopped at the end, so the unlocked key does not outlive the import.
+        The agent starts fresh, so the first decryption checks the passphrase: a wrong one
+        raises KeyPassphraseWrong and keeps nothing of that item (a separate check would cost a
+        second unlock of the key). The agent is stopped at the end, so the passphrase does not
+        outlive the import.
         """
         report = ImportReport(path)
         keyring.forget()
         try:
-            keyring.check_passphrase(passphrase)
-            with open_carrier(path) as carrier, temp_dir(self.root) as tmp:
+            if not keyring.secret_keys():
+                keyring.check_passphrase(passphrase)  # says how to make or import a key
+            with self._locked(), open_carrier(path) as carrier, temp_dir(self.root) as tmp:
                 for refused in carrier.refused:
                     self._note(report, Outcome(refused.label, "failed", refused.reason), progress)
                 for carried in carrier.items:
@@ -286,13 +292,29 @@ class Vault:
         )
         return self._source(carried.designation)
 
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        """One writer at a time (the CLI and the window may share a vault): an flock on `lock`."""
+        fd = os.open(self.root / "lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise ReaderRefused(
+                    "Another import or deletion is running on this vault; wait for it to end."
+                ) from None
+            yield
+        finally:
+            os.close(fd)  # closing drops the lock
+
     # --- deleting ---------------------------------------------------------------------------
 
     def delete_item(self, designation: str, number: int) -> Item:
         """Shred an item's file, then forget it; the source goes too once it has no items."""
         item = self.item(designation, number)
         source = self._source(designation)
-        shred_file(item.path)
+        with self._locked():
+            shred_file(item.path)
         self._db.execute(
             "DELETE FROM items WHERE source_id = ? AND number = ? AND kind = ?",
             (source["id"], number, item.kind.value),
@@ -304,8 +326,9 @@ class Vault:
         """Shred every item of a source and forget the source."""
         items = self.conversation(designation)
         source = self._source(designation)
-        for item in items:
-            shred_file(item.path)
+        with self._locked():
+            for item in items:
+                shred_file(item.path)
         self._db.execute("DELETE FROM items WHERE source_id = ?", (source["id"],))
         self._drop_if_empty(source)
         return items

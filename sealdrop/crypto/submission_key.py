@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import enum
+import fcntl
 import logging
 import os
 import shutil
@@ -25,6 +26,7 @@ import gnupg
 
 from sealdrop.crypto.key_policy import require_strong
 from sealdrop.crypto.scratch import DEFAULT_SCRATCH, stop_agent, write_private_file
+from sealdrop.crypto.stream import F_SETPIPE_SZ, PIPE_CHUNK
 from sealdrop.domain.keys import Fingerprint
 from sealdrop.errors import (
     DecryptionFailed,
@@ -265,6 +267,10 @@ def decrypt_stream(
         )
     finally:
         os.close(secret_read)
+    for pipe in (process.stdin, process.stdout):
+        if pipe is not None:  # fewer, larger hand-overs between gpg and this process
+            with contextlib.suppress(OSError):
+                fcntl.fcntl(pipe.fileno(), F_SETPIPE_SZ, PIPE_CHUNK)
     _Run(process, None if direct is not None else ciphertext).pump(sink)
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 from pathlib import Path
 
 import pytest
 
 from reader.shred import shred_file
-from sealdrop.errors import NotFound
+from sealdrop.errors import NotFound, ReaderRefused
 from tests.reader.helpers import PASSPHRASE, KeyTemplate, ReaderMachine, encrypt_to, write_files
 
 
@@ -66,3 +67,29 @@ def test_delete_a_source(reader: ReaderMachine, reader_key: KeyTemplate, tmp_pat
         with pytest.raises(NotFound, match="has no item 9"):
             vault.delete_item("amber heron", 9)
     assert not (reader.vault_dir / "sources" / "quiet-otter").exists()
+
+
+def test_one_writer_at_a_time(
+    reader: ReaderMachine, reader_key: KeyTemplate, tmp_path: Path
+) -> None:
+    fill(reader, reader_key, tmp_path)
+    folder = write_files(
+        tmp_path / "more",
+        {"amber heron/3-amber-heron-msg.gpg": encrypt_to(reader_key.public, b"3")},
+    )
+    # Another process (the window, a second command) holds the vault's lock.
+    holder = os.open(reader.vault_dir / "lock", os.O_RDWR)
+    fcntl.flock(holder, fcntl.LOCK_EX)
+    try:
+        with reader.vault() as vault:
+            report = vault.import_path(folder, reader.keyring, PASSPHRASE)
+            assert report.refused == (
+                "Another import or deletion is running on this vault; wait for it to end."
+            )
+            with pytest.raises(ReaderRefused, match="Another import"):
+                vault.delete_source("amber heron")
+            assert len(vault.conversation("amber heron")) == 2
+    finally:
+        os.close(holder)
+    with reader.vault() as vault:
+        assert vault.import_path(folder, reader.keyring, PASSPHRASE).count("imported") == 1
