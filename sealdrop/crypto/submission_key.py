@@ -85,11 +85,15 @@ def _check_passphrase_text(passphrase: str) -> None:
 class SubmissionKeyring:
     """The reader's GnuPG home (0700) holding the Submission private key(s)."""
 
-    def __init__(self, home: Path, *, binary: str = "gpg") -> None:
+    def __init__(self, home: Path, *, binary: str = "gpg", s2k_count: int | None = None) -> None:
+        """`s2k_count` sets how hard the key's protection is to guess, for keys made or
+        imported into a new home; None lets gpg-agent calibrate it (about 0.1 s a try on this
+        machine), which production keeps. Tests pass a small count: each unlock costs that."""
         logging.getLogger("gnupg").disabled = True  # its debug log would show plaintext
         home.mkdir(mode=0o700, parents=True, exist_ok=True)
         home.chmod(0o700)
-        for name, text in (("gpg-agent.conf", AGENT_CONF), ("gpg.conf", GPG_CONF)):
+        agent = AGENT_CONF + (f"s2k-count {int(s2k_count)}\n" if s2k_count else "")
+        for name, text in (("gpg-agent.conf", agent), ("gpg.conf", GPG_CONF)):
             if not (home / name).exists():
                 write_private_file(home / name, text.encode())
         self.home = home

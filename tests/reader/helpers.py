@@ -26,6 +26,9 @@ from tests.harness import TODAY
 from tests.source_interface.actions import SourceActions
 
 PASSPHRASE = KeyPassphrase("a long journalist passphrase")
+# gpg-agent's own calibration makes every unlock of the key cost ~0.1 s (seconds on a loaded
+# machine), once per item; the tests' key is protected with gpg's smallest count instead.
+FAST_S2K = 65536
 
 
 @dataclass(frozen=True)
@@ -44,7 +47,7 @@ class KeyTemplate:
 @contextlib.contextmanager
 def key_template() -> Iterator[KeyTemplate]:
     base = Path(tempfile.mkdtemp(prefix="rkt-"))
-    keyring = SubmissionKeyring(base / "gnupg")
+    keyring = SubmissionKeyring(base / "gnupg", s2k_count=FAST_S2K)
     try:
         fingerprint = keyring.generate(PASSPHRASE)
         public = keyring.export_public(fingerprint)

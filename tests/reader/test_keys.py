@@ -13,13 +13,13 @@ import pytest
 from sealdrop.crypto.gpg import Gpg
 from sealdrop.crypto.submission_key import Algorithm, KeyPassphrase, SubmissionKeyring
 from sealdrop.errors import KeyImportError, KeyPassphraseWrong, NoSubmissionKey
-from tests.reader.helpers import PASSPHRASE, KeyTemplate, ReaderMachine
+from tests.reader.helpers import FAST_S2K, PASSPHRASE, KeyTemplate, ReaderMachine
 
 
 @pytest.fixture
 def empty_keyring() -> Iterator[SubmissionKeyring]:
     home = Path(tempfile.mkdtemp(prefix="re-"))
-    keyring = SubmissionKeyring(home / "gnupg")
+    keyring = SubmissionKeyring(home / "gnupg", s2k_count=FAST_S2K)
     try:
         yield keyring
     finally:
