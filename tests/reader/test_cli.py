@@ -172,3 +172,21 @@ def test_keygen_then_import_key_elsewhere(run: Reader, secret: Path, tmp_path: P
         f"Submission Key imported: {fingerprint}\n",
         "",
     )
+
+
+def test_the_vault_goes_where_asked(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    home, chosen, from_env = tmp_path / "h", tmp_path / "v1", tmp_path / "v2"
+    assert main(["--home", str(home), "--vault", str(chosen), "sources"], {"HOME": "/x"}) == 0
+    env = {"HOME": "/x", "SEALDROP_READER_HOME": str(home), "SEALDROP_READER_VAULT": str(from_env)}
+    assert main(["sources"], env) == 0
+    assert main(["sources"], {"XDG_DATA_HOME": str(tmp_path / "xdg")}) == 0
+    assert capsys.readouterr().out == "The vault is empty.\n" * 3
+    for vault in (chosen, from_env, tmp_path / "xdg" / "sealdrop-reader" / "vault"):
+        assert (vault / "index.sqlite").is_file()
+        assert vault.stat().st_mode & 0o777 == 0o700
+    (tmp_path / "file").write_text("")
+    assert main(["--vault", str(tmp_path / "file"), "sources"], {"HOME": "/x"}) == 2
+    assert capsys.readouterr().err == (
+        f"sealdrop-reader: SEALDROP_READER_VAULT: {tmp_path / 'file'} exists and is not a "
+        "directory\n"
+    )
