@@ -115,7 +115,7 @@ def decrypt_item(
             source = chunks if item.sha256 else _hashed(chunks, digest)
             keyring.decrypt(source, writer, passphrase)
         writer.finish()
-        os.fsync(fd)
+        os.fdatasync(fd)
     except BaseException:
         os.close(fd)
         shred_file(temp)
@@ -154,7 +154,7 @@ def _open_inner_layers(
         try:
             with done.temp.open("rb") as handle:
                 keyring.decrypt(handle, writer, passphrase)
-            os.fsync(fd)
+            os.fdatasync(fd)
         except (DecryptionFailed, ReaderRefused) as error:
             os.close(fd)
             shred_file(inner)

@@ -100,6 +100,7 @@ class Vault:
     def __init__(self, root: Path, connection: sqlite3.Connection) -> None:
         self.root = root
         self._db = connection
+        self._touched: set[Path] = set()
 
     @classmethod
     def open(cls, root: Path) -> Vault:
@@ -196,7 +197,12 @@ class Vault:
         try:
             if not keyring.secret_keys():
                 keyring.check_passphrase(passphrase)  # says how to make or import a key
-            with self._locked(), open_carrier(path) as carrier, temp_dir(self.root) as tmp:
+            with (
+                self._locked(),
+                open_carrier(path) as carrier,
+                temp_dir(self.root) as tmp,
+                self._batch(),
+            ):
                 for refused in carrier.refused:
                     self._note(report, Outcome(refused.label, "failed", refused.reason), progress)
                 for carried in carrier.items:
@@ -261,7 +267,7 @@ class Vault:
         folder.mkdir(mode=0o700, exist_ok=True)
         stored = f"{carried.number:04d}-{_STORED_SUFFIX[carried.kind]}"
         done.temp.replace(folder / stored)
-        fsync_dir(folder)
+        self._touched.add(folder)
         cursor = self._db.execute(
             "INSERT INTO items (source_id, number, kind, stored, original_name, size,"
             " cipher_sha256, double_encrypted, note, uuid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -291,6 +297,23 @@ class Vault:
             (carried.designation, carried.source_uuid, folder),
         )
         return self._source(carried.designation)
+
+    @contextlib.contextmanager
+    def _batch(self) -> Iterator[None]:
+        """One transaction per import, committed after the folders that got files are fsynced
+        (one directory sync per folder, not per item). A crash before the commit leaves files
+        without rows; importing those items again writes them anew under the same names."""
+        self._touched = set()
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        finally:
+            try:
+                for folder in self._touched:
+                    fsync_dir(folder)
+            finally:
+                self._db.execute("COMMIT")
+                self._touched = set()
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
