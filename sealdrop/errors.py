@@ -190,3 +190,16 @@ class DeviceSpoolUnwritable(SealdropError):
     was changed. An admin checks its owner and mode (`SEALDROP_ONION_CLIENTS_DIR`)."""
 
     http_status = 503
+
+
+class KeyPassphraseWrong(SealdropError):
+    """The passphrase given for the reader's Submission private key is wrong; type it again."""
+
+
+class NoSubmissionKey(SealdropError):
+    """The reader holds no Submission private key yet; make one (keygen) or import one."""
+
+
+class ReaderRefused(SealdropError):
+    """The reader refused an item or a request (unsafe name, size limit, unknown source or item);
+    the message says which and why. Nothing in the vault was changed by it."""
