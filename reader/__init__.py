@@ -1,0 +1,1 @@
+"""The air-gapped reader: decrypt, inspect, clean and export what sources sent."""
