@@ -73,7 +73,7 @@ def require_air_gap(
 
 def one_line(findings: tuple[NetworkFinding, ...]) -> str:
     """The refusal, on one line: what was found, and the two ways forward."""
-    reasons = "; ".join(finding.sentence.rstrip(".") for finding in findings)
+    reasons = "; ".join(f.sentence[:1].lower() + f.sentence[1:].rstrip(".") for f in findings)
     return (
         f"This machine may be online ({reasons}). Disconnect it, or start the reader with "
         "--allow-network if you accept that risk."
