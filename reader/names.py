@@ -56,9 +56,9 @@ def safe_name(untrusted: str) -> str:
     "CON.txt", keeps a plausible extension and never returns an empty name.
     """
     name = unicodedata.normalize("NFC", _basename(untrusted))
+    name = " ".join(name.split())  # tabs, newlines and runs of odd spaces become one space
     name = "".join(char for char in name if not _is_invisible(char))
     name = "".join("_" if char in _WINDOWS_FORBIDDEN else char for char in name)
-    name = " ".join(name.split())  # tabs and runs of odd spaces become one plain space
     name = name.lstrip(" .-").rstrip(" .")
     stem, extension = split_extension(name)
     stem = stem.rstrip(" .")
