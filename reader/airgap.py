@@ -15,7 +15,7 @@ import struct
 from dataclasses import dataclass
 from pathlib import Path
 
-from reader.names import display_name
+from reader.filenames import display_name
 from sealdrop.errors import SealdropError
 
 IFF_UP = 0x1

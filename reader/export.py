@@ -1,7 +1,7 @@
 """Export: a cleaned copy (or, asked for explicitly, the original) into a chosen folder.
 
 The folder is typically an export drive. Names come from what the source called the file, made
-safe (reader.names) and never reused: a second "report.pdf" becomes "report (2).pdf". Files are
+safe (reader.filenames) and never reused: a second "report.pdf" becomes "report (2).pdf". Files are
 created 0600 and flushed to the drive before the export is reported done.
 """
 
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reader import metadata
-from reader.names import display_name, numbered, safe_name
+from reader.filenames import display_name, numbered, safe_name
 from sealdrop.errors import SealdropError
 
 __all__ = [

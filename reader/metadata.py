@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from reader.names import split_extension
+from reader.filenames import split_extension
 
 WORKER = Path(__file__).with_name("mat2_worker.py")
 MiB = 1024 * 1024
