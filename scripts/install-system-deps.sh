@@ -7,7 +7,10 @@ set -euo pipefail
 # postgresql: tests/pgserver.py starts a throwaway server from it; fonts: legible screenshots;
 # tor: the onion services (`sealdrop-onion`, `sealdrop demo --tor`) and the private Tor network of
 # the tor tests (tor-gencert comes with it). Debian starts no daemon here without systemd.
-wanted=(gnupg chromium postgresql fonts-dejavu-core tor)
+# mat2: the reader's metadata reports and cleaned copies (it brings GdkPixbuf, Poppler, librsvg,
+# cairo, mutagen and exiftool for Debian's python3, which runs it: see reader/metadata.py);
+# bubblewrap: mat2 runs exiftool in a bubblewrap sandbox when bwrap is there.
+wanted=(gnupg chromium postgresql fonts-dejavu-core tor mat2 bubblewrap)
 # An npm from elsewhere (nvm, nodesource) is fine; Debian's is only the fallback.
 command -v npm >/dev/null 2>&1 || wanted+=(nodejs npm)
 
