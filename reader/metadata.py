@@ -282,9 +282,11 @@ def _run_worker(limits: Limits, work: Path, arguments: list[str]) -> Outcome:
     try:
         stdout, stderr = process.communicate(timeout=limits.timeout_seconds)
     except subprocess.TimeoutExpired:
+        # Not reaped yet, so the group id is still the worker's: kill it with its exiftool.
         _kill_group(process)
         return _failure(Problem.TIMED_OUT, limit=f"{limits.timeout_seconds:g}")
-    _kill_group(process)  # whatever the worker started and left behind
+    # A worker that answered has waited for what it started; once reaped, its group id could
+    # belong to someone else, so there is nothing more to kill here.
     return _interpret(process.returncode, stdout, stderr, limits)
 
 

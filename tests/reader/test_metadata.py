@@ -37,6 +37,7 @@ def authors(report: metadata.MetadataReport) -> list[str]:
     return [finding.value for finding in report.findings if finding.value == AUTHOR]
 
 
+@pytest.mark.slow  # three mat2 processes per format: a second each, more on a busy machine
 @pytest.mark.parametrize(("name", "make", "key"), FORMATS, ids=[f[0] for f in FORMATS])
 def test_each_format_reports_its_author_and_cleans_it_away(
     tmp_path: Path, name: str, make: Maker, key: str
