@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from reader.names import ItemName, designation_for, parse_item_name, shown
+from reader.names import ItemName, designation_for, parse_item_name, shown, shown_path
 from sealdrop.bundle.format import CHUNK_BYTES, MANIFEST_NAME, BundleEntry
 from sealdrop.bundle.reader import Bundle, open_bundle
 from sealdrop.domain.items import Kind
@@ -104,7 +104,7 @@ def _bundle(bundle: Bundle) -> Carrier:
 
         carrier.items.append(
             Carried(
-                label=shown(entry.path),
+                label=shown_path(entry.path),
                 designation=entry.source.designation,
                 number=entry.interaction,
                 kind=entry.kind,
@@ -123,7 +123,7 @@ def _folder(root: Path) -> Carrier:
     for here, dirs, files in os.walk(root, followlinks=False):
         for name in sorted(dirs):
             if (Path(here) / name).is_symlink():
-                label = shown(str((Path(here) / name).relative_to(root)))
+                label = shown_path(str((Path(here) / name).relative_to(root)))
                 carrier.refused.append(Refused(label, "a symbolic link; links are never followed"))
         dirs.sort()
         found.extend(Path(here) / name for name in sorted(files))
@@ -136,7 +136,7 @@ def _folder_items(root: Path, paths: list[Path]) -> Carrier:
     carrier = Carrier("folder")
     for path in paths:
         relative = path.relative_to(root)
-        label = shown(str(relative))
+        label = shown_path(str(relative))
         mode = path.lstat().st_mode
         if stat.S_ISLNK(mode):
             carrier.refused.append(Refused(label, "a symbolic link; links are never followed"))
@@ -181,7 +181,7 @@ def _zip(archive: zipfile.ZipFile) -> Carrier:
     for info in archive.infolist():
         if info.is_dir():
             continue
-        label = shown(info.orig_filename)
+        label = shown_path(info.orig_filename)
         reason = _zip_entry_refusal(info)
         if reason:
             carrier.refused.append(Refused(label, reason))

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from reader.names import shown
+from reader.names import shown, shown_path
 from reader.settings import ReaderPaths, make_private_dir, resolve_paths
 from reader.vault import Outcome, Vault
 from sealdrop.crypto.submission_key import Algorithm, KeyPassphrase, SubmissionKeyring
@@ -182,12 +182,12 @@ def cmd_import(ctx: Context) -> int:
                 Path(raw), keyring, passphrase, progress=lambda o: ctx.out(_outcome_line(o))
             )
             if report.refused:
-                ctx.out(f"refused   {shown(raw)}: {report.refused}")
+                ctx.out(f"refused   {shown_path(raw)}: {report.refused}")
                 complete = False
             counts = {s: report.count(s) for s in ("imported", "duplicate", "failed")}
             complete = complete and counts["failed"] == 0
             ctx.out(
-                f"{shown(raw)}: {counts['imported']} imported, {counts['duplicate']} already "
+                f"{shown_path(raw)}: {counts['imported']} imported, {counts['duplicate']} already "
                 f"in the vault, {counts['failed']} failed"
             )
     return EXIT_OK if complete else EXIT_INCOMPLETE
@@ -223,7 +223,7 @@ def cmd_show(ctx: Context) -> int:
             marks += f" [{item.note}]" if item.note else ""
             if item.kind.value == "file":
                 name = item.shown_name or "(no name)"
-                ctx.out(f"#{item.number} file {name!r}, {item.size} bytes{marks}")
+                ctx.out(f'#{item.number} file "{name}", {item.size} bytes{marks}')
                 ctx.out(f"    stored at {item.path}")
             else:
                 ctx.out(f"#{item.number} {item.kind.value}{marks}:")

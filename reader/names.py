@@ -39,6 +39,11 @@ def shown(name: str, *, limit: int = SHOWN_MAX) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def shown_path(path: str) -> str:
+    """A relative path from a zip or folder, each part escaped, joined by a real '/'."""
+    return "/".join(shown(part, limit=SHOWN_MAX) for part in path.replace("\\", "/").split("/"))
+
+
 @dataclass(frozen=True)
 class ItemName:
     """What a SecureDrop-style item name says: '3-amber-heron-doc.gz.gpg'."""

@@ -16,7 +16,7 @@ _PASS_CHUNK = 1 << 20
 
 
 def shred_file(path: Path) -> None:
-    """Overwrite `path` once with zeros, fsync, truncate and unlink it; a missing file is fine."""
+    """Overwrite `path` once with zeros, fsync and unlink it; a missing file is fine."""
     try:
         fd = os.open(path, os.O_WRONLY | os.O_NOFOLLOW)
     except FileNotFoundError:
@@ -31,8 +31,6 @@ def shred_file(path: Path) -> None:
         written = 0
         while written < size:
             written += os.write(fd, zeros[: min(len(zeros), size - written)])
-        os.fsync(fd)
-        os.ftruncate(fd, 0)
         os.fsync(fd)
     finally:
         os.close(fd)

@@ -24,7 +24,7 @@ from typing import IO, NewType, TypeGuard
 import gnupg
 
 from sealdrop.crypto.key_policy import require_strong
-from sealdrop.crypto.scratch import stop_agent, write_private_file
+from sealdrop.crypto.scratch import DEFAULT_SCRATCH, stop_agent, write_private_file
 from sealdrop.domain.keys import Fingerprint
 from sealdrop.errors import (
     DecryptionFailed,
@@ -156,8 +156,10 @@ class SubmissionKeyring:
 
     @contextlib.contextmanager
     def _scratch(self) -> Iterator[gnupg.GPG]:
-        # Inside the reader's home, so a key under test never leaves the reader's own directory.
-        home = Path(tempfile.mkdtemp(prefix="check-", dir=self.home))
+        # In RAM when there is a tmpfs (the key is still under its passphrase there), and on a
+        # short path: gpg-agent's socket path must stay under ~100 characters.
+        ram = DEFAULT_SCRATCH if DEFAULT_SCRATCH.is_dir() else None
+        home = Path(tempfile.mkdtemp(prefix="sdr-check-", dir=ram))
         try:
             write_private_file(home / "gpg-agent.conf", b"allow-loopback-pinentry\n")
             yield self._open(home)
@@ -232,7 +234,7 @@ def failure_reason(status: str) -> str:
     for word, reason in _REASONS:
         if f"[GNUPG:] {word}" in status:
             return reason
-    return "gpg could not decrypt it (damaged or cut short)"
+    return "it is damaged or cut short (gpg could not finish decrypting it)"
 
 
 def decrypt_stream(

@@ -14,6 +14,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from reader.vault import Vault
+from sealdrop.crypto.compress import GzipWriter
 from sealdrop.crypto.submission_key import KeyPassphrase, SubmissionKeyring
 from sealdrop.db.models import Source
 from sealdrop.domain.keys import Fingerprint, PublicKey
@@ -153,3 +154,47 @@ def _first_fingerprint(home: Path) -> str:
         capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
     return next(line.split(":")[9] for line in listing.splitlines() if line.startswith("fpr:"))
+
+
+def gzipped(data: bytes, name: str) -> bytes:
+    """`data` as the server gzips an uploaded file, its name in the header."""
+    out = bytearray()
+    writer = GzipWriter(out.extend, member_name=name)
+    writer.write(data)
+    writer.close()
+    return bytes(out)
+
+
+def other_public_key() -> str:
+    """A Curve25519 public key whose private half no reader holds."""
+    home = Path(tempfile.mkdtemp(prefix="ro-"))
+    try:
+        subprocess.run(
+            ["gpg", "--homedir", str(home), "--batch", "--passphrase", "", "--quick-gen-key",
+             "Other <other@example.org>", "future-default", "default", "never"],
+            capture_output=True, check=True,
+        )  # fmt: skip
+        return subprocess.run(
+            ["gpg", "--homedir", str(home), "--armor", "--export"],
+            capture_output=True, check=True, text=True,
+        ).stdout  # fmt: skip
+    finally:
+        subprocess.run(["gpgconf", "--homedir", str(home), "--kill", "gpg-agent"], check=False)
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def write_files(root: Path, files: dict[str, bytes]) -> Path:
+    for name, data in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    return root
+
+
+def snapshot(machine: ReaderMachine) -> dict[str, bytes]:
+    """Every stored item of the vault and its bytes."""
+    return {
+        str(p.relative_to(machine.vault_dir)): p.read_bytes()
+        for p in sorted((machine.vault_dir / "sources").rglob("*"))
+        if p.is_file()
+    }
