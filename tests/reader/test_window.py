@@ -147,6 +147,8 @@ def test_sources_newest_first_and_a_conversation_with_metadata(
     ]
     window.sources.setCurrentRow(1)
     wait_until(lambda: reports_shown(window))
+    # A source's words are shown as plain text: markup in them is never interpreted.
+    assert {label.textFormat() for label in window.conversation.texts} == {Qt.TextFormat.PlainText}
     message, answer = (label.text() for label in window.conversation.texts)
     assert (
         message == "#1 · Message from the source\nThe ledger is in the drawer.\nSigned: \\u202eevil"
