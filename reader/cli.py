@@ -307,3 +307,6 @@ def run() -> int:
 
 
 __all__ = ["COMMANDS", "PREFLIGHT", "Command", "Context", "command", "main", "run"]
+
+# Registers the air-gap check and the file commands (metadata, export) on the lists above.
+from reader import file_commands  # noqa: E402, F401

@@ -10,9 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from reader import airgap
 from reader.cli import main
 from sealdrop.runtime.instance import Instance
 from tests.cli_runner import Ran
+from tests.reader import samples
 from tests.reader.helpers import (
     PASSPHRASE,
     KeyTemplate,
@@ -26,6 +28,14 @@ from tests.reader.helpers import (
 
 Reader = Callable[..., Ran]
 SCRIPT = Path(sys.executable).parent / "sealdrop-reader"
+# The test machines are online; the refusal itself is tested below, on this machine as it is.
+ONLINE_OK = ("--allow-network",)
+WARNED = "sealdrop-reader: warning (going on because of --allow-network): "
+
+
+def unwarned(err: str) -> str:
+    """stderr without the one line --allow-network prints on an online machine."""
+    return "".join(line for line in err.splitlines(keepends=True) if not line.startswith(WARNED))
 
 
 @pytest.fixture(params=["in-process", pytest.param("process", marks=pytest.mark.server)])
@@ -34,17 +44,17 @@ def run(request: pytest.FixtureRequest, capsys: pytest.CaptureFixture[str]) -> R
 
     def in_process(home: Path, *args: str) -> Ran:
         capsys.readouterr()
-        code = main(["--home", str(home), *args], {"HOME": str(home)})
+        code = main(["--home", str(home), *ONLINE_OK, *args], {"HOME": str(home)})
         out, err = capsys.readouterr()
-        return Ran(code, out, err)
+        return Ran(code, out, unwarned(err))
 
     def as_process(home: Path, *args: str) -> Ran:
         done = subprocess.run(
-            [str(SCRIPT), "--home", str(home), *args],
+            [str(SCRIPT), "--home", str(home), *ONLINE_OK, *args],
             env={"PATH": os.environ["PATH"], "HOME": str(home), "LANG": "C.UTF-8"},
             stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120, check=False,
         )  # fmt: skip
-        return Ran(done.returncode, done.stdout, done.stderr)
+        return Ran(done.returncode, done.stdout, unwarned(done.stderr))
 
     return in_process if request.param == "in-process" else as_process
 
@@ -176,17 +186,77 @@ def test_keygen_then_import_key_elsewhere(run: Reader, secret: Path, tmp_path: P
 
 def test_the_vault_goes_where_asked(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     home, chosen, from_env = tmp_path / "h", tmp_path / "v1", tmp_path / "v2"
-    assert main(["--home", str(home), "--vault", str(chosen), "sources"], {"HOME": "/x"}) == 0
+    assert (
+        main(["--home", str(home), "--vault", str(chosen), *ONLINE_OK, "sources"], {"HOME": "/x"})
+        == 0
+    )
     env = {"HOME": "/x", "SEALDROP_READER_HOME": str(home), "SEALDROP_READER_VAULT": str(from_env)}
-    assert main(["sources"], env) == 0
-    assert main(["sources"], {"XDG_DATA_HOME": str(tmp_path / "xdg")}) == 0
+    assert main([*ONLINE_OK, "sources"], env) == 0
+    assert main([*ONLINE_OK, "sources"], {"XDG_DATA_HOME": str(tmp_path / "xdg")}) == 0
     assert capsys.readouterr().out == "The vault is empty.\n" * 3
     for vault in (chosen, from_env, tmp_path / "xdg" / "sealdrop-reader" / "vault"):
         assert (vault / "index.sqlite").is_file()
         assert vault.stat().st_mode & 0o777 == 0o700
     (tmp_path / "file").write_text("")
-    assert main(["--vault", str(tmp_path / "file"), "sources"], {"HOME": "/x"}) == 2
+    assert main(["--vault", str(tmp_path / "file"), *ONLINE_OK, "sources"], {"HOME": "/x"}) == 2
     assert capsys.readouterr().err == (
         f"sealdrop-reader: SEALDROP_READER_VAULT: {tmp_path / 'file'} exists and is not a "
         "directory\n"
     )
+
+
+def test_metadata_then_a_cleaned_export_then_the_original(
+    run: Reader,
+    reader: ReaderMachine,
+    newsroom: Instance,
+    secret: Path,
+    tmp_path: Path,
+) -> None:
+    picture = samples.png(tmp_path / "holiday.png").read_bytes()
+    designation = submit(newsroom, "See the picture", [(picture, "holiday.png")])
+    bundle = download(newsroom, designation, tmp_path / "b.zip")
+    run(reader.home, "import", str(bundle), "--passphrase-file", str(secret))
+
+    found = run(reader.home, "metadata", designation, "2")
+    assert found.code == 0, found.stderr
+    assert found.stdout.startswith('#2 "holiday.png" (image/png): mat2 found')
+    assert samples.AUTHOR in found.stdout
+
+    drive = tmp_path / "drive"
+    drive.mkdir()
+    cleaned = run(reader.home, "export", designation, "2", "--to", str(drive))
+    assert (cleaned.code, cleaned.stdout) == (
+        0,
+        f"Exported a cleaned copy to {drive}/holiday.png\n",
+    )
+    assert samples.AUTHOR.encode() not in (drive / "holiday.png").read_bytes()
+    original = run(reader.home, "export", designation, "2", "--to", str(drive), "--original")
+    assert original.stdout.endswith(f"metadata and all, to {drive}/holiday (2).png\n")
+    assert (drive / "holiday (2).png").read_bytes() == picture
+
+    for args, ending in [
+        (("metadata", designation, "1"), "is not a file."),
+        (
+            ("export", designation, "2", "--to", str(tmp_path / "nowhere")),
+            "is the drive plugged in?",
+        ),
+    ]:
+        refused = run(reader.home, *args)
+        assert refused.code == 2 and refused.stderr.count("\n") == 1
+        assert refused.stderr.strip().endswith(ending), refused.stderr
+
+
+def test_an_online_machine_is_refused_unless_allowed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """On this machine as it is: the test machines have a network, so the reader refuses."""
+    if not airgap.check_air_gap():
+        pytest.skip("this machine looks offline: nothing to refuse")
+    home = tmp_path / "home"
+    assert main(["--home", str(home), "sources"], {"HOME": str(home)}) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("sealdrop-reader: This machine may be online (") and err.count("\n") == 1
+    assert main(["--home", str(home), "--allow-network", "sources"], {"HOME": str(home)}) == 0
+    ran = capsys.readouterr()
+    assert ran.out == "The vault is empty.\n"
+    assert ran.err.startswith(WARNED + "This machine may be online (") and ran.err.count("\n") == 1

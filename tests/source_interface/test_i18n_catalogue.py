@@ -42,6 +42,7 @@ NEWSROOM_SERVICES = {
     "enrolment",
     "records",
     "api_events",
+    "devices",
 }
 # The operator's use cases: their messages reach only the command line.
 OPERATOR_SERVICES = {"backup", "backup_format", "restore", "restore_drill"}
