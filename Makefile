@@ -4,7 +4,7 @@ PYTHON ?= python3
 PYTEST_ARGS ?=
 NODE_DIR := tests/e2e/node
 # Only the trees that exist yet: mypy fails on a missing path.
-TYPED_DIRS := $(wildcard sealdrop source_interface journalist_interface onion tests bench)
+TYPED_DIRS := $(wildcard sealdrop source_interface journalist_interface onion reader tests bench)
 
 .PHONY: test test-fast lint lock venv system-deps node-deps demo clean translations
 
@@ -23,7 +23,7 @@ test: system-deps venv node-deps
 # again: about 13 s of CPU per worker, a quarter of the loop.
 test-fast: venv
 	TMPDIR=/dev/shm PYTHONDONTWRITEBYTECODE= $(VENV)/bin/pytest -q -n auto \
-		-m "not server and not e2e and not postgres and not slow and not tor" $(PYTEST_ARGS)
+		-m "not server and not e2e and not postgres and not slow and not tor and not ansible" $(PYTEST_ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff format --check .
@@ -49,6 +49,9 @@ lock:
 	.venv-lock/bin/pip-compile --quiet --generate-hashes --strip-extras --no-emit-index-url \
 		--no-emit-find-links --extra test --extra postgres --output-file requirements.lock \
 		pyproject.toml
+	# What a server runs, nothing for tests: the Ansible app role builds its wheelhouse from this.
+	.venv-lock/bin/pip-compile --quiet --generate-hashes --strip-extras --no-emit-index-url \
+		--no-emit-find-links --output-file requirements-server.lock pyproject.toml
 
 system-deps:
 	bash scripts/install-system-deps.sh

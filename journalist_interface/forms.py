@@ -9,6 +9,7 @@ from wtforms import (
     HiddenField,
     IntegerField,
     PasswordField,
+    SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
@@ -16,6 +17,7 @@ from wtforms import (
 from wtforms.validators import AnyOf, InputRequired, Length, Optional
 
 from sealdrop.domain.passphrases import MAX_CHARS as MAX_PASSPHRASE_CHARS
+from sealdrop.services.devices import MAX_NAME_CHARS as MAX_DEVICE_NAME_CHARS
 from sealdrop.services.journalists import MAX_NAME_CHARS
 from sealdrop.services.settings import MAX_ORGANIZATION_CHARS
 
@@ -124,3 +126,13 @@ class ConfirmForm(FlaskForm):
     """A button that asks first: without `confirm` it shows the confirmation page."""
 
     confirm = HiddenField(validators=[Optional(), AnyOf(["yes"])])
+
+
+class DeviceForm(FlaskForm):
+    """A new device key: whose device, and what it is called (the service checks both)."""
+
+    journalist = SelectField("Journalist", validate_choice=False)
+    name = StringField(
+        "Device name (for example: laptop, work phone)",
+        validators=[InputRequired(), Length(max=MAX_DEVICE_NAME_CHARS)],
+    )

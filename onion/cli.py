@@ -8,7 +8,7 @@ where the web apps listen (`--source-target`, `--journalist-target`, Sealdrop's 
 from __future__ import annotations
 
 import argparse
-import os
+import contextlib
 import signal
 import sys
 import threading
@@ -16,22 +16,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
 
-from onion import control, torrc
+from onion import clients_cli, control, sync, torrc
+from onion.clients_cli import read_spool as _read_spool
+from onion.clients_cli import state_of as _state
 from onion.errors import OnionError
 from onion.settings import Defences, Plan
 from onion.state import State
-
-
-def _state(args: argparse.Namespace) -> State:
-    root = args.state_dir
-    if root is None:
-        data_dir = os.environ.get("SEALDROP_DATA_DIR")
-        if not data_dir:
-            raise OnionError(
-                "give --state-dir, or set SEALDROP_DATA_DIR (state goes in its onion/)"
-            )
-        root = Path(data_dir) / "onion"
-    return State(Path(root)).open()
 
 
 def _plan(args: argparse.Namespace) -> Plan:
@@ -61,50 +51,14 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_client_add(args: argparse.Namespace) -> int:
-    state = _state(args)
-    new = state.clients.add(args.name)
-    print(new.auth_private)
-    print(
-        f"# Give the line above to {args.name}'s device once; it is not kept here. Tor Browser:"
-        f" paste {new.keys.private_b32} when it asks for the key of {new.address}.onion."
-        f" Tor: save the line as {args.name}.auth_private in its ClientOnionAuthDir.",
-        file=sys.stderr,
-    )
-    _apply_clients(args, state)
-    return 0
-
-
-def cmd_client_list(args: argparse.Namespace) -> int:
-    clients = _state(args).clients.entries()
-    for client in clients:
-        print(f"{client.name}\t{client.added.isoformat()}\t{client.public_b32}")
-    print(f"{len(clients)} device(s) authorized", file=sys.stderr)
-    return 0
-
-
-def cmd_client_revoke(args: argparse.Namespace) -> int:
-    state = _state(args)
-    state.clients.revoke(args.name)
-    print(f"{args.name} revoked")
-    _apply_clients(args, state)
-    return 0
-
-
-def _apply_clients(args: argparse.Namespace, state: State) -> None:
-    """Tell a tor that publishes through its control port; torrc mode is told how to apply."""
-    if state.published() is None:
-        print(
-            "torrc mode: run `sealdrop-onion torrc` again, then reload tor (SIGHUP)",
-            file=sys.stderr,
-        )
-        return
-    with control.connected(args.control) as controller:
-        print(control.sync_clients(controller, state, timeout=args.timeout))
+WATCH_SECONDS = 1.0
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
     state, plan = _state(args), _plan(args)
+    if args.clients_from:
+        spool = _read_spool(args.clients_from)
+        sync.write_clients(state.clients.directory, spool.clients, lock_when_empty=False)
     with control.connected(args.control) as controller:
         added = control.publish(controller, state, plan, detach=not args.hold, timeout=args.timeout)
         for service, new in added.items():
@@ -115,12 +69,13 @@ def cmd_publish(args: argparse.Namespace) -> int:
                 print(f"{service} {address}.onion {'published' if new else 'already published'}")
         print("ready", flush=True)
         if args.hold:
-            _hold()
+            _hold(controller, state, plan, args)
     return 0
 
 
-def _hold() -> None:
-    """Keep the control connection (and so the services) until SIGTERM, SIGINT or SIGHUP."""
+def _hold(controller: object, state: State, plan: Plan, args: argparse.Namespace) -> None:
+    """Keep the control connection (and so the services) until SIGTERM, SIGINT or SIGHUP; with
+    --clients-from, apply the spool's devices each time it changes (the demo's admin pages)."""
     stop = threading.Event()
 
     def _stop(_signum: int, _frame: FrameType | None) -> None:
@@ -128,7 +83,27 @@ def _hold() -> None:
 
     for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(signum, _stop)
-    stop.wait()
+    if not args.clients_from:
+        stop.wait()
+        return
+    spool_dir = Path(args.clients_from)
+    seen = sync.signature(spool_dir)
+    while not stop.wait(WATCH_SECONDS):
+        now = sync.signature(spool_dir)
+        if now == seen:
+            continue
+        seen = now
+        try:
+            done = sync.sync_control(
+                _read_spool(args.clients_from),
+                state,
+                lambda: contextlib.nullcontext(controller),
+                timeout=args.timeout,
+                held=plan,
+            )
+        except OnionError as exc:
+            done = f"sealdrop-onion: {exc}"
+        print(done, flush=True)
 
 
 def cmd_unpublish(args: argparse.Namespace) -> int:
@@ -173,12 +148,15 @@ def cmd_status(args: argparse.Namespace) -> int:
 def cmd_torrc(args: argparse.Namespace) -> int:
     state = _state(args)
     output = Path(args.output)
-    devices = torrc.install(state, Path(args.hs_root), output, _plan(args), tor_user=args.tor_user)
+    spool = _read_spool(args.clients_from) if args.clients_from else None
+    devices = torrc.install(
+        state, Path(args.hs_root), output, _plan(args), tor_user=args.tor_user, spool=spool
+    )
     if not args.no_verify:
         torrc.verify(output, tor=args.tor)
     print(f"{output} written{'' if args.no_verify else ' and accepted by tor --verify-config'}")
     print(f"source {state.address('source')}.onion")
-    if devices:
+    if devices or spool is not None:
         print(f"journalist {state.address('journalist')}.onion ({devices} device(s))")
     else:
         print("journalist onion left out: no device is authorized yet")
@@ -224,21 +202,14 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("address", help="print both onion addresses").set_defaults(func=cmd_address)
     commands.add_parser("check", help="connect to tor and say so").set_defaults(func=cmd_check)
-    client = commands.add_parser(
-        "client", help="journalist devices allowed on the journalist onion"
-    )
-    client_commands = client.add_subparsers(dest="client_command", required=True)
-    add = client_commands.add_parser("add", help="authorize a device; print its key once")
-    add.add_argument("name")
-    add.set_defaults(func=cmd_client_add)
-    client_commands.add_parser("list", help="list authorized devices").set_defaults(
-        func=cmd_client_list
-    )
-    revoke = client_commands.add_parser("revoke", help="withdraw a device's key")
-    revoke.add_argument("name")
-    revoke.set_defaults(func=cmd_client_revoke)
+    clients_cli.add_commands(commands)
     publish = commands.add_parser("publish", help="control-port mode: add both onions to tor")
     _add_plan_options(publish)
+    publish.add_argument(
+        "--clients-from",
+        metavar="DIR",
+        help="take the devices from this spool (and, with --hold, follow its changes)",
+    )
     publish.add_argument(
         "--hold",
         action="store_true",
@@ -262,6 +233,12 @@ def _parser() -> argparse.ArgumentParser:
         "--output", required=True, help="the torrc fragment, e.g. /etc/tor/torrc.d/sealdrop.conf"
     )
     render.add_argument("--tor-user", help="give hs-root to this user (debian-tor)")
+    render.add_argument(
+        "--clients-from",
+        metavar="DIR",
+        help="devices from Sealdrop's spool, kept current by `client sync`; the journalist "
+        "onion is then always rendered (with no device, it admits nobody)",
+    )
     render.add_argument("--tor", default="tor", help="the tor program used to verify")
     render.add_argument("--no-verify", action="store_true", help="skip tor --verify-config")
     render.set_defaults(func=cmd_torrc)

@@ -165,7 +165,7 @@ def add_onion_command(
     return " ".join(parts)
 
 
-class _Uploads:
+class Uploads:
     """Waits for the first HS_DESC UPLOADED of one address (tor omits the address in UPLOADED,
     so an upload is matched by the directory it was sent to, as stem does)."""
 
@@ -214,7 +214,7 @@ def add_service(
         detach=detach,
         pow_supported=_pow_supported(controller, defences),
     )
-    uploads = _Uploads(key.address)
+    uploads = Uploads(key.address)
     controller.add_event_listener(uploads, stem.control.EventType.HS_DESC)
     try:
         reply = controller.msg(command)
@@ -301,19 +301,25 @@ def publish(
 
 
 def sync_clients(
-    controller: stem.control.Controller, state: State, *, timeout: float = PUBLISH_TIMEOUT_SECONDS
+    controller: stem.control.Controller,
+    state: State,
+    *,
+    timeout: float = PUBLISH_TIMEOUT_SECONDS,
+    held: Plan | None = None,
 ) -> str:
     """Make the published journalist onion accept exactly the stored devices.
 
     Tor cannot change an ephemeral service's clients in place, so the journalist service is
-    removed and added again with the same key (same address); the source onion is not touched.
-    Returns what was done, for the operator.
+    removed and added again with the same key (same address): new introduction points and
+    descriptor, its circuits closed. The source onion is not touched. `held` is the plan of
+    onions this connection holds (`publish --hold`), which stay tied to it; otherwise the plan
+    is the one `publish` recorded. Returns what was done, for the operator.
     """
     record = state.published()
     key = state.key("journalist")
-    if record is None:
+    if held is None and record is None:
         return "not published through this tor's control port: nothing to update"
-    plan = Plan.from_record(record)
+    plan = held or Plan.from_record(record or {})
     clients = state.clients.public_keys()
     was_running = key.address in running_services(controller)
     if was_running:
@@ -321,7 +327,13 @@ def sync_clients(
     if not clients:
         return "no device is authorized: the journalist onion is now down"
     add_service(
-        controller, key, plan.journalist_target, plan.defences, clients=clients, timeout=timeout
+        controller,
+        key,
+        plan.journalist_target,
+        plan.defences,
+        clients=clients,
+        detach=held is None,
+        timeout=timeout,
     )
     return f"the journalist onion now accepts {len(clients)} device(s)"
 

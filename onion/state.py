@@ -23,7 +23,7 @@ from onion.errors import ClientError, StateError
 from onion.keys import ClientKeyPair, ServiceKey, parse_auth_line, write_private
 
 SERVICES = ("source", "journalist")
-_CLIENT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$")
+CLIENT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$")
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,7 @@ class ClientStore:
         self.address = address
 
     def _path(self, name: str) -> Path:
-        if not _CLIENT_NAME.match(name):
+        if not CLIENT_NAME.match(name):
             raise ClientError(f"{name!r} is not a device name: use 1-63 letters, digits, - or _")
         return self.directory / f"{name}.auth"
 

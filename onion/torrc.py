@@ -19,6 +19,7 @@ from onion.errors import StateError, TorConfigInvalid
 from onion.keys import HOSTNAME_FILE, PUBLIC_FILE, SECRET_FILE
 from onion.settings import Defences, Plan
 from onion.state import SERVICES, State
+from onion.sync import Spool, write_clients
 
 
 def _flag(value: bool) -> int:
@@ -48,7 +49,7 @@ def service_lines(directory: Path, target: str, defences: Defences) -> list[str]
     return lines
 
 
-def render(hs_root: Path, plan: Plan, *, journalist_clients: int) -> str:
+def render(hs_root: Path, plan: Plan, *, journalist_clients: int | None) -> str:
     """The torrc fragment for both services whose HiddenServiceDirs are under `hs_root`."""
     out = ["# Sealdrop's onion services, written by `sealdrop-onion torrc`; do not edit by hand."]
     for service in SERVICES:
@@ -60,14 +61,31 @@ def render(hs_root: Path, plan: Plan, *, journalist_clients: int) -> str:
                 "(`sealdrop-onion client add NAME`, then render again)"
             )
             continue
-        if service == "journalist":
+        if service == "journalist" and journalist_clients is None:
+            out.append(
+                "# client authorization: authorized_clients/, kept by `sealdrop-onion client sync`"
+            )
+        elif service == "journalist":
             out.append(f"# client authorization: {journalist_clients} device(s)")
         out += service_lines(hs_root / service, plan.target(service), plan.defences)
     return "\n".join(out) + "\n"
 
 
-def install(state: State, hs_root: Path, output: Path, plan: Plan, *, tor_user: str | None) -> int:
-    """Copy keys and clients into `hs_root`, write the fragment to `output`; devices authorized."""
+def install(
+    state: State,
+    hs_root: Path,
+    output: Path,
+    plan: Plan,
+    *,
+    tor_user: str | None,
+    spool: Spool | None = None,
+) -> int:
+    """Copy keys and clients into `hs_root`, write the fragment to `output`; devices authorized.
+
+    With a `spool` (devices managed by Sealdrop's admin pages), the clients come from it, and the
+    journalist onion is always in the fragment: with no device, it admits nobody until
+    `client sync` brings the first key.
+    """
     owner = None
     if tor_user:
         try:
@@ -75,7 +93,7 @@ def install(state: State, hs_root: Path, output: Path, plan: Plan, *, tor_user: 
         except KeyError:
             raise StateError(f"no user named {tor_user!r} (tor's user, e.g. debian-tor)") from None
         owner = (entry.pw_uid, entry.pw_gid)
-    clients = state.clients.entries()
+    clients = len(state.clients.entries()) if spool is None else len(spool.clients)
     hs_root.mkdir(mode=0o700, parents=True, exist_ok=True)
     for service in SERVICES:
         source = state.root / service
@@ -85,17 +103,19 @@ def install(state: State, hs_root: Path, output: Path, plan: Plan, *, tor_user: 
         for name in (SECRET_FILE, PUBLIC_FILE, HOSTNAME_FILE):
             shutil.copyfile(source / name, target / name)
             (target / name).chmod(0o600)
-        if service == "journalist":
+        if service == "journalist" and spool is not None:
+            write_clients(target / "authorized_clients", spool.clients, lock_when_empty=True)
+        elif service == "journalist":
             _replace_clients(source / "authorized_clients", target / "authorized_clients")
     if owner:
         for path in [hs_root, *hs_root.rglob("*")]:
             os.chown(path, *owner)
-    text = render(hs_root, plan, journalist_clients=len(clients))
+    text = render(hs_root, plan, journalist_clients=clients if spool is None else None)
     temporary = output.with_name(f".{output.name}.tmp")
     temporary.write_text(text, encoding="utf-8")
     temporary.chmod(0o644)
     temporary.replace(output)
-    return len(clients)
+    return clients
 
 
 def _replace_clients(source: Path, target: Path) -> None:

@@ -7,7 +7,13 @@ set -euo pipefail
 # postgresql: tests/pgserver.py starts a throwaway server from it; fonts: legible screenshots;
 # tor: the onion services (`sealdrop-onion`, `sealdrop demo --tor`) and the private Tor network of
 # the tor tests (tor-gencert comes with it). Debian starts no daemon here without systemd.
-wanted=(gnupg chromium postgresql fonts-dejavu-core tor)
+# debootstrap: the Ansible converge test builds a Debian bookworm root with it (tests/ansible).
+# mat2: the reader's metadata reports and cleaned copies (it brings GdkPixbuf, Poppler, librsvg,
+# cairo, mutagen and exiftool for Debian's python3, which runs it: see reader/metadata.py);
+# bubblewrap: mat2 runs exiftool in a bubblewrap sandbox when bwrap is there.
+# The reader window's Qt (PySide6 wheels from PyPI) loads these system libraries even offscreen.
+wanted=(gnupg chromium postgresql fonts-dejavu-core tor debootstrap mat2 bubblewrap
+    libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 libglib2.0-0)
 # An npm from elsewhere (nvm, nodesource) is fine; Debian's is only the fallback.
 command -v npm >/dev/null 2>&1 || wanted+=(nodejs npm)
 

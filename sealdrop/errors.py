@@ -161,3 +161,45 @@ class ReplyNotEncrypted(SealdropError):
 
 class RequestInvalid(SealdropError):
     """A request's content is missing or malformed; the message says which part to fix."""
+
+
+class BackupFailed(SealdropError):
+    """A backup could not be made (a refused recipient key, a missing tool, a full disk); no
+    archive was left behind, and the message says what to fix."""
+
+    http_status = 500
+
+
+class ArchiveInvalid(SealdropError):
+    """A backup archive is damaged, truncated, tampered with or not a Sealdrop backup; nothing
+    was replaced. Take another copy of the archive, or an older one."""
+
+
+class RestoreRefused(SealdropError):
+    """A restore was not started because it would replace data or lacks something it needs
+    (a non-empty target without --force, no database for a PostgreSQL dump); nothing changed."""
+
+
+class DeviceInvalid(SealdropError):
+    """A journalist device key cannot be made or revoked as asked (a bad or taken name, an
+    unknown device, no journalist onion configured); the message says what to fix."""
+
+
+class DeviceSpoolUnwritable(SealdropError):
+    """The directory of authorized device keys that Tor's sync reads cannot be written; nothing
+    was changed. An admin checks its owner and mode (`SEALDROP_ONION_CLIENTS_DIR`)."""
+
+    http_status = 503
+
+
+class KeyPassphraseWrong(SealdropError):
+    """The passphrase given for the reader's Submission private key is wrong; type it again."""
+
+
+class NoSubmissionKey(SealdropError):
+    """The reader holds no Submission private key yet; make one (keygen) or import one."""
+
+
+class ReaderRefused(SealdropError):
+    """The reader refused an item or a request (unsafe name, size limit, unknown source or item);
+    the message says which and why. Nothing in the vault was changed by it."""

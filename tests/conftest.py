@@ -81,6 +81,13 @@ def second_reader_keys() -> Iterator[ReaderKeys]:
 
 
 @pytest.fixture(scope="session")
+def admin_keys() -> Iterator[ReaderKeys]:
+    """An admin's key pair, to which backups are encrypted; its private half stays off servers."""
+    with reader_keyring("sda-", "Sealdrop test admin") as keys:
+        yield keys
+
+
+@pytest.fixture(scope="session")
 def initialised_templates() -> Iterator[InitialisedTemplates]:
     """Data directories initialised once for the session; `make_config.instance` copies them."""
     base = Path(tempfile.mkdtemp(prefix="sdt-"))

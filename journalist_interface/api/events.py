@@ -75,6 +75,7 @@ def _reply_sent(event: Event) -> None:
     client_replies.store_reply(
         g.db,
         g.instance.store,
+        g.instance.gpg,
         source=source,
         journalist=g.journalist,
         armored=armored,

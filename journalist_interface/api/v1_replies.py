@@ -41,6 +41,7 @@ def send_reply(source_uuid: str) -> ResponseReturnValue:
     stored = client_replies.store_reply(
         g.db,
         g.instance.store,
+        g.instance.gpg,
         source=source,
         journalist=g.journalist,
         armored=armored,

@@ -17,7 +17,7 @@ from journalist_interface.forms import (
 from sealdrop.db.models import Journalist
 from sealdrop.domain import passphrases
 from sealdrop.errors import AccountInvalid, PassphraseTooWeak, TwoFactorInvalid
-from sealdrop.services import audit, journalists
+from sealdrop.services import audit, devices, journalists
 from sealdrop.services.journalists import Profile, TwoFactor
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -161,11 +161,15 @@ def delete(journalist_uuid: str) -> ResponseReturnValue:
         return render_template("admin_delete.html", target=target, form=form), status
     username = target.username
     try:
+        journalists.require_removable(g.db, target)
+        revoked = devices.revoke_all_of(g.db, g.instance.config, target)
         journalists.remove(g.db, target)
     except AccountInvalid as exc:
         g.db.rollback()
         flash(str(exc), "error")
         return render_template("admin_delete.html", target=target, form=form), 400
+    for described in revoked:
+        _audit("revoke device", described)
     _audit("delete journalist", username)
     g.db.commit()
     flash(f"{username} was deleted.")

@@ -28,7 +28,7 @@ from sealdrop.crypto.gpg import Keyring
 from sealdrop.domain import passphrases
 from sealdrop.runtime.initialise import initialise
 from sealdrop.runtime.instance import open_instance
-from sealdrop.services import journalists
+from sealdrop.services import devices, journalists
 from sealdrop.services.journalists import Profile, TwoFactor
 
 
@@ -154,7 +154,26 @@ def _one_line(stderr: str) -> str:
     return lines[-1].removeprefix("sealdrop-onion: ") if lines else "no answer"
 
 
-def _publish_onions(base: Path, port: int, control: str | None) -> DemoOnions | None:
+def _demo_device(config: Config) -> str:
+    """A device key for the demo journalist, made through the core; its private line."""
+    inst = open_instance(config)
+    try:
+        with inst.sessions() as session:
+            owner = journalists.by_username(session, "demo")
+            if owner is None:  # never: the demo journalist is made first
+                raise RuntimeError("the demo journalist is missing")
+            created = devices.create(
+                session, config, journalist=owner, name="demo", today=dt.datetime.now(dt.UTC).date()
+            )
+            session.commit()
+            return str(created.private_line)
+    finally:
+        inst.close()
+
+
+def _publish_onions(
+    base: Path, port: int, control: str | None, env: dict[str, str]
+) -> DemoOnions | None:
     """Both onions through the Tor found, or None (after one line saying why) without one."""
 
     def onion(*args: str) -> subprocess.CompletedProcess[str]:
@@ -171,13 +190,18 @@ def _publish_onions(base: Path, port: int, control: str | None) -> DemoOnions | 
         print(f"No Tor: {_one_line(checked.stderr)}; serving on 127.0.0.1 only.", flush=True)
         return None
     addresses = dict(line.split() for line in onion("address").stdout.splitlines())
-    client_key = onion("client", "add", "demo").stdout.splitlines()[0]
+    # The demo journalist's device key is made as an admin makes one (the admin pages work too):
+    # the publisher follows the device spool while it holds the onions.
+    config = load_config({**env, "SEALDROP_JOURNALIST_ONION": addresses["journalist"]})
+    client_key = _demo_device(config)
     publisher = subprocess.Popen(  # noqa: S603 - as above; it holds the onions while it runs
         _onion_argv(
             base,
             control,
             "publish",
             "--hold",
+            "--clients-from",
+            str(config.device_spool),
             "--source-target",
             f"127.0.0.1:{port}",
             "--journalist-target",
@@ -213,7 +237,7 @@ def _run_in(base: Path, port: int, *, tor: bool, tor_control: str | None) -> int
         }
         initialise(load_config(env), submission_key=reader.export_public_key(fingerprint))
         journalist = _demo_journalist(load_config(env))
-        onions = _publish_onions(base, port, tor_control) if tor else None
+        onions = _publish_onions(base, port, tor_control, env) if tor else None
         if onions is not None:
             env["SEALDROP_SOURCE_ONION"] = onions.source
             env["SEALDROP_JOURNALIST_ONION"] = onions.journalist

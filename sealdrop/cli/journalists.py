@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -16,7 +17,7 @@ from sealdrop.db.models import Journalist
 from sealdrop.domain import passphrases
 from sealdrop.errors import NotFound
 from sealdrop.runtime.instance import Instance, open_instance
-from sealdrop.services import audit, journalists
+from sealdrop.services import audit, devices, journalists
 from sealdrop.services.journalists import Profile, TwoFactor
 
 ACTOR = "server shell"
@@ -58,8 +59,14 @@ def _print_second_factor(config: Config, journalist: Journalist) -> None:
     print(f"or as a URI: {uri}")
 
 
+def _chosen_passphrase() -> str:
+    """One line from stdin (a deployment tool's vault), never from the command line or echo."""
+    return sys.stdin.readline().rstrip("\r\n")
+
+
 def cmd_add(config: Config, args: argparse.Namespace) -> int:
-    passphrase = passphrases.suggest()
+    chosen = args.passphrase_stdin
+    passphrase = _chosen_passphrase() if chosen else passphrases.suggest()
     profile = Profile(args.username, args.first_name, args.last_name, is_admin=args.admin)
     with _session(config) as (_inst, session):
         journalist = journalists.create(
@@ -76,7 +83,8 @@ def cmd_add(config: Config, args: argparse.Namespace) -> int:
         )
         session.commit()
         print(f"Added {role} {journalist.username}")
-        print(f"Passphrase (shown once; hand it over in person): {passphrase}")
+        if not chosen:
+            print(f"Passphrase (shown once; hand it over in person): {passphrase}")
         _print_second_factor(config, journalist)
     return 0
 
@@ -128,11 +136,73 @@ def cmd_reset_passphrase(config: Config, args: argparse.Namespace) -> int:
 def cmd_delete(config: Config, args: argparse.Namespace) -> int:
     with _session(config) as (_inst, session):
         journalist = _find(session, args.username)
+        journalists.require_removable(session, journalist)
+        for described in devices.revoke_all_of(session, config, journalist):
+            audit.record(
+                session, actor=ACTOR, action="revoke device", target=described, today=_today()
+            )
         journalists.remove(session, journalist)
         audit.record(session, actor=ACTOR, action="delete", target=args.username, today=_today())
         session.commit()
         print(f"Deleted {args.username}; their replies remain")
     return 0
+
+
+def cmd_device_add(config: Config, args: argparse.Namespace) -> int:
+    with _session(config) as (_inst, session):
+        journalist = _find(session, args.username)
+        created = devices.create(
+            session, config, journalist=journalist, name=args.name, today=_today()
+        )
+        described = devices.describe(created.device)
+        audit.record(session, actor=ACTOR, action="add device", target=described, today=_today())
+        session.commit()
+        print(f"Authorized {described}")
+        print(
+            f"Key line (shown once; a tor takes it as <name>.auth_private): {created.private_line}"
+        )
+        print(f"Tor Browser asks for: {created.private_key}")
+    return 0
+
+
+def cmd_device_list(config: Config, _args: argparse.Namespace) -> int:
+    with _session(config) as (_inst, session):
+        found = devices.everyone(session)
+        for device in found:
+            print(
+                f"{device.journalist.username}\t{device.name}\t{device.created_on.isoformat()}"
+                f"\t{devices.fingerprint_of(device)}"
+            )
+        if not found:
+            print("no devices yet: `sealdrop journalist devices add USERNAME DEVICE`")
+    return 0
+
+
+def cmd_device_revoke(config: Config, args: argparse.Namespace) -> int:
+    with _session(config) as (_inst, session):
+        device = devices.by_name(session, _find(session, args.username), args.name)
+        described = devices.describe(device)
+        devices.revoke(session, config, device)
+        audit.record(session, actor=ACTOR, action="revoke device", target=described, today=_today())
+        session.commit()
+        print(f"Revoked {described}")
+    return 0
+
+
+def _add_device_commands(sub: Any) -> None:
+    parser = sub.add_parser(
+        "devices", aliases=["device"], help="keys of journalist devices for the journalist onion"
+    )
+    commands = parser.add_subparsers(dest="device_command", required=True)
+    add = commands.add_parser("add", help="make a device key; prints its private half once")
+    add.add_argument("username")
+    add.add_argument("name", help="what the device is called, e.g. laptop")
+    add.set_defaults(func=cmd_device_add)
+    commands.add_parser("list", help="list the devices").set_defaults(func=cmd_device_list)
+    revoke = commands.add_parser("revoke", help="revoke a device's key")
+    revoke.add_argument("username")
+    revoke.add_argument("name")
+    revoke.set_defaults(func=cmd_device_revoke)
 
 
 def add_commands(commands: Any) -> None:
@@ -144,6 +214,11 @@ def add_commands(commands: Any) -> None:
     add.add_argument("--admin", action="store_true", help="may manage accounts and settings")
     add.add_argument("--first-name")
     add.add_argument("--last-name")
+    add.add_argument(
+        "--passphrase-stdin",
+        action="store_true",
+        help="read the passphrase from one line of stdin (checked like any chosen one)",
+    )
     add.set_defaults(func=cmd_add)
     listing = sub.add_parser("list", help="list the accounts")
     listing.set_defaults(func=cmd_list)
@@ -158,3 +233,4 @@ def add_commands(commands: Any) -> None:
     remove = sub.add_parser("delete", help="delete an account (its replies remain)")
     remove.add_argument("username")
     remove.set_defaults(func=cmd_delete)
+    _add_device_commands(sub)

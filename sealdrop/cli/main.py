@@ -1,4 +1,4 @@
-"""The `sealdrop` command: init, serve, check, restamp, keys, journalist, demo; one line each."""
+"""The `sealdrop` command: init, serve, check, restamp, keys, journalist, backup, restore, demo."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import resource
 import sys
 from collections.abc import Mapping, Sequence
 
-from sealdrop.cli import journalists, keys
+from sealdrop.cli import backup, journalists, keys
 from sealdrop.config import Config, load_config, require_loopback
 from sealdrop.errors import SealdropError
 from sealdrop.runtime import initialise, startup
@@ -88,6 +88,7 @@ def _parser() -> argparse.ArgumentParser:
     restamp.set_defaults(func=cmd_restamp)
     keys.add_parser(commands)
     journalists.add_commands(commands)
+    backup.add_commands(commands)
     demo = commands.add_parser("demo", help="run a throwaway demo instance on 127.0.0.1")
     demo.add_argument("--port", type=int, default=8080)
     demo.add_argument(

@@ -88,6 +88,7 @@ _CORE_FIELDS: dict[str, Parser] = {
     "min_free_bytes": lambda n, raw: 0 if str(raw).strip() == "0" else _positive_int(n, raw),
     "languages": _languages,
     "gpg_scratch_dir": lambda name, raw: Path(_text(name, raw)),
+    "onion_clients_dir": lambda name, raw: Path(_text(name, raw)).expanduser().absolute(),
 }
 # Every web app has these; each app class adds its own below.
 _APP_FIELDS: dict[str, Parser] = {"bind": _loopback_bind, "workers": _positive_int}

@@ -140,6 +140,9 @@ class Config:
     gpg_scratch_dir: Path = Path("/dev/shm")  # noqa: S108 - a tmpfs, chosen for being RAM
     source: SourceSettings = field(default_factory=SourceSettings)
     journalist: JournalistSettings = field(default_factory=JournalistSettings)
+    # Where the public halves of journalist device keys are written, one `.auth` file each, for
+    # `sealdrop-onion client sync` (run as Tor's user) to apply; default `<data>/onion-clients`.
+    onion_clients_dir: Path | None = None
 
     def app(self, name: str) -> AppSettings:
         """The settings of the web app `sealdrop serve` was asked for."""
@@ -158,6 +161,10 @@ class Config:
     @property
     def store_dir(self) -> Path:
         return self.data_dir / "store"
+
+    @property
+    def device_spool(self) -> Path:
+        return self.onion_clients_dir or self.data_dir / "onion-clients"
 
     @property
     def legacy_gpg_home(self) -> Path:

@@ -1,5 +1,5 @@
 """Recognising an ASCII-armored OpenPGP message without gpg: the armor, its checksum, the first
-packet's tag."""
+packet's tag, and the key ids its session key packets name."""
 
 from __future__ import annotations
 
@@ -18,6 +18,13 @@ CRC24_MASK = 0xFFFFFF
 CHECKSUM_LENGTH = 5  # "=" and four base64 characters
 NEW_FORMAT = 0x40
 PACKET_BIT = 0x80
+PUBLIC_KEY_SESSION_KEY = 1
+# Old-format length types 0, 1 and 2: the length's size in bytes (3 is "until the end").
+OLD_LENGTH_BYTES = {0: 1, 1: 2, 2: 4}
+ONE_OCTET_LIMIT = 192
+TWO_OCTET_LIMIT = 224
+FIVE_OCTETS = 255
+V3_KEY_ID = slice(1, 9)
 
 
 def _crc24_table() -> tuple[int, ...]:
@@ -84,6 +91,52 @@ def first_packet_tag(data: bytes) -> int | None:
     if data[0] & NEW_FORMAT:
         return data[0] & 0x3F
     return (data[0] >> 2) & 0x0F
+
+
+def _packet_at(data: bytes, offset: int) -> tuple[int, int, int] | None:
+    """(tag, body start, body end) of the packet at `offset`, or None if there is none whole.
+
+    Partial and indeterminate lengths are not followed: session key packets never use them.
+    """
+    if offset >= len(data) or not data[offset] & PACKET_BIT:
+        return None
+    first = data[offset]
+    if first & NEW_FORMAT:
+        tag, size = first & 0x3F, data[offset + 1 : offset + 2]
+        if not size:
+            return None
+        if size[0] < ONE_OCTET_LIMIT:
+            length, start = size[0], offset + 2
+        elif size[0] < TWO_OCTET_LIMIT and offset + 2 < len(data):
+            length = ((size[0] - ONE_OCTET_LIMIT) << 8) + data[offset + 2] + ONE_OCTET_LIMIT
+            start = offset + 3
+        elif size[0] == FIVE_OCTETS:
+            length, start = int.from_bytes(data[offset + 2 : offset + 6], "big"), offset + 6
+        else:
+            return None
+    else:
+        tag, kind = (first >> 2) & 0x0F, first & 0x03
+        if kind not in OLD_LENGTH_BYTES:
+            return None
+        start = offset + 1 + OLD_LENGTH_BYTES[kind]
+        length = int.from_bytes(data[offset + 1 : start], "big")
+    end = start + length
+    return (tag, start, end) if end <= len(data) else None
+
+
+def session_key_ids(data: bytes) -> list[str]:
+    """The key ids (16 hex digits) of the public keys a message is encrypted to, from its
+    leading session key packets (version 3; an all-zero id is a hidden recipient)."""
+    ids, offset = [], 0
+    while (packet := _packet_at(data, offset)) is not None:
+        tag, start, end = packet
+        if tag != PUBLIC_KEY_SESSION_KEY:
+            break
+        body = data[start:end]
+        if len(body) >= V3_KEY_ID.stop and body[0] == 3:  # noqa: PLR2004 - the packet version
+            ids.append(body[V3_KEY_ID].hex().upper())
+        offset = end
+    return ids
 
 
 def is_encrypted_message(text: str) -> bool:

@@ -24,9 +24,14 @@ import gnupg
 
 from sealdrop.crypto.key_policy import require_strong
 from sealdrop.crypto.scratch import stop_agent, throwaway_home, write_private_file
-from sealdrop.crypto.stream import PIPE_CHUNK, StreamEncryptor
+from sealdrop.crypto.stream import PIPE_CHUNK, StreamDecryptor, StreamEncryptor
 from sealdrop.domain.keys import Fingerprint, Passphrase, PublicKey
-from sealdrop.errors import EncryptionFailed, KeyGenerationFailed, KeyImportError
+from sealdrop.errors import (
+    EncryptionFailed,
+    KeyGenerationFailed,
+    KeyImportError,
+    RestoreRefused,
+)
 
 # Every source key, and the agent's protection of its secret part ("protected-at"), carry the
 # same fixed day, so nothing in a key says when its source arrived.
@@ -151,6 +156,14 @@ class Gpg:
         scanned = self._scan(armored)
         expires = scanned[0].get("expires") if len(scanned) == 1 else None
         return float(expires) if expires else None
+
+    def key_ids(self, armored: str) -> frozenset[str]:
+        """The 16-hex-digit ids of the key and its subkeys, as encrypted messages name them."""
+        ids = set()
+        for key in self._scan(armored):
+            ids.add(str(key["keyid"]).upper())
+            ids.update(str(subkey[0]).upper() for subkey in key.get("subkeys", []))
+        return frozenset(ids)
 
     def check_usable(self, key: PublicKey, *, at: float) -> None:
         """KeyImportError saying why, if `key` cannot be encrypted to at the moment `at`."""
@@ -304,6 +317,25 @@ def read_legacy_keyring(home: Path) -> tuple[dict[Fingerprint, SourceKey], list[
     finally:
         stop_agent(home)
     return pairs, public
+
+
+def open_decryption(home: Path, ciphertext: BinaryIO, *, binary: str = "gpg") -> StreamDecryptor:
+    """Decrypt `ciphertext` with the secret keys of an existing GnuPG `home` (an admin's, for a
+    backup archive; never the server's own), as a stream; see StreamDecryptor on trusting it.
+
+    gpg-agent may ask for the key's passphrase or a smartcard's PIN with its own pinentry.
+    """
+    _silence_gnupg_log()
+    if not (home / "pubring.kbx").exists() and not (home / "pubring.gpg").exists():
+        raise RestoreRefused(f"--gnupghome {home} is not a GnuPG home with keys in it")
+    gpg = gnupg.GPG(gpgbinary=shutil.which(binary) or binary, gnupghome=str(home))
+    gpg.buffer_size = PIPE_CHUNK
+
+    def decrypt(feed: Callable[[bytes], object]) -> Any:
+        gpg.on_data = feed
+        return gpg.decrypt_file(ciphertext)
+
+    return StreamDecryptor(decrypt)
 
 
 class Keyring:

@@ -9,13 +9,13 @@ from __future__ import annotations
 from importlib import resources
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import Connection, Engine, inspect, text
 
 if TYPE_CHECKING:
     from alembic.config import Config as AlembicConfig
 
 # The newest revision in migrations/versions; a test keeps it equal to Alembic's own head.
-HEAD_REVISION = "0008"
+HEAD_REVISION = "0009"
 
 
 def _alembic_config(engine: Engine) -> AlembicConfig:
@@ -41,9 +41,26 @@ def downgrade(engine: Engine, revision: str) -> None:
 
 def current_revision(engine: Engine) -> str | None:
     with engine.connect() as connection:
-        if not inspect(connection).has_table("alembic_version"):
-            return None
-        return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        return revision_of(connection)
+
+
+def revision_of(connection: Connection) -> str | None:
+    """The schema revision of the database `connection` is open on; None if it has none."""
+    if not inspect(connection).has_table("alembic_version"):
+        return None
+    return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def is_known(engine: Engine, revision: str) -> bool:
+    """Whether `revision` is one of this version's migrations (an archive may be newer)."""
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
+    script = ScriptDirectory.from_config(_alembic_config(engine))
+    try:
+        return script.get_revision(revision) is not None
+    except CommandError:
+        return False
 
 
 def head_revision(engine: Engine) -> str | None:

@@ -330,3 +330,22 @@ class IndexState(Base):
     generation: Mapped[int] = mapped_column(BigInteger, default=0)
     # PostgreSQL only: the transaction that bumped last, so a transaction bumps once.
     last_txid: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class JournalistDevice(Base):
+    """A journalist's device allowed on the journalist onion: only the public half of its
+    x25519 client-authorization key is kept; the private half was shown once and forgotten."""
+
+    __tablename__ = "journalist_devices"
+    __table_args__ = (CheckConstraint("length(public_key) = 52", name="public_key_base32"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
+    journalist_id: Mapped[int] = mapped_column(
+        ForeignKey("journalists.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(64))
+    public_key: Mapped[str] = mapped_column(String(52), unique=True)
+    created_on: Mapped[dt.date] = mapped_column(Date)
+
+    journalist: Mapped[Journalist] = relationship()

@@ -13,8 +13,9 @@ from sealdrop.crypto.scratch import require_ram
 from sealdrop.db import migrate
 from sealdrop.db.engine import make_engine, make_sessionmaker
 from sealdrop.domain.keys import Fingerprint
-from sealdrop.services import keyring_move, reader_keys, revocations
+from sealdrop.services import devices, keyring_move, reader_keys, revocations
 from sealdrop.services.settings import instance_settings
+from sealdrop.storage.device_spool import DeviceSpool
 from sealdrop.storage.store import Store
 
 
@@ -63,11 +64,13 @@ def initialise(config: Config, *, submission_key: str | None) -> list[Fingerprin
             gpg.inspect_public_key(submission_key)
         migrate.upgrade(engine)
         Store(config.store_dir)
+        DeviceSpool(config.device_spool).ensure()
         with make_sessionmaker(engine)() as session:
             keyring_move.migrate_legacy_home(session, config.legacy_gpg_home)
             revocations.round_existing(session)
             instance_settings(session)
             session.commit()
+            devices.respool(session, config)
             if submission_key:
                 today = dt.datetime.now(dt.UTC).date()
                 reader_keys.add_first_key(session, gpg, submission_key, today=today)

@@ -1,5 +1,5 @@
 """Replies a client encrypted itself (the API's way): checked to be an OpenPGP message, then
-numbered, placed and recorded like every sealed file."""
+numbered, placed and recorded like every sealed file, with the reader keys it names."""
 
 from __future__ import annotations
 
@@ -11,11 +11,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from sealdrop.crypto.armor import is_encrypted_message
+from sealdrop.crypto.armor import dearmor_message, is_encrypted_message, session_key_ids
+from sealdrop.crypto.gpg import Gpg
 from sealdrop.db.models import Journalist, Reply, SeenReply, Source, Submission
 from sealdrop.domain.items import Kind
 from sealdrop.errors import Conflict, ReplyNotEncrypted, RequestInvalid
-from sealdrop.services import versions
+from sealdrop.services import reader_keys, versions
 from sealdrop.services.sealed import place_next, undo
 from sealdrop.storage.store import Store
 
@@ -45,6 +46,7 @@ def _taken(session: Session, reply_uuid: str) -> bool:
 def store_reply(
     session: Session,
     store: Store,
+    gpg: Gpg,
     *,
     source: Source,
     journalist: Journalist,
@@ -55,7 +57,9 @@ def store_reply(
     """Store an armored reply as is, seen by its author; nothing stays behind on failure.
 
     RequestInvalid for an empty reply, ReplyNotEncrypted for anything but an encrypted OpenPGP
-    message, Conflict for a uuid already used.
+    message, Conflict for a uuid already used. The reply is linked to the reader keys its
+    session key packets name, as a server-encrypted reply is, so the reader keys page counts it;
+    a reply encrypted to no reader key (or to hidden recipients) is stored all the same.
     """
     if not armored.strip():
         raise RequestInvalid("A reply needs some content.")
@@ -63,6 +67,8 @@ def store_reply(
         raise ReplyNotEncrypted(NOT_ENCRYPTED)
     if reply_uuid is not None and _taken(session, reply_uuid):
         raise Conflict(TAKEN)
+    recipients = session_key_ids(dearmor_message(armored) or b"")
+    readers = reader_keys.rows_opening(session, gpg, recipients)
     written: list[Path] = [store.staging_path(source.filesystem_id)]
     try:
         written[0].write_bytes(armored.encode("utf-8"))  # armor headers may hold any text
@@ -75,6 +81,7 @@ def store_reply(
             interaction_count=done.count,
             deleted_by_source=False,
             journalist=journalist,
+            reader_keys=readers,
         )
         if reply_uuid is not None:
             reply.uuid = reply_uuid

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from sealdrop.config import Config
 from sealdrop.crypto import otp
 from sealdrop.crypto.passwords import Argon2Cost, hash_passphrase
-from sealdrop.db.models import ApiToken, Journalist
+from sealdrop.db.models import ApiToken, Journalist, JournalistDevice
 from sealdrop.domain import passphrases
 from sealdrop.errors import AccountInvalid, NotFound, TwoFactorInvalid
 from sealdrop.services import versions
@@ -177,10 +177,22 @@ def reset_two_factor(session: Session, journalist: Journalist, *, second_factor:
     end_sessions(session, journalist)
 
 
-def remove(session: Session, journalist: Journalist) -> None:
-    """Delete the account; its replies stay, shown as by a deleted journalist."""
+def require_removable(session: Session, journalist: Journalist) -> None:
+    """Refuse, before anything changes, to delete the last admin."""
     if journalist.is_admin and not _admins_left_without(session, journalist):
         raise AccountInvalid("The last admin cannot be deleted.")
+
+
+def remove(session: Session, journalist: Journalist) -> None:
+    """Delete the account; its replies stay, shown as by a deleted journalist.
+
+    Its devices must be revoked first (`devices.revoke_all_of`): the database would drop their
+    rows with the account, but only a revocation takes their keys out of Tor's list.
+    """
+    require_removable(session, journalist)
+    has_devices = select(JournalistDevice.id).where(JournalistDevice.journalist_id == journalist.id)
+    if session.scalar(has_devices.limit(1)) is not None:
+        raise AccountInvalid(f"Revoke {journalist.username}'s devices before deleting the account.")
     versions.forget_journalist(session, journalist)
     session.delete(journalist)
     session.flush()

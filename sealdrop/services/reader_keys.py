@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Table, func, select
@@ -98,6 +98,14 @@ def encryption_keys(session: Session, gpg: Gpg) -> EncryptionKeys:
         else:
             keys.append(key)
     return EncryptionKeys(keys, dropped)
+
+
+def rows_opening(session: Session, gpg: Gpg, key_ids: Collection[str]) -> list[ReaderKey]:
+    """The reader keys, active or retired, whose key or subkey has one of `key_ids`."""
+    wanted = set(key_ids)
+    return [
+        row for row in _rows(session) if row.public_key and wanted & gpg.key_ids(row.public_key)
+    ]
 
 
 def rows_for(session: Session, keys: Sequence[PublicKey]) -> list[ReaderKey]:

@@ -3,13 +3,14 @@ files and replies with who has seen them. Plain facts; the API's serializers sha
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from sqlalchemy import ColumnElement, ScalarSelect, Select, exists, func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import ColumnElement, case, exists, func, select
+from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
 from sealdrop.db.models import Journalist, Reply, SeenReply, SeenSubmission, Source, Submission
 
@@ -25,11 +26,30 @@ def chunked(values: Sequence[T]) -> Iterator[Sequence[T]]:
         yield values[start : start + IN_CHUNK]
 
 
+@dataclass(frozen=True, slots=True)
+class SourceRow:
+    """What clients are shown of a source's row, read as columns: ten thousand of these load in
+    a fraction of the time entities take, and the key material stays in the database."""
+
+    id: int
+    uuid: str
+    journalist_designation: str
+    key_fingerprint: str
+    interaction_count: int
+    public_key: str | None
+    is_starred: bool
+    last_updated: dt.date
+    version: str | None
+
+
+SOURCE_COLUMNS = tuple(getattr(Source, name) for name in SourceRow.__slots__)
+
+
 @dataclass(frozen=True)
 class SourceRecord:
     """A source with the counts its list entry shows."""
 
-    source: Source
+    source: SourceRow
     messages: int
     files: int
     unseen_items: int
@@ -59,47 +79,58 @@ class ItemRecord:
         return self.item.journalist.uuid if self.item.journalist else DELETED
 
 
-def _source_query() -> Select[Source, int, int, int]:
-    def count(kind: str) -> ScalarSelect[int]:
-        return (
-            select(func.count(Submission.id))
-            .where(Submission.source_id == Source.id, Submission.kind == kind)
-            .scalar_subquery()
-        )
+def _tally(session: Session, source_ids: Sequence[int] | None) -> dict[int, list[int]]:
+    """[messages, files, unseen items] of each source (every source when None), from two
+    grouped queries per chunk of ids: one pass over the items, not four subqueries per source."""
+    tally: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
+    parts: list[Sequence[int] | None] = [None] if source_ids is None else list(chunked(source_ids))
+    for part in parts:
 
-    unseen_submissions = (
-        select(func.count(Submission.id))
-        .where(
-            Submission.source_id == Source.id,
-            ~exists().where(SeenSubmission.submission_id == Submission.id),
+        def among(
+            column: InstrumentedAttribute[int], part: Sequence[int] | None = part
+        ) -> list[ColumnElement[bool]]:
+            return [] if part is None else [column.in_(part)]
+
+        # One pass over the submissions in source order: no temporary b-tree for the grouping.
+        is_message = case((Submission.kind == "message", 1), else_=0)
+        is_unseen = case(
+            (exists().where(SeenSubmission.submission_id == Submission.id), 0), else_=1
         )
-        .scalar_subquery()
-    )
-    unseen_replies = (
-        select(func.count(Reply.id))
-        .where(Reply.source_id == Source.id, ~exists().where(SeenReply.reply_id == Reply.id))
-        .scalar_subquery()
-    )
-    unseen: ColumnElement[int] = unseen_submissions + unseen_replies
-    return select(Source, count("message"), count("file"), unseen)
+        submissions = (
+            select(Submission.source_id, func.sum(is_message), func.count(), func.sum(is_unseen))
+            .where(*among(Submission.source_id))
+            .group_by(Submission.source_id)
+        )
+        for source_id, messages, count, unseen in session.execute(submissions):
+            tally[source_id][0] += messages
+            tally[source_id][1] += count - messages
+            tally[source_id][2] += unseen
+        unseen_replies = (
+            select(Reply.source_id, func.count())
+            .where(*among(Reply.source_id), ~exists().where(SeenReply.reply_id == Reply.id))
+            .group_by(Reply.source_id)
+        )
+        for source_id, count in session.execute(unseen_replies):
+            tally[source_id][2] += count
+    return tally
 
 
 def source_records(
     session: Session, *, ids: Collection[int] | None = None, uuids: Collection[str] | None = None
 ) -> list[SourceRecord]:
     """Sources with their counts (all of them, or those of `ids` or `uuids`), newest first."""
-    base = _source_query().order_by(Source.last_updated.desc(), Source.id.desc())
+    base = select(*SOURCE_COLUMNS).order_by(Source.last_updated.desc(), Source.id.desc())
     if ids is None and uuids is None:
         statements = [base]
     elif ids is not None:
         statements = [base.where(Source.id.in_(part)) for part in chunked(sorted(ids))]
     else:
         statements = [base.where(Source.uuid.in_(part)) for part in chunked(sorted(uuids or ()))]
-    return [
-        SourceRecord(source, int(messages), int(files), int(unseen))
-        for statement in statements
-        for source, messages, files, unseen in session.execute(statement)
-    ]
+    sources = [SourceRow(*row) for statement in statements for row in session.execute(statement)]
+    if len(statements) > 1:
+        sources.sort(key=lambda source: (source.last_updated, source.id), reverse=True)
+    tally = _tally(session, None if ids is None and uuids is None else [s.id for s in sources])
+    return [SourceRecord(source, *tally.get(source.id, (0, 0, 0))) for source in sources]
 
 
 def _seen_marks(

@@ -49,10 +49,13 @@ def restamp_store(session: Session, store: Store, *, today: dt.date) -> int:
 
 
 def restamp_data_dir(config: Config, *, today: dt.date) -> None:
-    """The database file(s), secrets and data directory itself: today, to the day."""
+    """The database file(s), secrets, the device spool and data directory itself: today, to
+    the day (a spool file's time would tell when a device was added)."""
     moment = _midnight(today)
     database = config.database_path
-    paths = [config.secrets_path, config.data_dir]
+    spool = config.device_spool
+    paths = [config.secrets_path, *(spool.glob("*.auth") if spool.is_dir() else []), spool]
+    paths.append(config.data_dir)
     if database is not None:
         paths[:0] = [database, database.with_name(database.name + "-journal")]
     for path in paths:

@@ -92,7 +92,7 @@ def refresh_sources(session: Session, sources: Iterable[Source]) -> None:
     session.flush()
     _lock(session, Source, wanted)
     for record in records.source_records(session, ids=list(wanted)):
-        record.source.version = digest(source_facts(record))
+        wanted[record.source.id].version = digest(source_facts(record))
 
 
 def refresh_source_version(session: Session, source: Source) -> None:

@@ -18,12 +18,13 @@ HOST = {"Host": "127.0.0.1"}
 
 
 class JournalistActions:
-    def __init__(self, client: FlaskClient) -> None:
+    def __init__(self, client: FlaskClient, *, host: str = HOST["Host"]) -> None:
         self.client = client
+        self.headers = {"Host": host}
         self._last_step_at = 1_800_000_000.0
 
     def get(self, path: str) -> TestResponse:
-        return self.client.get(path, headers=HOST)
+        return self.client.get(path, headers=self.headers)
 
     def csrf(self, path: str) -> str:
         match = CSRF_PATTERN.search(self.get(path).get_data(as_text=True))
@@ -34,7 +35,7 @@ class JournalistActions:
         self, path: str, data: Mapping[str, str], *, form_from: str | None = None
     ) -> TestResponse:
         token = self.csrf(form_from or path)
-        return self.client.post(path, data={"csrf_token": token, **data}, headers=HOST)
+        return self.client.post(path, data={"csrf_token": token, **data}, headers=self.headers)
 
     def current_code(self, journalist: Journalist) -> str:
         return pyotp.TOTP(journalist.otp_secret).now()

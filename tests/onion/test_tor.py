@@ -251,6 +251,7 @@ def test_demo_publishes_both_onions_while_it_runs(tor_network: Network) -> None:
         give_key(tor_network, key.group(1))
         login = socks_get_until(tor_network.socks_port, onions["Journalist"], "/login")
         assert login[0] == 200
+        check_demo_follows_device_keys(tor_network, banner, onions["Journalist"])
         demo.send_signal(signal.SIGTERM)
         assert demo.wait(timeout=60) == 0
     finally:
@@ -264,6 +265,38 @@ def test_demo_publishes_both_onions_while_it_runs(tor_network: Network) -> None:
         for address in onions.values():
             assert not has_descriptor(controller, address.removesuffix(".onion"))
     tmp_path.rmdir()
+
+
+def check_demo_follows_device_keys(net: Network, banner: str, journalist: str) -> None:
+    """Control-port mode from the spool: the demo's publisher applies what an admin does."""
+    store = re.search(r"Stored ciphertext:\s+(\S+)/store", banner)
+    assert store, banner
+    env = {
+        **os.environ,
+        "SEALDROP_DATA_DIR": store.group(1),
+        "SEALDROP_JOURNALIST_ONION": journalist,
+    }
+
+    def devices(*args: str) -> str:
+        return ok(subprocess.run(
+            [sys.executable, "-m", "sealdrop.cli", "journalist", "devices", *args],
+            env=env, capture_output=True, text=True, timeout=120, check=False,
+        ))  # fmt: skip
+
+    added = re.search(r"auth_private\): (\S+)", devices("add", "demo", "phone"))
+    assert added
+    give_key(net, added.group(1))
+    assert socks_get_until(net.socks_port, journalist, "/login")[0] == 200
+    devices("revoke", "demo", "phone")
+    began = time.monotonic()
+    while time.monotonic() - began < 60:  # the publisher looks at the spool every second
+        forget_descriptors(net)
+        give_key(net, added.group(1))
+        if socks_refusal(net.socks_port, journalist, deadline_seconds=30) == BAD_CLIENT_AUTH:
+            break
+    else:
+        pytest.fail("the demo did not apply the revocation")
+    report(f"demo (control-port mode): revocation applied within {time.monotonic() - began:.1f} s")
 
 
 def test_source_onion_keeps_its_address_across_restarts(tor_network: Network, site: Site) -> None:

@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from sealdrop.db.models import Journalist, Submission
+from sealdrop.db.models import Journalist, Reply, Submission
 from sealdrop.runtime.instance import Instance
 from sealdrop.services import journalists
+from sealdrop.services import reader_keys as reader_keys_service
 from tests.harness import ReaderKeys
 from tests.journalist_interface.api.client import ApiClient, encrypt_reply
 from tests.journalist_interface.api.conftest import MESSAGE, Seeded, issue
@@ -272,3 +273,27 @@ def test_an_armor_header_in_any_script_is_stored(
         "-----BEGIN PGP MESSAGE-----\n", "-----BEGIN PGP MESSAGE-----\nComment: café ☕\n", 1
     )
     api.json("POST", f"{source_path(seeded)}/replies", {"reply": armored}, status=201)
+
+
+def reader_fingerprints_of(instance: Instance, reply_uuid: str) -> list[str]:
+    with instance.sessions() as session:
+        reply = session.scalars(select(Reply).filter_by(uuid=reply_uuid)).one()
+        return [key.fingerprint for key in reply.reader_keys]
+
+
+def test_a_client_reply_is_linked_to_the_reader_keys_it_names(
+    api: ApiClient, seeded: Seeded, reader_keys: ReaderKeys, instance: Instance
+) -> None:
+    """So the reader keys page counts it among what each key opens, as a server-made reply."""
+    linked = send_reply(api, seeded, reader_keys)
+    assert reader_fingerprints_of(instance, linked["uuid"]) == [reader_keys.fingerprint]
+
+    source = api.json("GET", source_path(seeded))
+    only_the_source = encrypt_reply("For your eyes.", [source["key"]["public"]])
+    stored = api.json(
+        "POST", f"{source_path(seeded)}/replies", {"reply": only_the_source}, status=201
+    )
+    assert reader_fingerprints_of(instance, stored["uuid"]) == []
+    with instance.sessions() as session:
+        [status] = reader_keys_service.statuses(session, instance.gpg)
+    assert status.items == 2  # the message and the first reply

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 
 import pyotp
@@ -152,3 +153,41 @@ def test_accounts_need_an_initialised_instance(
 ) -> None:
     code, out = run(make_config.env(), capsys, "list")
     assert code == 2 and "sealdrop init" in out
+
+
+def test_a_passphrase_from_stdin_is_used_and_never_printed(
+    env: dict[str, str],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    chosen = "correct horse battery staple glue"
+    monkeypatch.setattr("sys.stdin", io.StringIO(chosen + "\n"))
+    code, out = run(env, capsys, "add", "boss", "--admin", "--passphrase-stdin")
+    assert code == 0, out
+    assert chosen not in out and "Passphrase" not in out
+    secret = printed(r"TOTP secret[^:]*: ([A-Z2-7]+)", out)
+    inst = open_instance(load_config(env))
+    try:
+        with inst.sessions() as session:
+            boss = journalist_auth.authenticate(
+                session,
+                journalist_auth.login_throttle(inst.config),
+                credentials=Credentials("boss", chosen, pyotp.TOTP(secret).at(NOW)),
+                cost=journalists.argon2_cost(inst.config),
+                now=NOW,
+            )
+            assert boss.is_admin
+    finally:
+        inst.close()
+
+
+def test_a_weak_passphrase_from_stdin_is_refused_in_one_line(
+    env: dict[str, str],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
+    code, out = run(env, capsys, "add", "boss", "--admin", "--passphrase-stdin")
+    assert code == 2
+    assert out.strip().startswith("sealdrop: A passphrase has at least 14 characters")
+    assert "no journalists yet" in run(env, capsys, "list")[1]

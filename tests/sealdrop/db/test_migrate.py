@@ -25,6 +25,7 @@ AT_0005 = AT_0004 | {"reader_keys", "submission_reader_keys", "reply_reader_keys
 AT_0006 = AT_0005 | {"api_events"}
 AT_0007 = AT_0006 | {"index_state"}
 AT_0008 = AT_0007
+AT_0009 = AT_0008 | {"journalist_devices"}
 MOMENT = dt.datetime(2024, 5, 1, 12, 0, 0)
 DAY = dt.date(2024, 1, 2)
 
@@ -109,7 +110,7 @@ def test_upgrade_to_head(engine: Engine) -> None:
 
     assert migrate.current_revision(engine) == migrate.head_revision(engine)
     assert migrate.head_revision(engine) == migrate.HEAD_REVISION, "update HEAD_REVISION"
-    assert tables(engine) == AT_0008
+    assert tables(engine) == AT_0009
     # A later migration rebuilding one of these tables on SQLite would drop its trigger.
     for table in ("sources", "submissions", "replies", "journalists"):
         assert any(table in name for name in index_triggers(engine)), table
@@ -489,3 +490,27 @@ def test_0008_adds_checksums_and_keeps_the_index_triggers(engine: Engine) -> Non
     assert "checksum" not in columns(engine, "submissions")
     assert count(engine, "submissions") == 1
     run(engine, "UPDATE submissions SET version = 'v4'")
+
+
+def test_0009_adds_journalist_devices_that_go_with_their_account_and_goes_back(
+    engine: Engine,
+) -> None:
+    migrate.upgrade(engine, "0008")
+    add_journalist_rows(engine)
+
+    migrate.upgrade(engine, "0009")
+
+    assert tables(engine) == AT_0009
+    insert = (
+        "INSERT INTO journalist_devices (uuid, journalist_id, name, public_key, created_on)"
+        " SELECT :uuid, id, 'laptop', :key, :day FROM journalists"
+    )
+    run(engine, insert, uuid="d" * 36, key="A" * 52, day=DAY)
+    with pytest.raises(IntegrityError):  # only a 52-character base32 key fits
+        run(engine, insert, uuid="e" * 36, key="B" * 51, day=DAY)
+    run(engine, "DELETE FROM journalists")
+    assert count(engine, "journalist_devices") == 0  # a deleted account's devices go with it
+
+    migrate.downgrade(engine, "0008")
+
+    assert tables(engine) == AT_0008

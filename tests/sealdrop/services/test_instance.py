@@ -39,7 +39,9 @@ def test_initialised_layout_is_private(instance: Instance) -> None:
     assert mode(config.secrets_path) == 0o600
     assert mode(config.store_dir) == 0o700
     database = config.database_path
-    expected = {"secrets.toml", "store"}  # no GnuPG home, no journal left over
+    # No GnuPG home, no journal left over; the device spool holds public keys only.
+    expected = {"secrets.toml", "store", "onion-clients"}
+    assert mode(config.device_spool) == 0o750
     if database is not None:
         assert mode(database) == 0o600
         expected.add(database.name)

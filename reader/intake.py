@@ -1,0 +1,179 @@
+"""One carried item -> gpg -> (gunzip) -> a private temp file in the vault, never whole in memory.
+
+The plaintext goes to a temp name inside the vault (same file system, so the final rename is
+atomic), is fsynced, and only then renamed by the vault. Any failure shreds the temp file: a
+failed item leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from reader.carriers import Carried, Chunks
+from reader.shred import shred_file
+from sealdrop.crypto.compress import GzipFormatError, GzipReader
+from sealdrop.crypto.submission_key import KeyPassphrase, SubmissionKeyring
+from sealdrop.domain.items import Kind
+from sealdrop.errors import DecryptionFailed, ReaderRefused
+
+# A file or message larger than this is refused (a forged item can hold a compression bomb).
+DEFAULT_MAX_ITEM_BYTES = 64 << 30
+# Bytes the disk must keep free after each write: the reader never fills the vault's disk.
+MIN_FREE_BYTES = 256 << 20
+_SPACE_CHECK_BYTES = 64 << 20
+_ARMORED = b"-----BEGIN PGP MESSAGE-----"
+# First byte of a binary OpenPGP message to a public key: a PKESK packet, old or new format.
+_PKESK_FIRST = {0x84, 0x85, 0x86, 0x87, 0xC1}
+MAX_LAYERS = 3  # a message inside a message inside a message: enough for any real source
+
+
+@dataclass
+class Decrypted:
+    """An item's plaintext in a temp file of the vault, ready to be renamed into place."""
+
+    temp: Path
+    size: int
+    cipher_sha256: str
+    original_name: str | None
+    double_encrypted: bool
+    note: str | None
+
+
+class _Writer:
+    """The sink gpg's output goes to: counts, bounds, checks free space, writes."""
+
+    def __init__(self, handle: int, *, limit: int, gunzip: bool) -> None:
+        self._fd = handle
+        self._limit = limit
+        self.size = 0
+        self._next_check = 0
+        self.gzip = GzipReader() if gunzip else None
+
+    def __call__(self, data: bytes) -> None:
+        pieces: Iterator[bytes] | tuple[bytes, ...]
+        try:
+            pieces = self.gzip.feed(data) if self.gzip is not None else (data,)
+            for piece in pieces:
+                self._write(piece)
+        except GzipFormatError as error:
+            raise ReaderRefused(f"the file inside is damaged ({error})") from None
+
+    def _write(self, piece: bytes) -> None:
+        self.size += len(piece)
+        if self.size > self._limit:
+            raise ReaderRefused(
+                f"it is larger than the reader's limit of {self._limit} bytes; refused"
+            )
+        if self.size >= self._next_check:
+            self._next_check = self.size + _SPACE_CHECK_BYTES
+            free = os.statvfs(f"/proc/self/fd/{self._fd}")
+            if free.f_bavail * free.f_frsize < MIN_FREE_BYTES + _SPACE_CHECK_BYTES:
+                raise ReaderRefused("the vault's disk is almost full; free some space first")
+        view = memoryview(piece)
+        while view:
+            view = view[os.write(self._fd, view) :]
+
+    def finish(self) -> None:
+        if self.gzip is not None:
+            try:
+                self.gzip.close()
+            except GzipFormatError as error:
+                raise ReaderRefused(f"the file inside is damaged ({error})") from None
+
+
+def _new_temp(tmp_dir: Path) -> tuple[Path, int]:
+    path = tmp_dir / f"part-{secrets.token_hex(8)}"
+    return path, os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+
+
+def _hashed(chunks: Chunks, digest: hashlib._Hash) -> Chunks:
+    for chunk in chunks:
+        digest.update(chunk)
+        yield chunk
+
+
+def decrypt_item(
+    item: Carried,
+    keyring: SubmissionKeyring,
+    passphrase: KeyPassphrase,
+    *,
+    tmp_dir: Path,
+    max_bytes: int = DEFAULT_MAX_ITEM_BYTES,
+) -> Decrypted:
+    """Decrypt `item` into a new temp file under `tmp_dir`; on any error, nothing is left."""
+    digest = hashlib.sha256()
+    temp, fd = _new_temp(tmp_dir)
+    try:
+        writer = _Writer(fd, limit=max_bytes, gunzip=item.kind is Kind.FILE)
+        with item.open() as chunks:
+            source = chunks if item.sha256 else _hashed(chunks, digest)
+            keyring.decrypt(source, writer, passphrase)
+        writer.finish()
+        os.fdatasync(fd)
+    except BaseException:
+        os.close(fd)
+        shred_file(temp)
+        raise
+    os.close(fd)
+    name = writer.gzip.name if writer.gzip is not None else None
+    done = Decrypted(temp, writer.size, item.sha256 or digest.hexdigest(), name, False, None)
+    try:
+        _open_inner_layers(done, keyring, passphrase, tmp_dir=tmp_dir, max_bytes=max_bytes)
+    except BaseException:
+        shred_file(done.temp)
+        raise
+    return done
+
+
+def _looks_encrypted(path: Path) -> bool:
+    with path.open("rb") as handle:
+        head = handle.read(64)
+    return head.lstrip().startswith(_ARMORED) or (bool(head) and head[0] in _PKESK_FIRST)
+
+
+def _open_inner_layers(
+    done: Decrypted,
+    keyring: SubmissionKeyring,
+    passphrase: KeyPassphrase,
+    *,
+    tmp_dir: Path,
+    max_bytes: int,
+) -> None:
+    """A source may encrypt to the Submission Key before sending: open each such layer."""
+    for _ in range(MAX_LAYERS):
+        if not _looks_encrypted(done.temp):
+            return
+        inner, fd = _new_temp(tmp_dir)
+        writer = _Writer(fd, limit=max_bytes, gunzip=False)
+        try:
+            with done.temp.open("rb") as handle:
+                keyring.decrypt(handle, writer, passphrase)
+            os.fdatasync(fd)
+        except (DecryptionFailed, ReaderRefused) as error:
+            os.close(fd)
+            shred_file(inner)
+            done.note = f"holds an OpenPGP message this reader cannot open: {error}"
+            return
+        except BaseException:
+            os.close(fd)
+            shred_file(inner)
+            raise
+        os.close(fd)
+        shred_file(done.temp)
+        done.temp, done.size, done.double_encrypted = inner, writer.size, True
+
+
+@contextlib.contextmanager
+def temp_dir(vault: Path) -> Iterator[Path]:
+    """The vault's `tmp/` (0700), swept of leftovers of a crashed run before use."""
+    path = vault / "tmp"
+    path.mkdir(mode=0o700, exist_ok=True)
+    for stale in path.iterdir():
+        shred_file(stale)
+    yield path

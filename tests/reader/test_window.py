@@ -1,0 +1,319 @@
+"""The reader window, offscreen: first-run key, import, conversation, metadata, export, keys."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+
+from reader import metadata
+from reader.airgap import Kind, NetworkFinding
+from reader.vault import Vault
+from reader.window.conversation import FileRow
+from reader.window.main import ReaderWindow
+from sealdrop.crypto.submission_key import SubmissionKeyring
+from sealdrop.runtime.instance import Instance
+from tests.reader import samples
+from tests.reader.helpers import PASSPHRASE, KeyTemplate, ReaderMachine, download, reply, submit
+from tests.reader.window_actions import (
+    ScriptedAsker,
+    application,
+    focus_chain,
+    screenshot,
+    wait_until,
+)
+
+# Each test has a source submit through the real source interface, gpg decrypt and mat2 read.
+pytestmark = pytest.mark.slow
+
+
+def exported_secret(template: KeyTemplate) -> bytes:
+    """The template's private key, armored and still protected, as a newsroom would move it."""
+    home = Path(tempfile.mkdtemp(prefix="rx-"))
+    shutil.copytree(template.gnupg, home / "g", ignore=shutil.ignore_patterns("S.*"))
+    try:
+        return subprocess.run(
+            ["gpg", "--homedir", str(home / "g"), "--batch", "--pinentry-mode", "loopback",
+             "--passphrase", PASSPHRASE, "--armor", "--export-secret-keys", template.fingerprint],
+            capture_output=True, check=True,
+        ).stdout  # fmt: skip
+    finally:
+        subprocess.run(
+            ["gpgconf", "--homedir", str(home / "g"), "--kill", "gpg-agent"], check=False
+        )
+        shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def qapp() -> QApplication:
+    return application()
+
+
+@pytest.fixture
+def drive(tmp_path: Path) -> Path:
+    folder = tmp_path / "EXPORT-DRIVE"
+    folder.mkdir()
+    return folder
+
+
+def open_window(vault: Vault, keyring: SubmissionKeyring, asker: ScriptedAsker, out: Path,
+                network: tuple[NetworkFinding, ...] = ()) -> ReaderWindow:  # fmt: skip
+    window = ReaderWindow(
+        vault=vault, keyring=keyring, network=network, public_key_out=out, asker=asker
+    )
+    window.show()
+    window.activateWindow()
+    QApplication.processEvents()
+    return window
+
+
+def close(window: ReaderWindow) -> None:
+    window.reports.wait()
+    QApplication.processEvents()
+    window.close()
+    window.deleteLater()
+    QApplication.processEvents()
+
+
+def rows(window: ReaderWindow) -> dict[str, FileRow]:
+    return {row.item.original_name or "": row for row in window.conversation.rows.values()}
+
+
+def reports_shown(window: ReaderWindow) -> bool:
+    return all(
+        not row.findings.text().endswith("checking with mat2…") for row in rows(window).values()
+    )
+
+
+@pytest.fixture
+def newsroom_bundles(
+    newsroom: Instance, reader_key: KeyTemplate, tmp_path: Path
+) -> tuple[str, str, list[Path]]:
+    """Two sources: one with a message, a PDF naming its author, an unknown blob and a reply;
+    a newer one with a message alone. Their bundles, as a journalist downloads them."""
+    pdf = samples.pdf(tmp_path / "m.pdf").read_bytes()
+    first = submit(
+        newsroom,
+        "The ledger is in the drawer.\nSigned: \u202eevil",
+        [(pdf, "minutes.pdf"), (os.urandom(3000), "blob.bin")],
+    )
+    reply(newsroom, first, "Thank you, received.", [reader_key.key])
+    second = submit(newsroom, "A second source.", [])
+    return first, second, [download(newsroom, d, tmp_path / f"{n}.zip") for n, d in
+                           enumerate([first, second])]  # fmt: skip
+
+
+@pytest.fixture
+def window_with_sources(
+    qapp: QApplication,
+    reader: ReaderMachine,
+    newsroom_bundles: tuple[str, str, list[Path]],
+    drive: Path,
+    tmp_path: Path,
+) -> Iterator[tuple[ReaderWindow, ScriptedAsker]]:
+    _, _, bundles = newsroom_bundles
+    asker = ScriptedAsker(bundles=list(bundles), passphrases=[PASSPHRASE, PASSPHRASE])
+    with reader.vault() as vault:
+        window = open_window(vault, reader.keyring, asker, tmp_path / "pub.asc")
+        try:
+            QTest.mouseClick(window.import_button, Qt.MouseButton.LeftButton)
+            assert window.status.text() == "0.zip: 4 imported, 0 already here, 0 failed."
+            QTest.keyClick(window, Qt.Key.Key_I, Qt.KeyboardModifier.ControlModifier)
+            assert window.status.text() == "1.zip: 1 imported, 0 already here, 0 failed."
+            yield window, asker
+        finally:
+            close(window)
+
+
+def test_sources_newest_first_and_a_conversation_with_metadata(
+    window_with_sources: tuple[ReaderWindow, ScriptedAsker],
+    newsroom_bundles: tuple[str, str, list[Path]],
+    tmp_path: Path,
+) -> None:
+    window, _ = window_with_sources
+    first, second, _ = newsroom_bundles
+    listed = [window.sources.item(i).text() for i in range(window.sources.count())]
+    assert listed == [
+        f"{second}\n1 message, 0 files, 0 replies",
+        f"{first}\n1 message, 2 files, 1 reply",
+    ]
+    window.sources.setCurrentRow(1)
+    wait_until(lambda: reports_shown(window))
+    # A source's words are shown as plain text: markup in them is never interpreted.
+    assert {label.textFormat() for label in window.conversation.texts} == {Qt.TextFormat.PlainText}
+    message, answer = (label.text() for label in window.conversation.texts)
+    assert (
+        message == "#1 · Message from the source\nThe ledger is in the drawer.\nSigned: \\u202eevil"
+    )
+    assert answer == "#4 · Reply from the newsroom\nThank you, received."
+    pdf, blob = rows(window)["minutes.pdf"], rows(window)["blob.bin"]
+    assert pdf.title.text().startswith("#2 · File minutes.pdf · ")
+    assert pdf.kind.text() == "Type: application/pdf"
+    assert "author = Alice Whistler" in pdf.findings.text()
+    assert pdf.export_clean.isEnabled()
+    assert blob.findings.text().startswith("Unknown format: mat2 cannot read")
+    assert not blob.export_clean.isEnabled()
+    assert blob.title.text() == "#3 · File blob.bin · 3.0 KB"
+    screenshot(window, tmp_path / "conversation.png")
+
+
+def test_export_a_clean_copy_and_an_original_after_confirming(
+    window_with_sources: tuple[ReaderWindow, ScriptedAsker], drive: Path
+) -> None:
+    window, asker = window_with_sources
+    window.sources.setCurrentRow(1)
+    wait_until(lambda: reports_shown(window))
+    pdf = rows(window)["minutes.pdf"]
+    asker.folders += [drive, drive]
+    asker.confirms += [False, True]
+
+    pdf.export_clean.click()
+    assert window.status.text().startswith("A cleaned copy of minutes.pdf was written to ")
+    cleaned = metadata.report(drive / "minutes.pdf")
+    assert cleaned.problem is None
+    assert samples.AUTHOR not in {f.value for f in cleaned.findings}
+
+    pdf.export_original.click()  # the journalist says no: nothing is written, no folder asked
+    assert sorted(p.name for p in drive.iterdir()) == ["minutes.pdf"]
+    assert "keeps all its metadata" in asker.questions[-1]
+    pdf.export_original.click()
+    assert (drive / "minutes (2).pdf").read_bytes() == pdf.item.path.read_bytes()
+    assert asker.folders == []
+
+
+def test_the_window_is_keyboard_navigable(
+    window_with_sources: tuple[ReaderWindow, ScriptedAsker], tmp_path: Path
+) -> None:
+    window, _ = window_with_sources
+    window.sources.setCurrentRow(0)
+    window.sources.setFocus()
+    QTest.keyClick(window.sources, Qt.Key.Key_Down)  # arrows move between sources
+    assert window.sources.currentRow() == 1
+    wait_until(lambda: reports_shown(window))
+    visited = list(focus_chain(window.import_button, 14))
+    pdf = rows(window)["minutes.pdf"]
+    for wanted in (window.import_button, window.sources, window.conversation.texts[0],
+                   pdf.export_clean, pdf.export_original):  # fmt: skip
+        assert wanted in visited, wanted.accessibleName()
+    window.sources.setFocus()
+    QTest.keyClick(window.sources, Qt.Key.Key_F6)  # F6 goes to the conversation
+    focused = QApplication.focusWidget()
+    assert focused is not None and window.conversation.isAncestorOf(focused)
+    screenshot(window, tmp_path / "keyboard.png")
+
+
+def test_first_run_assistant_makes_the_key(qapp: QApplication, tmp_path: Path) -> None:
+    home = Path(tempfile.mkdtemp(prefix="rw-"))  # short: gpg-agent's socket lives in it
+    keyring = SubmissionKeyring(home / "gnupg")
+    out = tmp_path / "submission-key.asc"
+    try:
+        with Vault.open(tmp_path / "vault") as vault:
+            window = open_window(vault, keyring, ScriptedAsker(), out)
+            helper = window.assistant
+            assert window.pages.currentWidget() is helper
+            screenshot(window, tmp_path / "first-run.png")
+            QTest.keyClicks(helper.new_passphrase, "too short")
+            QTest.keyClicks(helper.repeat_passphrase, "too short")
+            helper.make_button.click()
+            assert helper.message.text() == "Choose a passphrase of at least 12 characters."
+            helper.new_passphrase.setText("a long journalist passphrase")
+            helper.repeat_passphrase.setText("a long journalist passphrasE")
+            helper.make_button.click()
+            assert helper.message.text() == "The two passphrases differ; type them again."
+            assert keyring.secret_keys() == []
+            helper.repeat_passphrase.setText("a long journalist passphrase")
+            QTest.keyClick(helper.repeat_passphrase, Qt.Key.Key_Return)
+            (key,) = keyring.secret_keys()
+            assert window.pages.currentIndex() == 1
+            assert window.status.text().startswith(f"Submission Key made: {key.fingerprint}.")
+            assert "BEGIN PGP PUBLIC KEY BLOCK" in out.read_text()
+            assert helper.new_passphrase.text() == ""  # the passphrase does not linger
+            close(window)
+    finally:
+        keyring.forget()
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def test_first_run_assistant_imports_a_key_or_says_why_not(
+    qapp: QApplication, reader_key: KeyTemplate, tmp_path: Path
+) -> None:
+    home = Path(tempfile.mkdtemp(prefix="rw-"))
+    keyring = SubmissionKeyring(home / "gnupg")
+    secret = tmp_path / "secret.asc"
+    secret.write_bytes(exported_secret(reader_key))
+    garbage = tmp_path / "garbage.asc"
+    garbage.write_bytes(b"not a key")
+    asker = ScriptedAsker(key_files=[garbage, secret, secret])
+    try:
+        with Vault.open(tmp_path / "vault") as vault:
+            window = open_window(vault, keyring, asker, tmp_path / "pub.asc")
+            helper = window.assistant
+            helper.import_passphrase.setText(PASSPHRASE)
+            helper.import_button.click()
+            assert (
+                helper.message.text()
+                == "No key was imported: That file holds no OpenPGP private key."
+            )
+            helper.import_passphrase.setText("the wrong passphrase")
+            helper.import_button.click()
+            assert helper.message.text().startswith("No key was imported: ")
+            assert window.pages.currentWidget() is helper
+            helper.import_passphrase.setText(PASSPHRASE)
+            helper.import_button.click()
+            assert window.status.text() == f"Submission Key imported: {reader_key.fingerprint}."
+            assert window.pages.currentIndex() == 1
+            close(window)
+    finally:
+        keyring.forget()
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def test_bad_imports_get_one_clear_line(
+    qapp: QApplication, reader: ReaderMachine, newsroom_bundles: tuple[str, str, list[Path]],
+    tmp_path: Path,
+) -> None:  # fmt: skip
+    _, _, bundles = newsroom_bundles
+    truncated = tmp_path / "truncated.zip"
+    truncated.write_bytes(bundles[0].read_bytes()[:300])
+    asker = ScriptedAsker(
+        bundles=[None, bundles[0], truncated], passphrases=["wrong passphrase", PASSPHRASE]
+    )
+    with reader.vault() as vault:
+        window = open_window(vault, reader.keyring, asker, tmp_path / "pub.asc")
+        try:
+            window.import_button.click()  # cancelled: nothing asked, nothing said
+            assert (asker.questions, window.status.text()) == ([], "")
+            window.import_button.click()
+            assert window.status.text().startswith("Nothing imported: ")
+            assert window.sources.count() == 0
+            window.import_button.click()
+            assert window.status.text().startswith("truncated.zip was refused: ")
+            assert window.sources.count() == 0
+            assert window.import_button.isEnabled()
+        finally:
+            close(window)
+
+
+def test_a_machine_that_looks_online_gets_a_banner(
+    qapp: QApplication, reader: ReaderMachine, tmp_path: Path
+) -> None:
+    finding = NetworkFinding(Kind.INTERFACE_UP, "eth0", "Network interface eth0 is up.")
+    with reader.vault() as vault:
+        online = open_window(vault, reader.keyring, ScriptedAsker(), tmp_path / "p", (finding,))
+        offline = open_window(vault, reader.keyring, ScriptedAsker(), tmp_path / "p")
+        try:
+            assert online.banner.isVisible()
+            assert online.banner.text().endswith("\nNetwork interface eth0 is up.")
+            assert not offline.banner.isVisible()
+            screenshot(online, tmp_path / "online.png")
+        finally:
+            close(online)
+            close(offline)

@@ -1,0 +1,92 @@
+"""`sealdrop journalist devices ...`: a key printed once, the list, revocation, refusals."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from sealdrop.cli.main import main
+from sealdrop.config import load_config
+from sealdrop.crypto.device_keys import fingerprint
+from sealdrop.runtime.initialise import initialise
+from sealdrop.runtime.instance import open_instance
+from sealdrop.services import audit
+from tests.harness import ConfigFactory
+
+VECTOR = json.loads((Path(__file__).parents[2] / "vectors" / "device_keys.json").read_text())
+ONION = VECTOR["onion"]
+
+
+@pytest.fixture
+def env(make_config: ConfigFactory) -> dict[str, str]:
+    environment = make_config.env(extra={"SEALDROP_JOURNALIST_ONION": ONION})
+    initialise(load_config(environment), submission_key=None)
+    assert main(["journalist", "add", "dana"], environment) == 0
+    return environment
+
+
+def run(env: dict[str, str], capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
+    code = main(["journalist", "devices", *args], env)
+    captured = capsys.readouterr()
+    return code, captured.out + captured.err
+
+
+def test_add_prints_the_key_once_list_shows_its_fingerprint_revoke_takes_it_out(
+    env: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    code, out = run(env, capsys, "add", "dana", "laptop")
+    assert code == 0, out
+    line = re.search(r"auth_private\): (\S+)", out)
+    assert line and line.group(1).startswith(ONION.removesuffix(".onion") + ":descriptor:x25519:")
+    private = line.group(1).rsplit(":", 1)[1]
+    assert f"Tor Browser asks for: {private}" in out
+    spool = load_config(env).device_spool
+    (spooled,) = spool.iterdir()
+    public = spooled.read_text().strip().rsplit(":", 1)[1]
+
+    code, listed = run(env, capsys, "list")
+    assert code == 0 and listed.startswith("dana\tlaptop\t") and fingerprint(public) in listed
+    assert private not in listed and public not in listed
+
+    code, out = run(env, capsys, "revoke", "dana", "laptop")
+    assert code == 0 and out.startswith("Revoked dana: laptop (")
+    assert list(spool.iterdir()) == []
+    assert "no devices yet" in run(env, capsys, "list")[1]
+    inst = open_instance(load_config(env))
+    try:
+        with inst.sessions() as session:
+            actions = [(e.action, e.target) for e in reversed(audit.recent(session))]
+    finally:
+        inst.close()
+    described = f"dana: laptop ({fingerprint(public)})"
+    assert actions[-2:] == [("add device", described), ("revoke device", described)]
+    assert all(private not in target for _, target in actions)
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["add", "nobody", "laptop"], "there is no journalist named 'nobody'"),
+        (["add", "dana", "../x"], "A device name has"),
+        (["revoke", "dana", "phone"], "dana has no device named 'phone'"),
+    ],
+)
+def test_refusals_are_one_line(
+    env: dict[str, str], capsys: pytest.CaptureFixture[str], args: list[str], words: str
+) -> None:
+    capsys.readouterr()
+    code, out = run(env, capsys, *args)
+    assert code == 2 and out.startswith("sealdrop: ") and words in out
+    assert out.count("\n") == 1
+
+
+def test_a_journalist_with_devices_is_deleted_with_them_revoked(
+    env: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(env, capsys, "add", "dana", "phone")[0] == 0
+    assert main(["journalist", "delete", "dana"], env) == 0
+    assert list(load_config(env).device_spool.iterdir()) == []
