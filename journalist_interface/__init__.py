@@ -10,6 +10,8 @@ import logging
 
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
+from jinja2 import BytecodeCache
+from jinja2.bccache import Bucket
 
 from journalist_interface import api, auth, context, errors, security
 from journalist_interface.views import (
@@ -25,6 +27,29 @@ from sealdrop.errors import ConfigError
 from sealdrop.runtime.instance import Instance, open_instance
 
 
+class _CompiledTemplates(BytecodeCache):
+    """Compiled templates kept in memory and shared by every app this process builds.
+
+    A server process builds one app, so this changes nothing there; the tests build hundreds,
+    and each would otherwise compile every template it renders again. Jinja checks each
+    entry against its template's source before using it.
+    """
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        code = self._code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+COMPILED_TEMPLATES = _CompiledTemplates()
+
+
 def create_app(config: Config, *, instance: Instance | None = None) -> Flask:
     """Build the journalist app for `config`; pass `instance` to share one already opened."""
     secrets = config.require_secrets()
@@ -33,6 +58,7 @@ def create_app(config: Config, *, instance: Instance | None = None) -> Flask:
     inst = instance or open_instance(config)
     settings = config.journalist
     app = Flask(__name__)
+    app.jinja_env.bytecode_cache = COMPILED_TEMPLATES
     security.install(app, expected_host=settings.onion)
     app.config.update(
         SECRET_KEY=secrets.journalist_session_key,

@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 from sealdrop.config import Config, load_config
 from sealdrop.config.settings import SECRETS_FILE
 from sealdrop.crypto.gpg import Keyring
+from sealdrop.db import migrate
+from sealdrop.db.engine import make_engine
 from sealdrop.db.models import Submission
 from sealdrop.domain import codenames
 from sealdrop.domain.codenames import Codename
@@ -103,14 +105,29 @@ class InitialisedTemplates:
     """Data directories made once per session by the real `initialise`, to be copied per test.
 
     One template per distinct set-up (the environment less the data directory, and the key):
-    `sealdrop init` runs Alembic and gpg, ~0.1-0.4 s, where copying its result takes ~2 ms.
-    Each copy gets secrets of its own, written as `initialise` writes them, so no two
-    instances share a salt. Only the default SQLite database is copied; any other database
-    URL is initialised for real.
+    `sealdrop init` runs gpg and Alembic, ~0.1-0.4 s, where copying its result takes ~2 ms.
+    Alembic runs the migrations once per session, into `migrated_sqlite()`: each template's
+    database starts as a copy of that file, so its `initialise` finds the schema at the head
+    and does the rest for real. Each copy gets secrets of its own, written as `initialise`
+    writes them, so no two instances share a salt. Only the default SQLite database is
+    copied; any other database URL is initialised for real.
     """
 
     base: Path
     _made: dict[tuple[frozenset[tuple[str, str]], str | None], Path] = field(default_factory=dict)
+    _migrated: Path | None = None
+
+    def migrated_sqlite(self) -> Path:
+        """An SQLite file Alembic migrated to the head revision, made on first use."""
+        if self._migrated is None:
+            path = Path(tempfile.mkdtemp(prefix="m", dir=self.base)) / "migrated.sqlite"
+            engine = make_engine(f"sqlite:///{path}")
+            try:
+                migrate.upgrade(engine)
+            finally:
+                engine.dispose()
+            self._migrated = path
+        return self._migrated
 
     def data_dir(self, env: Mapping[str, str], submission_key: str | None) -> Path:
         """The template's data directory for this set-up, made by `initialise` on first use."""
@@ -118,9 +135,12 @@ class InitialisedTemplates:
         made = self._made.get((recipe, submission_key))
         if made is None:
             made = Path(tempfile.mkdtemp(prefix="t", dir=self.base)) / "data"
-            initialise(
-                load_config({**env, "SEALDROP_DATA_DIR": str(made)}), submission_key=submission_key
-            )
+            config = load_config({**env, "SEALDROP_DATA_DIR": str(made)})
+            database = config.database_path
+            if database is not None and made in database.parents:
+                made.mkdir(mode=0o700)
+                shutil.copy2(self.migrated_sqlite(), database)
+            initialise(config, submission_key=submission_key)
             self._made[(recipe, submission_key)] = made
         return made
 

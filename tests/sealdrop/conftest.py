@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,22 +12,14 @@ from sqlalchemy.orm import Session
 
 from sealdrop.db import migrate
 from sealdrop.db.engine import make_engine, make_sessionmaker
+from tests.harness import InitialisedTemplates
 
 
 @pytest.fixture(scope="session")
-def migrated_sqlite() -> Iterator[Path]:
-    """An SQLite file migrated to the head revision once per session, for `session` to copy."""
-    folder = Path(tempfile.mkdtemp(prefix="sdm-"))
-    path = folder / "migrated.sqlite"
-    engine = make_engine(f"sqlite:///{path}")
-    try:
-        migrate.upgrade(engine)
-    finally:
-        engine.dispose()
-    try:
-        yield path
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+def migrated_sqlite(initialised_templates: InitialisedTemplates) -> Path:
+    """An SQLite file migrated to the head revision once per session, for `session` to copy
+    (the same file the initialised data directories start from)."""
+    return initialised_templates.migrated_sqlite()
 
 
 @pytest.fixture

@@ -1,5 +1,9 @@
 """schemathesis against the OpenAPI document: a few generated requests per operation, with a
-valid token, must never get a 500 and must get answers the document describes."""
+valid token, must never get a 500 and must get answers the document describes.
+
+Marked slow (about 10 s of CPU, a tenth of the fast loop): `make test` runs it. The fast loop
+keeps test_auth's check that every route is in the document and each endpoint's own tests.
+"""
 
 from __future__ import annotations
 
@@ -66,6 +70,7 @@ def target(reader_keys: ReaderKeys) -> Iterator[Target]:
         shutil.rmtree(base, ignore_errors=True)
 
 
+@pytest.mark.slow
 @schema.parametrize()
 @settings(
     max_examples=3,
