@@ -121,6 +121,13 @@ def test_range_requests_get_the_part_asked_for(api: ApiClient, seeded: Seeded) -
     part.close()
     outside = api.get(url, headers={"Range": f"bytes={len(data) + 5}-"})
     assert outside.status_code == 416
+    assert outside.headers["Content-Range"] == f"bytes */{len(data)}"
+    tail = api.get(url, headers={"Range": "bytes=-5"})
+    assert tail.status_code == 206 and tail.get_data() == data[-5:]
+    tail.close()
+    several = api.get(url, headers={"Range": "bytes=0-1,5-6"})  # answered whole, as HTTP allows
+    assert several.status_code == 200 and several.get_data() == data
+    several.close()
     outside.close()
 
 
