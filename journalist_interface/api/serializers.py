@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 
 from sealdrop.db.models import Journalist, Reply, Submission
@@ -20,6 +21,7 @@ def iso_moment(moment: dt.datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+@functools.lru_cache(maxsize=4096)  # a list of 10,000 sources spans a few hundred days
 def iso_day(day: dt.date | None) -> str | None:
     """Sealdrop keeps days only: midnight UTC of that day."""
     return None if day is None else iso_moment(dt.datetime.combine(day, dt.time()))

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
-from flask import g, jsonify
+from flask import Response, current_app, g, jsonify
+from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 
 from journalist_interface.api import serializers
 from journalist_interface.api.blueprint import bp
+from journalist_interface.api.sources_listing import SourcesListing
 from journalist_interface.context import actor
 from sealdrop.db.models import Source
 from sealdrop.errors import NotFound
 from sealdrop.services import conversations, items, records
 from sealdrop.services.records import SourceRecord
+
+SOURCES_CACHE = "sealdrop_v1_sources_cache"
+
+
+@bp.record_once
+def _install_cache(state: BlueprintSetupState) -> None:
+    state.app.extensions[SOURCES_CACHE] = SourcesListing()
 
 
 def source_record(source_uuid: str) -> SourceRecord:
@@ -27,7 +36,8 @@ def find_source(source_uuid: str) -> Source:
 
 @bp.get("/v1/sources")
 def sources() -> ResponseReturnValue:
-    return jsonify(sources=[serializers.source(each) for each in records.source_records(g.db)])
+    listing: SourcesListing = current_app.extensions[SOURCES_CACHE]
+    return Response(listing.body(g.db), mimetype="application/json")
 
 
 @bp.get("/v1/sources/<source_uuid>")

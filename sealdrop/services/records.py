@@ -126,11 +126,24 @@ def source_records(
         statements = [base.where(Source.id.in_(part)) for part in chunked(sorted(ids))]
     else:
         statements = [base.where(Source.uuid.in_(part)) for part in chunked(sorted(uuids or ()))]
-    sources = [SourceRow(*row) for statement in statements for row in session.execute(statement)]
+    # Through the connection: plain rows, without the ORM's per-row bookkeeping. The connection
+    # does not flush by itself, and a writer refreshing versions reads its own pending changes.
+    session.flush()
+    connection = session.connection()
+    sources = [SourceRow(*row) for statement in statements for row in connection.execute(statement)]
     if len(statements) > 1:
         sources.sort(key=lambda source: (source.last_updated, source.id), reverse=True)
     tally = _tally(session, None if ids is None and uuids is None else [s.id for s in sources])
     return [SourceRecord(source, *tally.get(source.id, (0, 0, 0))) for source in sources]
+
+
+def source_versions(session: Session) -> list[tuple[int, str, str | None]]:
+    """(id, uuid, version) of every source, newest first: the order of the list, and which of
+    its entries changed since they were last read (None: a version not computed yet)."""
+    statement = select(Source.id, Source.uuid, Source.version).order_by(
+        Source.last_updated.desc(), Source.id.desc()
+    )
+    return [(id_, uuid, version) for id_, uuid, version in session.connection().execute(statement)]
 
 
 def _seen_marks(

@@ -11,8 +11,9 @@ import functools
 import hashlib
 import json
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -22,6 +23,7 @@ from sealdrop.services import records
 from sealdrop.services.records import ItemRecord, SourceRecord
 
 Facts = dict[str, object]
+T = TypeVar("T")
 
 
 def digest(facts: Mapping[str, object]) -> str:
@@ -184,26 +186,45 @@ def generation(session: Session) -> int:
     return int(session.connection().execute(select(IndexState.generation)).scalar_one())
 
 
-class IndexCache:
-    """The whole index's version at the generation it was last built, kept by one process.
+class GenerationCache(Generic[T]):
+    """A value built from the records, kept by one process with the generation it was built at.
 
     The triggers bump the generation on every change of a record or its version, by any code or
-    SQL, so a version remembered for generation g is right for as long as g is current: a client
-    whose ETag still matches gets its 304 from one one-row query instead of a read of every row.
+    SQL, so a value remembered for generation g is right for as long as g is current: a client
+    asking again gets it from one one-row query instead of a read of every row.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._known: tuple[int, str] | None = None
+        self._known: tuple[int, T] | None = None
 
-    def version_at(self, generation: int) -> str | None:
+    def value_at(self, generation: int) -> T | None:
         with self._lock:
             known = self._known
         return known[1] if known is not None and known[0] == generation else None
 
-    def remember(self, generation: int, version: str) -> None:
+    def remember(self, generation: int, value: T) -> None:
         with self._lock:
-            self._known = (generation, version)
+            self._known = (generation, value)
+
+
+IndexCache = GenerationCache[str]
+
+
+def at_generation(session: Session, cache: GenerationCache[T], build: Callable[[], T]) -> T:
+    """`build()`'s value, from `cache` while nothing has changed since it was built.
+
+    The value is remembered only when the generation was the same before and after it was built:
+    a commit in between may have been half seen, so that value is served once and forgotten.
+    """
+    before = generation(session)
+    known = cache.value_at(before)
+    if known is not None:
+        return known
+    value = build()
+    if generation(session) == before:
+        cache.remember(before, value)
+    return value
 
 
 def index(session: Session, cache: IndexCache | None = None) -> Index:
@@ -227,4 +248,4 @@ def index(session: Session, cache: IndexCache | None = None) -> Index:
 
 def cached_version(session: Session, cache: IndexCache) -> str | None:
     """The index's version if nothing changed since the cache last saw it, else None."""
-    return cache.version_at(generation(session))
+    return cache.value_at(generation(session))
