@@ -130,7 +130,9 @@ def source_records(
     # does not flush by itself, and a writer refreshing versions reads its own pending changes.
     session.flush()
     connection = session.connection()
-    sources = [SourceRow(*row) for statement in statements for row in connection.execute(statement)]
+    sources = [
+        SourceRow(*row) for statement in statements for row in connection.execute(statement).all()
+    ]
     if len(statements) > 1:
         sources.sort(key=lambda source: (source.last_updated, source.id), reverse=True)
     tally = _tally(session, None if ids is None and uuids is None else [s.id for s in sources])
@@ -143,7 +145,9 @@ def source_versions(session: Session) -> list[tuple[int, str, str | None]]:
     statement = select(Source.id, Source.uuid, Source.version).order_by(
         Source.last_updated.desc(), Source.id.desc()
     )
-    return [(id_, uuid, version) for id_, uuid, version in session.connection().execute(statement)]
+    return [
+        (id_, uuid, version) for id_, uuid, version in session.connection().execute(statement).all()
+    ]
 
 
 def _seen_marks(
