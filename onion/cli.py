@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
 
-from onion import clients_cli, control, sync, torrc
+from onion import clients_cli, connection, control, sync, torrc
 from onion.clients_cli import read_spool as _read_spool
 from onion.clients_cli import state_of as _state
 from onion.errors import OnionError
@@ -46,7 +46,7 @@ def cmd_address(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    with control.connected(args.control) as controller:
+    with connection.connected(args.control) as controller:
         print(f"tor {controller.get_version()} reachable")
     return 0
 
@@ -59,7 +59,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
     if args.clients_from:
         spool = _read_spool(args.clients_from)
         sync.write_clients(state.clients.directory, spool.clients, lock_when_empty=False)
-    with control.connected(args.control) as controller:
+    with connection.connected(args.control) as controller:
         added = control.publish(controller, state, plan, detach=not args.hold, timeout=args.timeout)
         for service, new in added.items():
             address = state.address(service)
@@ -108,7 +108,7 @@ def _hold(controller: object, state: State, plan: Plan, args: argparse.Namespace
 
 def cmd_unpublish(args: argparse.Namespace) -> int:
     state = _state(args)
-    with control.connected(args.control) as controller:
+    with connection.connected(args.control) as controller:
         for service in ("source", "journalist"):
             address = state.address(service)
             gone = control.remove_service(controller, address)
@@ -121,7 +121,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     state = _state(args)
     devices = len(state.clients.entries())
     try:
-        with control.connected(args.control) as controller:
+        with connection.connected(args.control) as controller:
             found = control.status(controller, state)
     except OnionError as exc:
         for service in ("source", "journalist"):

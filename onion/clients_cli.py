@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from onion import control, sync
+from onion import connection, control, sync
 from onion.errors import OnionError
 from onion.state import State
 
@@ -67,7 +67,7 @@ def cmd_client_sync(args: argparse.Namespace) -> int:
     spool = read_spool(args.spool)
 
     def connect() -> contextlib.AbstractContextManager[object]:
-        return control.connected(args.control)
+        return connection.connected(args.control)
 
     if args.hs_dir:
         done = sync.sync_torrc(
@@ -89,7 +89,7 @@ def _apply_clients(args: argparse.Namespace, state: State) -> None:
             file=sys.stderr,
         )
         return
-    with control.connected(args.control) as controller:
+    with connection.connected(args.control) as controller:
         print(control.sync_clients(controller, state, timeout=args.timeout))
 
 

@@ -23,7 +23,8 @@ from pathlib import Path
 
 import pytest
 
-from onion.control import connected, has_descriptor, register_client_key
+from onion.connection import connected
+from onion.control import has_descriptor, register_client_key
 from sealdrop.config import load_config
 from sealdrop.runtime.initialise import initialise
 from tests.harness import FAST_ARGON2, FAST_KDF, ReaderKeys

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from onion import torrc
-from onion.control import add_onion_command, require_version
+from onion.connection import require_version
+from onion.control import add_onion_command
 from onion.errors import OnionError, TorConfigInvalid, TorTooOld
 from onion.settings import Defences, Plan
 from onion.state import State
