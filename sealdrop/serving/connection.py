@@ -11,47 +11,26 @@ import asyncio
 import contextlib
 import io
 import logging
-from concurrent.futures import Executor
-from dataclasses import dataclass, field
 from functools import partial
 
 import h11
 
 from sealdrop.serving.body import BodyPipe
-from sealdrop.serving.bridge import InputStream, Responder, WsgiApp, make_environ, path_of, run_app
+from sealdrop.serving.bridge import InputStream, Responder, make_environ, path_of, run_app
 from sealdrop.serving.limits import (
     HEADER_BYTES,
     LINGER_BYTES,
     LINGER_SECONDS,
     METER_TICK_SECONDS,
     REFUSED_KEY,
-    Limits,
     RateMeter,
 )
-from sealdrop.serving.slots import Upload, UploadSlots
+from sealdrop.serving.shared import Shared
+from sealdrop.serving.slots import Upload
 
 READ_BYTES = 256 * 1024
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class Shared:
-    """What the connections of one worker share: the app, the limits, the counts."""
-
-    app: WsgiApp
-    limits: Limits
-    executor: Executor
-    # Refusals are rendered by the app too, but in threads of their own: a flood of refused
-    # uploads must not queue ahead of the pages everyone else is asking for.
-    refusal_executor: Executor
-    slots: UploadSlots
-    connections: int = 0
-    closing: bool = False
-    idle: set[asyncio.StreamWriter] = field(default_factory=set)
-    # Connections whose request head has begun but not arrived whole, oldest first (a dict keeps
-    # the order): at the cap, the one that has been sending its head the longest gives way.
-    heads: dict[asyncio.StreamWriter, None] = field(default_factory=dict)
 
 
 class Connection:
@@ -350,7 +329,7 @@ async def handle(
     """The per-connection entry point; at the cap a newcomer takes the place of a connection that
     is idle or still sending its head, and is closed at once only when there is none."""
     if shared.closing or (
-        shared.connections >= shared.limits.max_connections and not _make_room(shared)
+        shared.connections >= shared.limits.max_connections and not shared.make_room()
     ):
         writer.transport.abort()
         return
@@ -363,23 +342,3 @@ async def handle(
         writer.transport.abort()
     finally:
         shared.connections -= 1
-
-
-def _make_room(shared: Shared) -> bool:
-    """Close an idle keep-alive connection, else the one sending its head the longest; False when
-    every connection is busy with a request. Without this, a few thousand half-sent heads would
-    lock everyone out until the header deadline, and then again."""
-    victim = next(iter(shared.idle), None) or next(iter(shared.heads), None)
-    if victim is None:
-        return False
-    # Forgotten at once, so the next newcomer picks another; the count drops when its task ends.
-    shared.idle.discard(victim)
-    shared.heads.pop(victim, None)
-    victim.transport.abort()
-    return True
-
-
-def quiet_exception_handler(_loop: asyncio.AbstractEventLoop, context: dict[str, object]) -> None:
-    """Whatever asyncio reports, say only what kind of error it was: never a peer or a payload."""
-    exc = context.get("exception")
-    log.error("event loop: %s", exc.__class__.__name__ if exc else "error without exception")

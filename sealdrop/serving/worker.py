@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import logging
 import os
 import signal
 import socket
@@ -19,13 +20,17 @@ from gunicorn.workers.base import Worker
 
 from sealdrop.config import load_config
 from sealdrop.serving.apps import app_for_target
-from sealdrop.serving.connection import Shared, handle, quiet_exception_handler
+from sealdrop.serving.connection import handle
 from sealdrop.serving.limits import CONTENDED_WINDOW_SHARE, Limits
 from sealdrop.serving.process import make_undumpable
+from sealdrop.serving.shared import Shared
 from sealdrop.serving.slots import UploadSlots
 
 STREAM_LIMIT = 64 * 1024  # what a connection's reader buffers before it stops reading the socket
 REFUSAL_THREADS = 2  # render the 413/503 pages, apart from the threads that serve pages
+
+
+log = logging.getLogger(__name__)
 
 
 class GuardedWorker(Worker):  # type: ignore[misc] # gunicorn ships no type information
@@ -126,3 +131,9 @@ def _listening(gunicorn_socket: Any) -> socket.socket:
     sock = socket.socket(fileno=fd)
     sock.setblocking(False)
     return sock
+
+
+def quiet_exception_handler(_loop: asyncio.AbstractEventLoop, context: dict[str, object]) -> None:
+    """Whatever asyncio reports, say only what kind of error it was: never a peer or a payload."""
+    exc = context.get("exception")
+    log.error("event loop: %s", exc.__class__.__name__ if exc else "error without exception")

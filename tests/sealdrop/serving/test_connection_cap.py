@@ -8,8 +8,8 @@ from typing import cast
 
 from sealdrop.config import load_config
 from sealdrop.serving import APPS
-from sealdrop.serving.connection import Shared, _make_room
 from sealdrop.serving.limits import Limits
+from sealdrop.serving.shared import Shared
 from sealdrop.serving.slots import UploadSlots
 
 
@@ -49,7 +49,7 @@ def test_an_idle_connection_gives_way_before_a_head_in_progress() -> None:
     idle_fake, idle = writer()
     state.heads[head] = None
     state.idle.add(idle)
-    assert _make_room(state)
+    assert state.make_room()
     assert idle_fake.transport.aborted and not head_fake.transport.aborted
     assert idle not in state.idle
 
@@ -61,11 +61,11 @@ def test_then_the_head_sent_for_the_longest() -> None:
         fake, real = writer()
         fakes.append(fake)
         state.heads[real] = None
-    assert _make_room(state)
+    assert state.make_room()
     assert [fake.transport.aborted for fake in fakes] == [True, False, False]
-    assert _make_room(state)
+    assert state.make_room()
     assert [fake.transport.aborted for fake in fakes] == [True, True, False]
 
 
 def test_nobody_gives_way_while_every_connection_is_busy_with_a_request() -> None:
-    assert not _make_room(shared())
+    assert not shared().make_room()
