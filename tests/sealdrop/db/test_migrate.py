@@ -2,105 +2,34 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Iterator
-
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import Engine, text
 from sqlalchemy.exc import IntegrityError
 
 from sealdrop.db import migrate
-from sealdrop.db.engine import make_engine
 from sealdrop.db.models import Base
-
-KEPT = {"sources", "submissions", "replies", "instance_settings"}
-AT_0001 = KEPT | {"failed_logins"}
-AT_0002 = KEPT | {"throttle_events", "revoked_sessions"}
-AT_0003 = KEPT | {"revoked_sessions"}
-ACCOUNTS = {"journalists", "api_tokens", "seen_submissions", "seen_replies", "audit_events"}
-AT_0004 = AT_0003 | ACCOUNTS
-AT_0005 = AT_0004 | {"reader_keys", "submission_reader_keys", "reply_reader_keys"}
-AT_0006 = AT_0005 | {"api_events"}
-AT_0007 = AT_0006 | {"index_state"}
-AT_0008 = AT_0007
-AT_0009 = AT_0008 | {"journalist_devices"}
-MOMENT = dt.datetime(2024, 5, 1, 12, 0, 0)
-DAY = dt.date(2024, 1, 2)
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    engine = make_engine(database_url)
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-
-
-def run(engine: Engine, sql: str, **values: object) -> None:
-    with engine.begin() as connection:
-        connection.execute(text(sql), values)
-
-
-def add_source(
-    engine: Engine, tag: str, *, pending: bool | None = None, submissions: int = 1
-) -> None:
-    """A source (with `pending` before 0003) and its submissions, in SQL: models change."""
-    columns = (
-        "uuid, filesystem_id, journalist_designation, key_fingerprint, interaction_count,"
-        " is_starred, created_on, last_updated"
-    )
-    values = ":uuid, :fsid, :designation, :fpr, 1, :no, :day, :day"
-    if pending is not None:
-        columns, values = columns + ", pending", values + ", :pending"
-    run(
-        engine,
-        f"INSERT INTO sources ({columns}) VALUES ({values})",  # noqa: S608 - fixed text
-        uuid=tag * 36,
-        fsid=tag * 52,
-        designation=f"{tag} heron",
-        fpr=tag * 40,
-        no=False,
-        day=DAY,
-        pending=pending,
-    )
-    for n in range(1, submissions + 1):
-        run(
-            engine,
-            "INSERT INTO submissions (uuid, source_id, filename, kind, size,"
-            " interaction_count, is_read) SELECT :uuid, id, :name, 'message', 10, :n, :no"
-            " FROM sources WHERE filesystem_id = :fsid",
-            uuid=f"{tag}{n}".ljust(36, "0"),
-            name=f"{n}-{tag}-heron-msg.gpg",
-            n=n,
-            no=False,
-            fsid=tag * 52,
-        )
-
-
-def add_0002_rows(engine: Engine) -> None:
-    run(engine, "INSERT INTO throttle_events (key, at) VALUES ('create', :at)", at=MOMENT)
-    run(
-        engine,
-        "INSERT INTO revoked_sessions (session_hash, expires) VALUES (:h, :at)",
-        h="0" * 64,
-        at=MOMENT,
-    )
-
-
-def count(engine: Engine, table: str) -> int:
-    with engine.connect() as connection:
-        return int(connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())  # noqa: S608
-
-
-def tables(engine: Engine) -> set[str]:
-    return set(inspect(engine).get_table_names()) - {"alembic_version"}
-
-
-def columns(engine: Engine, table: str) -> set[str]:
-    return {column["name"] for column in inspect(engine).get_columns(table)}
+from tests.sealdrop.db.migration_rows import (
+    AT_0001,
+    AT_0002,
+    AT_0003,
+    AT_0004,
+    AT_0005,
+    AT_0006,
+    AT_0008,
+    AT_0009,
+    DAY,
+    MOMENT,
+    add_0002_rows,
+    add_journalist_rows,
+    add_source,
+    columns,
+    count,
+    index_triggers,
+    run,
+    tables,
+)
 
 
 def test_upgrade_to_head(engine: Engine) -> None:
@@ -179,47 +108,6 @@ def test_down_and_up_again_with_data(engine: Engine) -> None:
     assert (count(engine, "sources"), count(engine, "submissions")) == (1, 1)
 
 
-def add_journalist_rows(engine: Engine) -> None:
-    """A journalist who replied, saw a message, holds a token and left an audit event."""
-    run(
-        engine,
-        "INSERT INTO journalists (uuid, username, is_admin, passphrase_hash, otp_kind,"
-        " otp_secret, hotp_counter, session_epoch, created_on)"
-        " VALUES (:uuid, 'dana', :no, 'h', 'totp', 'S', 0, 0, :day)",
-        uuid="j" * 36,
-        no=False,
-        day=DAY,
-    )
-    run(
-        engine,
-        "INSERT INTO replies (uuid, source_id, filename, size, interaction_count,"
-        " deleted_by_source, journalist_id) SELECT :uuid, s.id, '2-a-heron-reply.gpg', 5, 2, :no,"
-        " j.id FROM sources s, journalists j",
-        uuid="r" * 36,
-        no=False,
-    )
-    run(
-        engine,
-        "INSERT INTO seen_submissions (submission_id, journalist_id)"
-        " SELECT s.id, j.id FROM submissions s, journalists j",
-    )
-    run(
-        engine,
-        "INSERT INTO api_tokens (token_hash, journalist_id, expires)"
-        " SELECT :h, id, :at FROM journalists",
-        h="1" * 64,
-        at=MOMENT,
-    )
-    run(
-        engine,
-        "INSERT INTO audit_events (day, actor, action, target, previous_digest, digest)"
-        " VALUES (:day, 'dana', 'reply', '', :zero, :one)",
-        day=DAY,
-        zero="0" * 64,
-        one="1" * 64,
-    )
-
-
 def test_0004_adds_accounts_beside_the_rows_and_goes_back(engine: Engine) -> None:
     migrate.upgrade(engine, "0003")
     add_source(engine, "a")
@@ -266,123 +154,6 @@ def test_migrated_schema_matches_the_models(engine: Engine) -> None:
     assert differences == []
 
 
-def add_reply(engine: Engine, tag: str, n: int) -> None:
-    run(
-        engine,
-        "INSERT INTO replies (uuid, source_id, filename, size, interaction_count,"
-        " deleted_by_source) SELECT :uuid, id, :name, 10, :n, :no FROM sources"
-        " WHERE filesystem_id = :fsid",
-        uuid=f"r{tag}{n}".ljust(36, "0"),
-        name=f"{n}-{tag}-heron-reply.gpg",
-        n=n,
-        no=False,
-        fsid=tag * 52,
-    )
-
-
-def rows(engine: Engine, sql: str) -> list[tuple[object, ...]]:
-    with engine.connect() as connection:
-        return [tuple(row) for row in connection.execute(text(sql))]
-
-
-def test_0004_to_0005_makes_the_submission_key_the_first_reader_key(engine: Engine) -> None:
-    migrate.upgrade(engine, "0004")
-    run(
-        engine,
-        "INSERT INTO instance_settings (id, submission_key_fingerprint, submission_public_key,"
-        " allow_document_uploads) VALUES (1, :fpr, 'armored', :yes)",
-        fpr="F" * 40,
-        yes=True,
-    )
-    add_source(engine, "a", submissions=2)
-    add_reply(engine, "a", 3)
-
-    migrate.upgrade(engine, "0005")
-
-    assert tables(engine) == AT_0005
-    assert not {"submission_key_fingerprint", "submission_public_key"} & columns(
-        engine, "instance_settings"
-    )
-    [(key_id, fingerprint, armored, state, added_on, retired_on)] = rows(
-        engine, "SELECT id, fingerprint, public_key, state, added_on, retired_on FROM reader_keys"
-    )
-    assert (fingerprint, armored, state, retired_on) == ("F" * 40, "armored", "active", None)
-    # A day, never a moment (SQLite hands dates back as text).
-    assert str(added_on) == str(dt.datetime.now(dt.UTC).date())
-    # Everything stored so far went to the only key the instance had.
-    assert rows(engine, "SELECT reader_key_id FROM submission_reader_keys") == [(key_id,)] * 2
-    assert rows(engine, "SELECT reader_key_id FROM reply_reader_keys") == [(key_id,)]
-    assert (count(engine, "sources"), count(engine, "submissions")) == (1, 2)
-
-
-def test_0004_to_0005_without_a_key_or_with_one_still_in_an_old_keyring(engine: Engine) -> None:
-    migrate.upgrade(engine, "0004")
-    add_source(engine, "a")
-    migrate.upgrade(engine, "0005")
-    assert (count(engine, "reader_keys"), count(engine, "submission_reader_keys")) == (0, 0)
-
-    migrate.downgrade(engine, "0004")
-    # Before 0004's keyring move the settings knew the fingerprint only; init fills the key in.
-    run(
-        engine,
-        "INSERT INTO instance_settings (id, submission_key_fingerprint, allow_document_uploads)"
-        " VALUES (1, :fpr, :yes)",
-        fpr="E" * 40,
-        yes=True,
-    )
-    migrate.upgrade(engine, "0005")
-    assert rows(engine, "SELECT fingerprint, public_key FROM reader_keys") == [("E" * 40, None)]
-
-
-def test_0005_down_to_0004_keeps_the_oldest_active_key(engine: Engine) -> None:
-    migrate.upgrade(engine)
-    run(engine, "INSERT INTO instance_settings (id, allow_document_uploads) VALUES (1, :y)", y=True)
-    add_source(engine, "a")
-    for fingerprint, state, added, retired in (
-        ("A" * 40, "retired", DAY, DAY),
-        ("B" * 40, "active", dt.date(2024, 1, 3), None),
-        ("C" * 40, "active", dt.date(2024, 1, 4), None),
-    ):
-        run(
-            engine,
-            "INSERT INTO reader_keys (fingerprint, public_key, state, added_on, retired_on)"
-            " VALUES (:fpr, :armored, :state, :added, :retired)",
-            fpr=fingerprint,
-            armored=f"key {fingerprint[0]}",
-            state=state,
-            added=added,
-            retired=retired,
-        )
-    run(
-        engine,
-        "INSERT INTO submission_reader_keys (submission_id, reader_key_id)"
-        " SELECT submissions.id, reader_keys.id FROM submissions CROSS JOIN reader_keys",
-    )
-
-    migrate.downgrade(engine, "0004")
-
-    assert tables(engine) == AT_0004
-    assert rows(
-        engine, "SELECT submission_key_fingerprint, submission_public_key FROM instance_settings"
-    ) == [("B" * 40, "key B")]
-    assert (count(engine, "sources"), count(engine, "submissions")) == (1, 1)
-
-    migrate.upgrade(engine)
-    assert rows(engine, "SELECT fingerprint, state FROM reader_keys") == [("B" * 40, "active")]
-    assert count(engine, "submission_reader_keys") == 1
-
-
-def test_a_reader_key_state_is_checked_by_the_database(engine: Engine) -> None:
-    migrate.upgrade(engine)
-    with pytest.raises(IntegrityError):
-        run(
-            engine,
-            "INSERT INTO reader_keys (fingerprint, state, added_on) VALUES (:f, 'retired', :d)",
-            f="D" * 40,
-            d=DAY,
-        )
-
-
 def test_0006_adds_processed_api_events_and_goes_back(engine: Engine) -> None:
     migrate.upgrade(engine, "0005")
     add_source(engine, "e")
@@ -404,16 +175,6 @@ def test_0006_adds_processed_api_events_and_goes_back(engine: Engine) -> None:
 
     assert tables(engine) == AT_0005
     assert count(engine, "sources") == 1
-
-
-def index_triggers(engine: Engine) -> list[str]:
-    if engine.dialect.name == "postgresql":
-        sql = "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"
-    else:
-        sql = "SELECT name FROM sqlite_master WHERE type = 'trigger'"
-    with engine.connect() as connection:
-        names = connection.execute(text(sql)).scalars()
-        return [name for name in names if name.startswith("index_bump_")]
 
 
 def test_0009_adds_journalist_devices_that_go_with_their_account_and_goes_back(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import Engine, text
 
 from sealdrop.db import migrate
-from tests.sealdrop.db.test_migrate import (
+from tests.sealdrop.db.migration_rows import (
     AT_0006,
     AT_0007,
     DAY,
@@ -14,12 +14,9 @@ from tests.sealdrop.db.test_migrate import (
     add_source,
     columns,
     count,
-    engine,
     run,
     tables,
 )
-
-__all__ = ["engine"]  # the fixture, shared with test_migrate
 
 
 def generation(engine: Engine) -> int:
