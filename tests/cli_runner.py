@@ -62,3 +62,12 @@ def in_process(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPat
         return Ran(code, out, err)
 
     return run
+
+
+def assert_one_clear_line(ran: Ran, *, mentions: str) -> None:
+    assert ran.code == 2
+    assert "Traceback" not in ran.stderr
+    lines = ran.stderr.splitlines()
+    assert len(lines) == 1, ran.stderr
+    assert lines[0].startswith("sealdrop: ")
+    assert mentions in lines[0]

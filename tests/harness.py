@@ -24,6 +24,7 @@ from sealdrop.domain.codenames import Codename
 from sealdrop.domain.keys import Fingerprint, PublicKey
 from sealdrop.runtime.initialise import _write_secrets, initialise
 from sealdrop.runtime.instance import Instance, open_instance
+from sealdrop.services.intake import require_open
 from sealdrop.services.sources import SourceLogin, begin_source, create_row
 from sealdrop.services.submissions import accept_message
 
@@ -233,3 +234,10 @@ def source_with_a_message(
         today=TODAY,
     )
     return login, record
+
+
+def a_source(inst: Instance, text: str = "hello") -> str:
+    with inst.sessions() as session:
+        to = require_open(session, inst.store, inst.gpg, config=inst.config, incoming_bytes=0)
+        login, _ = source_with_a_message(inst, session, text, recipients=to)
+        return login.source.uuid

@@ -6,9 +6,8 @@ from __future__ import annotations
 from sealdrop.db.models import Journalist, Reply
 from sealdrop.runtime.instance import Instance
 from sealdrop.services import conversations, journalists
-from tests.harness import ReaderKeys
+from tests.harness import ReaderKeys, a_source
 from tests.journalist_interface.actions import HOST, JournalistActions, flashes
-from tests.journalist_interface.test_sources import a_source
 
 
 def replies_of(inst: Instance, source_uuid: str) -> list[Reply]:

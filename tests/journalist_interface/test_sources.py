@@ -5,16 +5,8 @@ from __future__ import annotations
 from sealdrop.db.models import Journalist
 from sealdrop.runtime.instance import Instance
 from sealdrop.services import conversations
-from sealdrop.services.intake import require_open
-from tests.harness import source_with_a_message
+from tests.harness import a_source
 from tests.journalist_interface.actions import JournalistActions
-
-
-def a_source(inst: Instance, text: str = "hello") -> str:
-    with inst.sessions() as session:
-        to = require_open(session, inst.store, inst.gpg, config=inst.config, incoming_bytes=0)
-        login, _ = source_with_a_message(inst, session, text, recipients=to)
-        return login.source.uuid
 
 
 def test_the_list_shows_each_source_with_its_counts(

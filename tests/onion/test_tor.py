@@ -6,7 +6,6 @@ The tests share one network and one instance and run in file order: the last res
 
 from __future__ import annotations
 
-import base64
 import os
 import re
 import shutil
@@ -24,35 +23,23 @@ from pathlib import Path
 import pytest
 
 from onion.connection import connected
-from onion.control import has_descriptor, register_client_key
+from onion.control import has_descriptor
 from sealdrop.config import load_config
 from sealdrop.runtime.initialise import initialise
 from tests.harness import FAST_ARGON2, FAST_KDF, ReaderKeys
+from tests.onion.tor_helpers import (
+    BAD_CLIENT_AUTH,
+    MISSING_CLIENT_AUTH,
+    forget_descriptors,
+    give_key,
+    ok,
+    onion_cli,
+    report,
+)
 from tests.server import free_port, raw_request, serve_app
 from tests.tornet import Network, socks_get, socks_get_until, socks_refusal
 
 pytestmark = [pytest.mark.tor, pytest.mark.timeout(900)]
-
-MISSING_CLIENT_AUTH = 0xF4
-BAD_CLIENT_AUTH = 0xF5
-
-
-def onion_cli(
-    state: Path, *args: str, control: str | None = None
-) -> subprocess.CompletedProcess[str]:
-    argv = [sys.executable, "-m", "onion", "--state-dir", str(state)]
-    argv += ["--control", control] if control else []
-    return subprocess.run([*argv, *args], capture_output=True, text=True, timeout=600, check=False)
-
-
-def ok(done: subprocess.CompletedProcess[str]) -> str:
-    assert done.returncode == 0, done.stdout + done.stderr
-    return done.stdout
-
-
-def report(line: str) -> None:
-    """A measured figure, shown with -s or in the log of a failing run."""
-    print(f"\nMEASURED {line}", file=sys.stderr)
 
 
 @dataclass
@@ -200,25 +187,6 @@ def test_journalist_onion_needs_a_device_key_and_revocation_leaves_the_source_on
 def running(net: Network) -> set[str]:
     with connected(net.control) as controller:
         return set(str(controller.get_info("onions/detached", "")).split())
-
-
-def give_key(net: Network, line: str) -> None:
-    """Give the client tor a device's key exactly as printed: `<address>:descriptor:x25519:<key>`.
-
-    Through ONION_CLIENT_AUTH_ADD, as Tor Browser does; reloading a ClientOnionAuthDir (SIGHUP)
-    upsets this five-relay network's path selection for minutes.
-    """
-    address, kind, algorithm, private = line.split(":")
-    assert (kind, algorithm) == ("descriptor", "x25519")
-    with connected(net.control) as controller:
-        register_client_key(controller, address, base64.b32decode(private + "===="))
-
-
-def forget_descriptors(net: Network) -> None:
-    """What a fresh visit does: NEWNYM drops the client's cached descriptors and circuits (and
-    the keys given through the control port, so a test gives the key again after it)."""
-    with connected(net.control) as controller:
-        controller.msg("SIGNAL NEWNYM")
 
 
 DEMO_ONION = re.compile(r"(Source|Journalist) interface:\s+http://(\S+\.onion)/")

@@ -27,7 +27,7 @@ from sealdrop.config import load_config
 from sealdrop.runtime.initialise import initialise
 from sealdrop.runtime.instance import open_instance
 from tests.harness import FAST_ARGON2, FAST_KDF, ReaderKeys
-from tests.onion.test_tor import (
+from tests.onion.tor_helpers import (
     BAD_CLIENT_AUTH,
     MISSING_CLIENT_AUTH,
     forget_descriptors,

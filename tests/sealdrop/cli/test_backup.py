@@ -22,7 +22,7 @@ import pytest
 from sealdrop.config import load_config
 from sealdrop.runtime.instance import open_instance
 from sealdrop.services.submissions import accept_message
-from tests.cli_runner import Sealdrop
+from tests.cli_runner import Sealdrop, assert_one_clear_line
 from tests.harness import TODAY, OddKeys, ReaderKeys, new_source
 from tests.sealdrop.cli.backup_helpers import (
     DATABASE,
@@ -33,7 +33,6 @@ from tests.sealdrop.cli.backup_helpers import (
     modes_of,
     rows_of,
 )
-from tests.sealdrop.cli.test_main import assert_one_clear_line
 from tests.sealdrop.services.submission_helpers import upload
 
 ARCHIVE_NAME = re.compile(r"^sealdrop-backup-\d{8}T\d{6}Z\.tar\.gpg$")

@@ -6,9 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli_runner import Sealdrop
+from tests.cli_runner import Sealdrop, assert_one_clear_line
 from tests.harness import ConfigFactory, OddKeys, ReaderKeys
-from tests.sealdrop.cli.test_main import assert_one_clear_line
 
 
 @pytest.fixture

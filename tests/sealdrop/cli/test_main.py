@@ -12,17 +12,8 @@ from sealdrop.config import load_config
 from sealdrop.db import migrate
 from sealdrop.db.engine import make_engine
 from sealdrop.runtime.instance import open_instance
-from tests.cli_runner import Ran, Sealdrop
+from tests.cli_runner import Sealdrop, assert_one_clear_line
 from tests.harness import TODAY, ConfigFactory, ReaderKeys, source_with_a_message
-
-
-def assert_one_clear_line(ran: Ran, *, mentions: str) -> None:
-    assert ran.code == 2
-    assert "Traceback" not in ran.stderr
-    lines = ran.stderr.splitlines()
-    assert len(lines) == 1, ran.stderr
-    assert lines[0].startswith("sealdrop: ")
-    assert mentions in lines[0]
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from sealdrop.services.backup_format import MANIFEST_NAME
-from tests.cli_runner import Ran, Sealdrop, as_a_process, full_env
+from tests.cli_runner import Ran, Sealdrop, as_a_process, assert_one_clear_line, full_env
 from tests.harness import ReaderKeys
 from tests.sealdrop.cli.backup_helpers import (
     back_up,
@@ -22,7 +22,6 @@ from tests.sealdrop.cli.backup_helpers import (
     flip_byte,
     rewrite_tar,
 )
-from tests.sealdrop.cli.test_main import assert_one_clear_line
 
 
 def drill_tar(sealdrop: Sealdrop, tar: Path, tmp_path: Path) -> Ran:

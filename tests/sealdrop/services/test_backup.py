@@ -28,7 +28,7 @@ from sealdrop.services import backup, items, restore_drill
 from sealdrop.services import backup_format as fmt
 from sealdrop.services.audit import Actor
 from sealdrop.services.restore import restore
-from tests.cli_runner import as_a_process
+from tests.cli_runner import as_a_process, assert_one_clear_line
 from tests.harness import FAST_ARGON2, FAST_KDF, ReaderKeys
 from tests.pgserver import PostgresServer, create_database
 from tests.sealdrop.cli.backup_helpers import (
@@ -40,7 +40,6 @@ from tests.sealdrop.cli.backup_helpers import (
     rewrite_tar,
     rows_of,
 )
-from tests.sealdrop.cli.test_main import assert_one_clear_line
 
 NOW = dt.datetime(2026, 12, 1, 3, 17, 0, tzinfo=dt.UTC)
 
