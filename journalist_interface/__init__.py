@@ -14,6 +14,7 @@ from jinja2 import BytecodeCache
 from jinja2.bccache import Bucket
 
 from journalist_interface import api, auth, context, errors, security
+from journalist_interface.routing import SharedBuilderRule
 from journalist_interface.views import (
     account,
     admin,
@@ -50,6 +51,10 @@ class _CompiledTemplates(BytecodeCache):
 COMPILED_TEMPLATES = _CompiledTemplates()
 
 
+class JournalistApp(Flask):
+    url_rule_class = SharedBuilderRule
+
+
 def create_app(config: Config, *, instance: Instance | None = None) -> Flask:
     """Build the journalist app for `config`; pass `instance` to share one already opened."""
     secrets = config.require_secrets()
@@ -57,7 +62,7 @@ def create_app(config: Config, *, instance: Instance | None = None) -> Flask:
         raise ConfigError("The journalist session key is missing: run `sealdrop init` again.")
     inst = instance or open_instance(config)
     settings = config.journalist
-    app = Flask(__name__)
+    app = JournalistApp(__name__)
     app.jinja_env.bytecode_cache = COMPILED_TEMPLATES
     security.install(app, expected_host=settings.onion)
     app.config.update(

@@ -15,6 +15,7 @@ import pytest
 from sealdrop.crypto.gpg import Keyring
 from sealdrop.runtime.instance import Instance
 from tests.cli_runner import WAYS, Sealdrop, as_a_process, in_process
+from tests.fast_loop import excluded_marks, module_marks
 from tests.harness import ConfigFactory, InitialisedTemplates, OddKeys, ReaderKeys
 from tests.pgserver import PostgresServer, create_database, start_postgres
 
@@ -215,3 +216,15 @@ def odd_keys() -> Iterator[OddKeys]:
     finally:
         subprocess.run(["gpgconf", "--homedir", str(home), "--kill", "gpg-agent"], check=False)
         shutil.rmtree(home, ignore_errors=True)
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """Under `-m "not a and not b"` (`make test-fast`), a module whose own `pytestmark` carries
+    one of those marks is not imported at all: every test in it would be deselected anyway,
+    after its import and collection cost their CPU (the schemathesis module ~4 s a process)."""
+    if collection_path.suffix != ".py" or not collection_path.name.startswith("test_"):
+        return None
+    excluded = excluded_marks(str(config.option.markexpr or ""))
+    if excluded and module_marks(collection_path) & excluded:
+        return True
+    return None

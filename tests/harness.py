@@ -189,6 +189,30 @@ class ConfigFactory:
     def reload(self, config: Config) -> Config:
         return load_config(self._envs[config.data_dir])
 
+    def initialised(
+        self,
+        *,
+        submission_key: str | None,
+        database_url: str | None = None,
+        extra: Mapping[str, str] | None = None,
+    ) -> Config:
+        """A new data dir as `sealdrop init` leaves it (with the key, if any): its config.
+
+        On the default SQLite database, a copy of the session's template for the same set-up;
+        `env()` of the result is what a `sealdrop` command run on it needs.
+        """
+        config = self(database_url=database_url, extra=extra)
+        env = self._envs[config.data_dir]
+        if self.templates is not None and "SEALDROP_DATABASE_URL" not in env:
+            self.templates.copy_into(config, env, submission_key)
+        else:
+            initialise(config, submission_key=submission_key)
+        return self.reload(config)
+
+    def env_of(self, config: Config) -> dict[str, str]:
+        """The variables `config` was loaded from: what a `sealdrop` command on it needs."""
+        return dict(self._envs[config.data_dir])
+
     @contextlib.contextmanager
     def instance(
         self,
@@ -198,12 +222,10 @@ class ConfigFactory:
         extra: Mapping[str, str] | None = None,
     ) -> Iterator[Instance]:
         """`sealdrop init` on a new data dir (with the key, if any), then the opened instance."""
-        config = self(database_url=database_url, extra=extra)
-        if self.templates is not None and database_url is None:
-            self.templates.copy_into(config, self._envs[config.data_dir], submission_key)
-        else:
-            initialise(config, submission_key=submission_key)
-        opened = open_instance(self.reload(config))
+        config = self.initialised(
+            submission_key=submission_key, database_url=database_url, extra=extra
+        )
+        opened = open_instance(config)
         try:
             yield opened
         finally:

@@ -91,6 +91,24 @@ def _encryption_keygrip(listing: list[dict[str, Any]], fingerprint: str) -> str:
     raise KeyImportError("That key has no encryption subkey with a secret part here.")
 
 
+# python-gnupg's handle on each gpg binary: making one asks gpg its version (a process).
+_PROBED: dict[str, gnupg.GPG] = {}
+
+
+def _probed(binary: str, scratch: Path) -> gnupg.GPG:
+    """The handle on `binary`, made once per process (a server makes one `Gpg`, the tests
+    hundreds); each `Gpg` copies it, and each operation copies that with a home of its own."""
+    prototype = _PROBED.get(binary)
+    if prototype is None:
+        # `gpg --version` starts no agent, so there is none to stop.
+        with throwaway_home(scratch, HOME_FILES, agent=False) as home:
+            prototype = gnupg.GPG(gpgbinary=binary, gnupghome=str(home))
+        prototype.encoding = "utf-8"
+        prototype.buffer_size = PIPE_CHUNK
+        _PROBED[binary] = prototype
+    return prototype
+
+
 class Gpg:
     """GnuPG for the server: every operation in a throwaway home under `scratch` (a tmpfs)."""
 
@@ -101,10 +119,7 @@ class Gpg:
         self.scratch = scratch
         self._clock = clock
         binary = shutil.which(binary) or binary
-        with throwaway_home(scratch, HOME_FILES) as home:  # python-gnupg asks gpg its version
-            self._prototype = gnupg.GPG(gpgbinary=binary, gnupghome=str(home))
-        self._prototype.encoding = "utf-8"
-        self._prototype.buffer_size = PIPE_CHUNK
+        self._prototype = copy.copy(_probed(binary, scratch))
         # A key's listing only changes with its text: each submission's check reuses it.
         # Room for every reader key an instance holds (each upload checks all active ones).
         self._scan = functools.lru_cache(maxsize=32)(self._scan_uncached)

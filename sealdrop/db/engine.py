@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.engine.interfaces import CompiledCacheType
 from sqlalchemy.orm import Session, sessionmaker
 
 DB_FILE_MODE = 0o600
 # A writer waits this long for another process's write to finish before giving up.
 BUSY_TIMEOUT_MS = 15000
+# Compiled SQL statements an SQLite engine keeps (SQLAlchemy's default is 500).
+SQLITE_STATEMENT_CACHE = 1000
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -39,13 +43,46 @@ def _create_private(path: Path) -> None:
         return
 
 
+@dataclass
+class _SharedCompilation:
+    """The dialect and compiled-statement cache every SQLite engine of this process uses.
+
+    SQLAlchemy caches each statement's compiled SQL per engine, under a key that holds the
+    engine's dialect object. A server process opens one engine, so this changes nothing there;
+    the tests open hundreds (one database file each), and each would otherwise compile every
+    query again. All our SQLite engines are made by `make_engine` with the same arguments, so
+    their dialects are interchangeable: the first one, once a connection has initialised it
+    (the SQLite library's version), serves the later engines with its cache. Each engine keeps
+    its own pool, database file and connection pragmas.
+    """
+
+    dialect: Dialect | None = None
+    cache: CompiledCacheType | None = None
+
+    def adopt(self, engine: Engine) -> None:
+        if self.dialect is None or self.dialect.server_version_info is None:
+            # Nothing initialised to share yet: this engine's dialect may become the shared one.
+            self.dialect, self.cache = engine.dialect, engine._compiled_cache
+            return
+        engine.dialect = self.dialect
+        engine._compiled_cache = self.cache
+
+
+_SQLITE_COMPILATION = _SharedCompilation()
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         database = make_url(url).database
         if database and database != ":memory:":
             _create_private(Path(database))
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False},
+            query_cache_size=SQLITE_STATEMENT_CACHE,
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
+        _SQLITE_COMPILATION.adopt(engine)
         return engine
     return create_engine(url, pool_pre_ping=True)
 

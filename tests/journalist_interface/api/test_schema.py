@@ -3,6 +3,8 @@ valid token, must never get a 500 and must get answers the document describes.
 
 Marked slow (about 10 s of CPU, a tenth of the fast loop): `make test` runs it. The fast loop
 keeps test_auth's check that every route is in the document and each endpoint's own tests.
+The mark is the module's, so the fast loop does not even import it: building the generated
+tests costs ~4 s of CPU per process at collection.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ from sealdrop.runtime.instance import Instance
 from sealdrop.services import journalist_auth
 from tests.harness import ConfigFactory, ReaderKeys, source_with_a_message
 from tests.sealdrop.services.journalist_helpers import add_journalist
+
+pytestmark = pytest.mark.slow
 
 # The document as shipped (not as served, which test_auth compares with the routes); loaded at
 # import because schemathesis's fixture loader does not run under this pytest.
@@ -70,7 +74,6 @@ def target(reader_keys: ReaderKeys) -> Iterator[Target]:
         shutil.rmtree(base, ignore_errors=True)
 
 
-@pytest.mark.slow
 @schema.parametrize()
 @settings(
     max_examples=3,

@@ -11,7 +11,6 @@ import pytest
 from sealdrop.cli.main import main
 from sealdrop.config import load_config
 from sealdrop.crypto.device_keys import fingerprint
-from sealdrop.runtime.initialise import initialise
 from sealdrop.runtime.instance import open_instance
 from sealdrop.services import audit
 from tests.harness import ConfigFactory
@@ -22,8 +21,11 @@ ONION = VECTOR["onion"]
 
 @pytest.fixture
 def env(make_config: ConfigFactory) -> dict[str, str]:
-    environment = make_config.env(extra={"SEALDROP_JOURNALIST_ONION": ONION})
-    initialise(load_config(environment), submission_key=None)
+    """An instance `sealdrop init` made (a copy of the session's template), with Dana."""
+    config = make_config.initialised(
+        submission_key=None, extra={"SEALDROP_JOURNALIST_ONION": ONION}
+    )
+    environment = make_config.env_of(config)
     assert main(["journalist", "add", "dana"], environment) == 0
     return environment
 

@@ -11,7 +11,6 @@ import pytest
 from sealdrop.cli.main import main
 from sealdrop.config import load_config
 from sealdrop.errors import LoginFailed
-from sealdrop.runtime.initialise import initialise
 from sealdrop.runtime.instance import open_instance
 from sealdrop.services import audit, journalist_auth, journalists
 from sealdrop.services.journalist_auth import Credentials
@@ -22,9 +21,8 @@ NOW = 1_800_000_000.0
 
 @pytest.fixture
 def env(make_config: ConfigFactory) -> dict[str, str]:
-    environment = make_config.env()
-    initialise(load_config(environment), submission_key=None)
-    return environment
+    """An instance `sealdrop init` made without a key (a copy of the session's template)."""
+    return make_config.env_of(make_config.initialised(submission_key=None))
 
 
 def run(env: dict[str, str], capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:

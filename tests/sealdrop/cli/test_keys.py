@@ -11,16 +11,10 @@ from tests.harness import ConfigFactory, OddKeys, ReaderKeys
 
 
 @pytest.fixture
-def env(
-    sealdrop: Sealdrop, make_config: ConfigFactory, tmp_path: Path, reader_keys: ReaderKeys
-) -> dict[str, str]:
-    """An instance made by `init --submission-key`, its first reader key."""
-    env = make_config.env()
-    first = tmp_path / "first.asc"
-    first.write_text(reader_keys.public_key)
-    ran = sealdrop(env, "init", "--submission-key", str(first))
-    assert ran.code == 0, ran.stderr
-    return env
+def env(make_config: ConfigFactory, reader_keys: ReaderKeys) -> dict[str, str]:
+    """An instance made by `init --submission-key`, its first reader key (a copy of the
+    session's template: `init` itself is tested in test_main)."""
+    return make_config.env_of(make_config.initialised(submission_key=reader_keys.public_key))
 
 
 def key_file(tmp_path: Path, name: str, armored: str) -> str:

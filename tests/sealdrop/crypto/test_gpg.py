@@ -209,3 +209,24 @@ def test_literal_packets_carry_the_day_only(
 def test_literal_date_is_the_last_second_of_the_day() -> None:
     noon = dt.datetime(2024, 5, 1, 12, 34, 56, tzinfo=dt.UTC).timestamp()
     assert literal_date(noon) == "20240501T235959!"
+
+
+def test_gpg_is_asked_its_version_once_per_binary(tmp_path: Path, reader_keys: ReaderKeys) -> None:
+    """A wrapper that logs each call to the real gpg: a second Gpg asks no version again
+    (python-gnupg asks with --list-config), and each still encrypts through that binary."""
+    calls = tmp_path / "calls"
+    wrapper = tmp_path / "gpg-logged"
+    real = subprocess.run(["which", "gpg"], capture_output=True, text=True, check=True).stdout
+    wrapper.write_text(f'#!/bin/sh\necho "$@" >> {calls}\nexec {real.strip()} "$@"\n')
+    wrapper.chmod(0o700)
+    scratch = require_ram(Path("/dev/shm"))
+
+    first = Gpg(scratch, binary=str(wrapper))
+    second = Gpg(scratch, binary=str(wrapper))
+    versions = [line for line in calls.read_text().splitlines() if "--list-config" in line]
+    assert len(versions) == 1
+    for number, gpg in enumerate((first, second)):
+        output = tmp_path / f"{number}.gpg"
+        gpg.encrypt_bytes(b"hello", [reader_keys.key], output)
+        assert reader_keys.decrypt(output) == b"hello"
+    assert sum("--encrypt" in line for line in calls.read_text().splitlines()) == 2

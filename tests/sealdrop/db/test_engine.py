@@ -83,3 +83,28 @@ def test_two_processes_worth_of_writers_take_turns(tmp_path: Path) -> None:
     for engine in engines:
         engine.dispose()
     assert errors == []
+
+
+def test_sqlite_engines_share_compiled_statements_and_nothing_else(tmp_path: Path) -> None:
+    first = make_engine(f"sqlite:///{tmp_path / 'first.sqlite'}")
+    second = make_engine(f"sqlite:///{tmp_path / 'second.sqlite'}")
+    create = text("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT NOT NULL)")
+    insert = text("INSERT INTO t (name) VALUES (:name)")
+    count = text("SELECT count(*) FROM t WHERE name = :name")
+    try:
+        with first.begin() as connection:
+            connection.execute(create)
+            connection.execute(insert, {"name": "only in the first"})
+        with second.begin() as connection:
+            connection.execute(create)
+            # Compiled once, by the first engine: a cache hit here.
+            done = connection.execute(insert, {"name": "only in the second"})
+            assert done.context.cache_hit == second.dialect.CACHE_HIT
+            assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        with first.connect() as a, second.connect() as b:
+            assert a.execute(count, {"name": "only in the second"}).scalar() == 0
+            assert b.execute(count, {"name": "only in the first"}).scalar() == 0
+            assert b.execute(count, {"name": "only in the second"}).scalar() == 1
+    finally:
+        first.dispose()
+        second.dispose()

@@ -1,0 +1,48 @@
+"""The fast loop skips importing a module only when its own marks deselect every test in it."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.fast_loop import excluded_marks, module_marks
+from tests.project import ROOT
+
+# The expression `make test-fast` passes to -m, as the Makefile has it.
+FAST = re.findall(r'-m "([^"]+)"', (ROOT / "Makefile").read_text())[0]
+
+
+def test_the_fast_loop_expression_names_what_it_leaves_out() -> None:
+    assert excluded_marks(FAST) == {"server", "e2e", "postgres", "slow", "tor", "ansible"}
+
+
+@pytest.mark.parametrize("expression", ["", "slow", "not slow or e2e", "server and not slow"])
+def test_any_other_expression_leaves_nothing_out_before_import(expression: str) -> None:
+    assert excluded_marks(expression) == frozenset()
+
+
+@pytest.mark.parametrize(
+    ("source", "marks"),
+    [
+        ("pytestmark = pytest.mark.slow\n", {"slow"}),
+        ("pytestmark = [pytest.mark.tor, pytest.mark.timeout(900)]\n", {"tor", "timeout"}),
+        # Marks on single tests, or a pytestmark nested in a function, are not the module's.
+        ("@pytest.mark.slow\ndef test_x() -> None: ...\n", set()),
+        ("def f() -> None:\n    pytestmark = pytest.mark.slow\n", set()),
+        ("pytestmark = pytest.mark.parametrize('x', [1])\n", {"parametrize"}),
+    ],
+)
+def test_module_marks_are_read_without_importing(
+    tmp_path: Path, source: str, marks: set[str]
+) -> None:
+    path = tmp_path / "test_module.py"
+    path.write_text("import pytest\n" + source)
+    assert module_marks(path) == marks
+
+
+def test_the_schema_module_is_left_out_of_the_fast_loop_and_only_it_of_the_api_tests() -> None:
+    api = Path(__file__).parent / "journalist_interface" / "api"
+    skipped = {p.name for p in api.glob("test_*.py") if module_marks(p) & excluded_marks(FAST)}
+    assert skipped == {"test_schema.py", "test_contract.py"}
