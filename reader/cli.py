@@ -3,7 +3,8 @@
 Each subcommand is one function registered with @command (in this module, or one it imports);
 checks in PREFLIGHT (the air-gap check, which refuses unless --allow-network) run before every
 command registered with offline=True. Errors are one
-line on stderr: exit 2 for an error, 1 when an import left some entries out, 0 otherwise.
+line on stderr: exit 2 for an error, 1 when an import left some entries out, 3 when a bundle or
+zip was cut short and only its whole entries were imported (partial), 0 otherwise.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from sealdrop.errors import KeyPassphraseWrong, NoSubmissionKey, ReaderRefused, 
 
 PROG = "sealdrop-reader"
 MIN_NEW_PASSPHRASE = 12
-EXIT_OK, EXIT_INCOMPLETE, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_OK, EXIT_INCOMPLETE, EXIT_ERROR, EXIT_PARTIAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 
 @dataclass
@@ -180,7 +181,7 @@ def cmd_import(ctx: Context) -> int:
             "This reader holds no Submission Key: run `sealdrop-reader keygen` or import-key."
         )
     passphrase = ctx.passphrase()
-    complete = True
+    complete, partial = True, False
     with ctx.vault() as vault:
         for raw in ctx.args.paths:
             report = vault.import_path(
@@ -189,12 +190,17 @@ def cmd_import(ctx: Context) -> int:
             if report.refused:
                 ctx.out(f"refused   {shown_path(raw)}: {report.refused}")
                 complete = False
+            if report.partial:
+                ctx.out(f"partial   {shown_path(raw)}: {report.partial}")
+                partial = True
             counts = {s: report.count(s) for s in ("imported", "duplicate", "failed")}
             complete = complete and counts["failed"] == 0
             ctx.out(
                 f"{shown_path(raw)}: {counts['imported']} imported, {counts['duplicate']} already "
                 f"in the vault, {counts['failed']} failed"
             )
+    if partial:
+        return EXIT_PARTIAL
     return EXIT_OK if complete else EXIT_INCOMPLETE
 
 

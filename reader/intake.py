@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from reader.carriers import Carried, Chunks
+from reader.carried import Carried, Chunks
 from reader.shred import shred_file
 from sealdrop.crypto.compress import GzipFormatError, GzipReader
 from sealdrop.crypto.submission_key import KeyPassphrase, SubmissionKeyring

@@ -23,7 +23,8 @@ from types import TracebackType
 from typing import cast
 
 from reader import index
-from reader.carriers import Carried, open_carrier
+from reader.carried import Carried
+from reader.carriers import open_carrier
 from reader.intake import DEFAULT_MAX_ITEM_BYTES, Decrypted, decrypt_item, temp_dir
 from reader.names import folder_name, shown
 from reader.shred import fsync_dir, shred_file
@@ -81,11 +82,13 @@ class Outcome:
 
 @dataclass
 class ImportReport:
-    """Every entry of one import, in order; `refused` is set when the whole path was refused."""
+    """Every entry of one import, in order; `refused` is set when the whole path was refused,
+    `partial` when it was cut short or damaged and only its whole entries could be imported."""
 
     path: Path
     outcomes: list[Outcome] = field(default_factory=list)
     refused: str | None = None
+    partial: str | None = None
 
     def count(self, status: str) -> int:
         return sum(1 for outcome in self.outcomes if outcome.status == status)
@@ -203,6 +206,7 @@ class Vault:
                 temp_dir(self.root) as tmp,
                 self._batch(),
             ):
+                report.partial = carrier.partial
                 for refused in carrier.refused:
                     self._note(report, Outcome(refused.label, "failed", refused.reason), progress)
                 for carried in carrier.items:
