@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from reader.names import shown, shown_path
+from reader.names import shown, shown_lines, shown_path
 from reader.settings import ReaderPaths, make_private_dir, resolve_paths
 from reader.vault import Outcome, Vault
 from sealdrop.crypto.submission_key import Algorithm, KeyPassphrase, SubmissionKeyring
@@ -220,10 +220,6 @@ def _designation_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("designation", help="the source, e.g. 'amber heron' (quoted)")
 
 
-def _text_lines(text: str) -> list[str]:
-    return [shown(line, limit=100_000) for line in text.splitlines()] or [""]
-
-
 @command("show", "show a source's conversation", configure=_designation_option)
 def cmd_show(ctx: Context) -> int:
     with ctx.vault() as vault:
@@ -238,7 +234,7 @@ def cmd_show(ctx: Context) -> int:
                 ctx.out(f"    stored at {item.path}")
             else:
                 ctx.out(f"#{item.number} {item.kind.value}{marks}:")
-                for line in _text_lines(item.text()):
+                for line in shown_lines(item.text()):
                     ctx.out(f"    {line}")
     return EXIT_OK
 
