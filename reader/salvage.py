@@ -183,6 +183,7 @@ def _chunks(
     ceiling = inflate_ceiling(entry.data_end - entry.data_start)
     inflater = zlib.decompressobj(-zlib.MAX_WBITS) if entry.method == DEFLATED else None
     crc, size, at = 0, 0, entry.data_start
+    held = b""
     digest = hashlib.sha256()
     while at < entry.data_end:
         raw = os.pread(handle.fileno(), min(CHUNK_BYTES, entry.data_end - at), at)
@@ -203,11 +204,15 @@ def _chunks(
             crc = zlib.crc32(piece, crc)
             if listed is not None:
                 digest.update(piece)
-            yield piece
+            if held:
+                yield held
+            held = piece
     if (inflater is not None and not inflater.eof) or crc != entry.crc:
         raise ReaderRefused("the zip entry is damaged (its CRC does not match its bytes)")
     if listed is not None and (size != listed.size or digest.hexdigest() != listed.sha256):
         raise BundleInvalid(f"{listed.path} is not the file the bundle's manifest describes.")
+    if held:
+        yield held  # the last piece, once every check has passed
 
 
 def _inflated(inflater: zlib._Decompress | None, raw: bytes) -> Iterator[bytes]:
