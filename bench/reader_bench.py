@@ -222,9 +222,10 @@ def line(name: str, base: tuple[float, float], result: dict[str, Any]) -> float:
         f"{ratio:4.2f} ({verdict}) | reader peak RSS {rss:6.1f} MB (gpg {gpg_rss:.1f} MB)"
     )
     own, its_gpg = float(result["cpu_self"]), float(result["cpu_gpg"])
+    total = own + its_gpg
     print(
         f"{'':<22} CPU (user+sys): gpg --decrypt {base_cpu:6.2f} s | reader process {own:6.2f} s"
-        f" + its gpg {its_gpg:6.2f} s = {own + its_gpg:6.2f} s (ratio {(own + its_gpg) / base_cpu:4.2f})"
+        f" + its gpg {its_gpg:6.2f} s = {total:6.2f} s (ratio {total / base_cpu:4.2f})"
     )
     return rss
 
