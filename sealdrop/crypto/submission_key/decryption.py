@@ -79,21 +79,17 @@ def decrypt_stream(
     _Run(process, None if direct is not None else ciphertext).pump(sink)
 
 
-def _read_full(pipe: IO[bytes], size: int) -> bytes:
-    """Up to `size` bytes, fewer only at the end: gpg writes its output a few KiB at a time,
-    and handing each piece on alone cost the sink (gunzip, checks, a write) thousands of calls
-    per 100 MB. b"" at the end."""
-    buffer = bytearray(size)
-    view = memoryview(buffer)
+def _read_full(pipe: IO[bytes], view: memoryview) -> bytes:
+    """As many bytes as `view` holds, fewer only at the end (b""): gpg writes its output a few
+    KiB at a time, and handing each piece on alone cost the sink (gunzip, checks, a write)
+    thousands of calls per 100 MB. `view` is reused from call to call; the bytes are a copy."""
     filled = 0
-    while filled < size:
+    while filled < len(view):
         got = pipe.readinto(view[filled:])  # type: ignore[attr-defined]
         if not got:
             break
         filled += got
-    view.release()
-    del buffer[filled:]
-    return bytes(buffer)
+    return bytes(view[:filled])
 
 
 def _is_regular(handle: object) -> TypeGuard[IO[bytes]]:
@@ -141,8 +137,9 @@ class _Run:
         stdout = self.process.stdout
         assert stdout is not None
         try:
-            while data := _read_full(stdout, READ_CHUNK):
-                sink(data)
+            with memoryview(bytearray(READ_CHUNK)) as view:
+                while data := _read_full(stdout, view):
+                    sink(data)
         except BaseException:
             self.process.kill()
             raise
