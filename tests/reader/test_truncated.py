@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import struct
 import zipfile
 from pathlib import Path
 from typing import IO, cast
@@ -17,6 +16,7 @@ from tests.reader.helpers import (
     PASSPHRASE,
     KeyTemplate,
     ReaderMachine,
+    data_start,
     download,
     encrypt_to,
     reply,
@@ -25,7 +25,7 @@ from tests.reader.helpers import (
 
 MESSAGE = "the ledger is in the drawer"
 LEDGER = os.urandom(200_000)
-NOTES = b"notes " * 1000
+NOTES = os.urandom(6000)  # incompressible: its ciphertext is some 6 KB
 CUT = "cut short: the file ends inside this entry"
 NO_MANIFEST = (
     "it is cut short (its zip directory is missing, and no bundle manifest survived); its whole "
@@ -38,14 +38,6 @@ WITH_MANIFEST = (
     "it is cut short (its zip directory is missing); its whole entries were checked against its "
     "manifest"
 )
-
-
-def data_start(path: Path, info: zipfile.ZipInfo) -> int:
-    with path.open("rb") as handle:
-        handle.seek(info.header_offset)
-        header = handle.read(30)
-    name_len, extra_len = struct.unpack("<HH", header[26:30])
-    return int(info.header_offset + 30 + name_len + extra_len)
 
 
 def cut(path: Path, at: int, to: Path) -> Path:
