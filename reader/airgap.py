@@ -15,7 +15,7 @@ import struct
 from dataclasses import dataclass
 from pathlib import Path
 
-from reader.filenames import display_name
+from reader.names import shown
 from sealdrop.errors import SealdropError
 
 IFF_UP = 0x1
@@ -94,7 +94,7 @@ def _interfaces(net: Path) -> list[NetworkFinding]:
         return [_cannot(net, "the list of network interfaces")]
     findings: list[NetworkFinding] = []
     for name in names:
-        finding = _interface(net / name, display_name(name))
+        finding = _interface(net / name, shown(name))
         if finding is not None:
             findings.append(finding)
     return findings
@@ -119,7 +119,7 @@ def _interface(folder: Path, name: str) -> NetworkFinding | None:
         return NetworkFinding(
             Kind.INTERFACE_ENABLED,
             name,
-            f"Network interface {name} is switched on ({display_name(operstate)}): plugging a "
+            f"Network interface {name} is switched on ({shown(operstate)}): plugging a "
             "cable or joining a Wi-Fi network would put this machine online.",
         )
     return None
@@ -179,7 +179,7 @@ def _ipv6_defaults(table: str) -> list[NetworkFinding]:
 
 
 def _route(family: str, interface: str, via: str) -> NetworkFinding:
-    name = display_name(interface)
+    name = shown(interface)
     gateway = "" if via in ("0.0.0.0", "::") else f" via {via}"  # noqa: S104 (a value read, not bound)
     return NetworkFinding(
         Kind.DEFAULT_ROUTE, name, f"There is a default {family} route through {name}{gateway}."

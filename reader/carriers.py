@@ -4,7 +4,9 @@ Everything here is hostile until checked. A Sealdrop bundle is checked by the co
 reader (manifest, names, sizes, sha256 of each entry). A plain zip or folder is checked entry by
 entry: unsafe paths, links, zip-encrypted entries and names that are not SecureDrop item names
 are refused one by one with a reason, and a zip entry that inflates beyond its ratio or the
-total budget is cut off while it streams (a zip bomb never reaches the disk).
+total budget is cut off while it streams (a zip bomb never reaches the disk). A bundle or zip
+cut short has no zip directory: its whole entries are recovered from the start (reader.salvage)
+and the import is marked partial.
 """
 
 from __future__ import annotations
@@ -14,54 +16,26 @@ import os
 import stat
 import zipfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
-from reader.names import ItemName, designation_for, parse_item_name, shown, shown_path
+from reader.carried import Carried, Carrier, Chunks, Refused, name_refusal
+from reader.names import shown, shown_path
+from reader.salvage import salvage
+from reader.zip_rules import (
+    BOMB,
+    MAX_ZIP_ENTRIES,
+    OVER_BUDGET,
+    ZipBudget,
+    inflate_ceiling,
+    zip_entry_refusal,
+)
+from reader.zip_walk import LOCAL_SIGNATURE
 from sealdrop.bundle.format import CHUNK_BYTES, MANIFEST_NAME, BundleEntry
 from sealdrop.bundle.reader import Bundle, open_bundle
-from sealdrop.domain.items import Kind
 from sealdrop.errors import BundleInvalid, ReaderRefused
 
-# OpenPGP ciphertexts do not compress: a real zip of them inflates about 1:1. Past this ratio an
-# entry is a bomb, not a submission.
-MAX_ZIP_RATIO = 20
-ZIP_RATIO_SLACK = 1 << 20  # tiny entries may legitimately have odd ratios
-MAX_ZIP_TOTAL = 64 << 30  # all entries of one zip together, inflated
-MAX_ZIP_ENTRIES = 100_000
-
-Chunks = Iterator[bytes]
-
-
-@dataclass(frozen=True)
-class Carried:
-    """One encrypted item found in what was carried over, not yet read."""
-
-    label: str  # where it came from, already safe to show
-    designation: str
-    number: int
-    kind: Kind
-    open: Callable[[], contextlib.AbstractContextManager[Chunks]]
-    sha256: str | None = None  # known in advance for bundle entries
-    source_uuid: str | None = None
-    item_uuid: str | None = None
-
-
-@dataclass(frozen=True)
-class Refused:
-    """An entry refused before decryption, with the reason to show."""
-
-    label: str
-    reason: str
-
-
-@dataclass
-class Carrier:
-    """The items of one carried path, and the entries refused while listing it."""
-
-    kind: str  # "bundle", "zip" or "folder"
-    items: list[Carried] = field(default_factory=list)
-    refused: list[Refused] = field(default_factory=list)
+__all__ = ["Carried", "Carrier", "Chunks", "Refused", "open_carrier"]
 
 
 @contextlib.contextmanager
@@ -80,9 +54,10 @@ def open_carrier(path: Path) -> Iterator[Carrier]:
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError):
-        raise BundleInvalid(
-            f"{shown(path.name)} is not a bundle or zip, or it is damaged or cut short."
-        ) from None
+        # No zip directory: a zip cut short still has its first entries whole. Walk them.
+        with _zip_start(path) as handle:
+            yield salvage(handle)
+        return
     with archive:
         names = archive.namelist()
         if len(names) > MAX_ZIP_ENTRIES:
@@ -144,7 +119,7 @@ def _folder_items(root: Path, paths: list[Path]) -> Carrier:
         if not stat.S_ISREG(mode):
             carrier.refused.append(Refused(label, "not a regular file"))
             continue
-        refusal = _name_refusal(relative.parts, label)
+        refusal = name_refusal(relative.parts, label)
         if isinstance(refusal, Refused):
             carrier.refused.append(refusal)
             continue
@@ -153,16 +128,6 @@ def _folder_items(root: Path, paths: list[Path]) -> Carrier:
             Carried(label, designation, parsed.number, parsed.kind, _file_opener(path))
         )
     return carrier
-
-
-def _name_refusal(parts: tuple[str, ...], label: str) -> Refused | tuple[str, ItemName]:
-    parsed = parse_item_name(parts[-1])
-    if parsed is None:
-        return Refused(label, "not a SecureDrop item name (<n>-<designation>-msg.gpg, ...)")
-    designation = designation_for(parsed, list(parts[:-1]))
-    if designation is None:
-        return Refused(label, "its source cannot be told (put it in its designation's folder)")
-    return designation, parsed
 
 
 def _file_opener(path: Path) -> Callable[[], contextlib.AbstractContextManager[Chunks]]:
@@ -177,16 +142,16 @@ def _file_opener(path: Path) -> Callable[[], contextlib.AbstractContextManager[C
 
 def _zip(archive: zipfile.ZipFile) -> Carrier:
     carrier = Carrier("zip")
-    budget = _ZipBudget()
+    budget = ZipBudget()
     for info in archive.infolist():
         if info.is_dir():
             continue
         label = shown_path(info.orig_filename)
-        reason = _zip_entry_refusal(info)
+        reason = zip_entry_refusal(info)
         if reason:
             carrier.refused.append(Refused(label, reason))
             continue
-        refusal = _name_refusal(PurePosixPath(info.filename).parts, label)
+        refusal = name_refusal(PurePosixPath(info.filename).parts, label)
         if isinstance(refusal, Refused):
             carrier.refused.append(refusal)
             continue
@@ -203,31 +168,10 @@ def _zip(archive: zipfile.ZipFile) -> Carrier:
     return carrier
 
 
-def _zip_entry_refusal(info: zipfile.ZipInfo) -> str | None:
-    name = info.orig_filename
-    parts = name.replace("\\", "/").split("/")
-    if name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":"):
-        return "an absolute path; refused"
-    if ".." in parts or "\\" in name or "\x00" in name or name != info.filename:
-        return "a path that would leave its folder (path traversal); refused"
-    if stat.S_ISLNK(info.external_attr >> 16):
-        return "a symbolic link; links are never followed"
-    if info.flag_bits & 0x1:
-        return "encrypted by zip; the reader cannot open it"
-    return None
-
-
-class _ZipBudget:
-    """What all entries of one zip may inflate to together."""
-
-    def __init__(self) -> None:
-        self.left = MAX_ZIP_TOTAL
-
-
 def _zip_opener(
-    archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: _ZipBudget
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: ZipBudget
 ) -> Callable[[], contextlib.AbstractContextManager[Chunks]]:
-    ceiling = info.compress_size * MAX_ZIP_RATIO + ZIP_RATIO_SLACK
+    ceiling = inflate_ceiling(info.compress_size)
 
     def chunks() -> Chunks:
         read = 0
@@ -237,9 +181,9 @@ def _zip_opener(
                     read += len(chunk)
                     budget.left -= len(chunk)
                     if read > ceiling:
-                        raise ReaderRefused("it inflates far beyond its size (a zip bomb); refused")
+                        raise ReaderRefused(BOMB)
                     if budget.left < 0:
-                        raise ReaderRefused("the zip inflates beyond the reader's limit; refused")
+                        raise ReaderRefused(OVER_BUDGET)
                     yield chunk
         except (zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
             raise ReaderRefused(f"the zip entry is damaged ({error.__class__.__name__})") from None
@@ -249,3 +193,15 @@ def _zip_opener(
         yield chunks()
 
     return opened
+
+
+@contextlib.contextmanager
+def _zip_start(path: Path) -> Iterator[BinaryIO]:
+    """The file, if it starts as a zip does; else the refusal of a file that is not one."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    with os.fdopen(fd, "rb") as handle:
+        if handle.read(len(LOCAL_SIGNATURE)) != LOCAL_SIGNATURE:
+            raise BundleInvalid(
+                f"{shown(path.name)} is not a bundle or zip, or it is damaged or cut short."
+            )
+        yield handle

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reader import metadata
-from reader.filenames import display_name, numbered, safe_name
+from reader.filenames import numbered, safe_name
+from reader.names import shown, shown_path
 from sealdrop.errors import SealdropError
 
 __all__ = [
@@ -23,7 +24,6 @@ __all__ = [
     "Exported",
     "Variant",
     "check_destination",
-    "display_name",
     "export_cleaned",
     "export_original",
     "safe_name",
@@ -54,13 +54,13 @@ class Exported:
 
 def check_destination(folder: Path) -> Path:
     """The folder itself, if it exists and is a writable directory; otherwise ExportRefused."""
-    shown = display_name(str(folder))
+    named = shown_path(str(folder))
     if not folder.exists():
-        raise ExportRefused(f"The export folder {shown} does not exist; is the drive plugged in?")
+        raise ExportRefused(f"The export folder {named} does not exist; is the drive plugged in?")
     if not folder.is_dir():
-        raise ExportRefused(f"The export destination {shown} is not a folder.")
+        raise ExportRefused(f"The export destination {named} is not a folder.")
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise ExportRefused(f"The export folder {shown} is not writable (a read-only drive?).")
+        raise ExportRefused(f"The export folder {named} is not writable (a read-only drive?).")
     return folder
 
 
@@ -81,7 +81,7 @@ def export_cleaned(
     try:
         result = metadata.clean(original, target, type_name=name, limits=limits, replace=True)
         if not result.cleaned:
-            raise ExportRefused(f"No cleaned copy of {display_name(name)}: {result.sentence}")
+            raise ExportRefused(f"No cleaned copy of {shown(name)}: {result.sentence}")
         _flush(target)
     except BaseException:
         target.unlink(missing_ok=True)
@@ -100,7 +100,7 @@ def export_original(original: Path, *, name: str, folder: Path) -> Exported:
     except OSError as error:
         target.unlink(missing_ok=True)
         raise ExportRefused(
-            f"Could not export {display_name(name)}: {error.strerror or error}."
+            f"Could not export {shown(name)}: {error.strerror or error}."
         ) from error
     except BaseException:
         target.unlink(missing_ok=True)
@@ -121,7 +121,7 @@ def _reserve(folder: Path, name: str) -> Path:
             continue
         except OSError as error:
             raise ExportRefused(
-                f"Could not create {display_name(target.name)} in the export folder: "
+                f"Could not create {shown(target.name)} in the export folder: "
                 f"{error.strerror or error}."
             ) from error
         os.close(descriptor)

@@ -1,4 +1,4 @@
-"""Untrusted file names from sources: a safe name to write under, and an escaped form to show."""
+"""Untrusted file names from sources: a safe name to write a copy under (shown: reader.names)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ _RESERVED_STEMS = frozenset(
 _EXTENSION = re.compile(r"\.[A-Za-z0-9]{1,12}\Z")
 _MAX_NAME_BYTES = 200  # below every file system's 255, leaving room for " (123)"
 _FALLBACK = "file"
-DISPLAY_MAX_CHARS = 200
 
 
 def _is_invisible(char: str) -> bool:
@@ -75,28 +74,3 @@ def numbered(name: str, number: int) -> str:
         return name
     stem, extension = split_extension(name)
     return f"{stem} ({number}){extension}"
-
-
-def display_name(untrusted: str) -> str:
-    """How to show a name from a source: every invisible or control character as an escape.
-
-    Bidirectional overrides ("report\\u202etxt.exe"), newlines, ANSI escapes and zero-width
-    characters are shown as backslash escapes, a backslash as two, so what is shown is exactly what
-    was sent and cannot rearrange or hide itself. Long names are cut with an ellipsis.
-    """
-    shown: list[str] = []
-    for char in untrusted:
-        if char == "\\":
-            shown.append("\\\\")
-        elif char == " " or (char.isprintable() and not _is_invisible(char)):
-            shown.append(char)
-        elif ord(char) <= 0xFF:  # noqa: PLR2004 (one byte: the short escape)
-            shown.append(f"\\x{ord(char):02x}")
-        elif ord(char) <= 0xFFFF:  # noqa: PLR2004 (the Basic Multilingual Plane)
-            shown.append(f"\\u{ord(char):04x}")
-        else:
-            shown.append(f"\\U{ord(char):08x}")
-    text = "".join(shown)
-    if len(text) > DISPLAY_MAX_CHARS:
-        text = text[: DISPLAY_MAX_CHARS - 1] + "…"
-    return text or '""'

@@ -57,3 +57,11 @@ def connect(path: Path) -> sqlite3.Connection:
         if side.exists():
             side.chmod(0o600)
     return connection
+
+
+def source_row(db: sqlite3.Connection, designation: str) -> sqlite3.Row | None:
+    """The source of that designation, or None."""
+    row: sqlite3.Row | None = db.execute(
+        "SELECT * FROM sources WHERE designation = ?", (designation,)
+    ).fetchone()
+    return row

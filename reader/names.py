@@ -19,29 +19,58 @@ SHOWN_MAX = 200
 _ITEM_NAME = re.compile(r"^([1-9][0-9]{0,8})-([a-z'-]+)-(msg|doc\.gz|reply)\.gpg$")
 _KINDS = {"msg": Kind.MESSAGE, "doc.gz": Kind.FILE, "reply": Kind.REPLY}
 _BYTE_ESCAPE_BELOW = 0x100
+_BMP_ESCAPE_BELOW = 0x10000
 _TWO_WORDS = 2
-_SEPARATORS = {"/": "\u2215", "\\": "\u29f5"}  # look-alike slashes that cannot act as one
+# Look-alike slashes that cannot act as one. The backslash is one of them, so a backslash shown
+# always starts an escape this function made: a name cannot fake "\u202e" by spelling it out.
+_SEPARATORS = {"/": "\u2215", "\\": "\u29f5"}
+# Controls, format characters (bidi overrides, zero-width joiners and spaces, tags), surrogates,
+# private use, unassigned, line and paragraph separators.
+_ESCAPED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 
 
-def shown(name: str, *, limit: int = SHOWN_MAX) -> str:
-    """`name` safe to print on one line: controls, bidi and format characters, and path
-    separators become visible escapes; long names are cut with an ellipsis."""
+def _escape(char: str) -> str:
+    code = ord(char)
+    if code < _BYTE_ESCAPE_BELOW:
+        return f"\\x{code:02x}"
+    if code < _BMP_ESCAPE_BELOW:
+        return f"\\u{code:04x}"
+    return f"\\U{code:08x}"
+
+
+def shown(name: str, *, limit: int = SHOWN_MAX, empty: str = '""') -> str:
+    """`name` safe to print on one line, exactly as it was sent but unable to act.
+
+    Control, bidirectional, zero-width and other format characters, odd spaces (anything not
+    printable but the plain space) become escapes (`\\x0a`, `\\u202e`, `\\U000e0041`); path
+    separators become look-alikes (`∕`, `⧵`); a long name is cut with an ellipsis to `limit`
+    characters; an empty one is shown as `empty` (`""`, so it is seen to be empty).
+    """
+    if not name:
+        return empty
     out = []
     for char in name:
         if char in _SEPARATORS:
             out.append(_SEPARATORS[char])
-        elif unicodedata.category(char) in {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}:
-            code = ord(char)
-            out.append(f"\\x{code:02x}" if code < _BYTE_ESCAPE_BELOW else f"\\u{code:04x}")
+        elif unicodedata.category(char) in _ESCAPED_CATEGORIES or not (
+            char == " " or char.isprintable()
+        ):
+            out.append(_escape(char))
         else:
             out.append(char)
     text = "".join(out)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def shown_lines(text: str) -> list[str]:
+    """A message's text, a line at a time, each shown safely (blank lines stay blank)."""
+    return [shown(line, limit=100_000, empty="") for line in text.splitlines()] or [""]
+
+
 def shown_path(path: str) -> str:
-    """A relative path from a zip or folder, each part escaped, joined by a real '/'."""
-    return "/".join(shown(part, limit=SHOWN_MAX) for part in path.replace("\\", "/").split("/"))
+    """A path from a zip, a folder or the command line, each part escaped, joined by a real '/'."""
+    parts = path.replace("\\", "/").split("/")
+    return "/".join(shown(part, limit=SHOWN_MAX, empty="") for part in parts)
 
 
 @dataclass(frozen=True)

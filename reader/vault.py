@@ -7,7 +7,9 @@ Layout (every directory 0700, every file 0600):
     <vault>/sources/<amber-heron>/0002-file       a file's bytes, under a generated name
     <vault>/tmp/                      temp names of items being written; swept at each import
 
-Nothing here opens a file for the user; names from sources are data, never paths.
+Here: opening, reading, importing (the writes are reader.filing's), deleting, and the lock that
+keeps one writer at a time. The values handed out are reader.vault_items'. Nothing here opens a
+file for the user; names from sources are data, never paths.
 """
 
 from __future__ import annotations
@@ -16,82 +18,26 @@ import contextlib
 import fcntl
 import os
 import sqlite3
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import cast
 
 from reader import index
-from reader.carriers import Carried, open_carrier
-from reader.intake import DEFAULT_MAX_ITEM_BYTES, Decrypted, decrypt_item, temp_dir
-from reader.names import folder_name, shown
-from reader.shred import fsync_dir, shred_file
+from reader.carriers import open_carrier
+from reader.filing import Filing
+from reader.intake import DEFAULT_MAX_ITEM_BYTES, temp_dir
+from reader.names import shown
+from reader.shred import shred_file
+from reader.vault_items import (
+    ImportReport,
+    Item,
+    Outcome,
+    Progress,
+    SourceSummary,
+    item_from_row,
+)
 from sealdrop.crypto.submission_key import KeyPassphrase, SubmissionKeyring
-from sealdrop.domain.items import Kind
-from sealdrop.errors import BundleInvalid, DecryptionFailed, NotFound, ReaderRefused
-
-_STORED_SUFFIX = {Kind.MESSAGE: "message.txt", Kind.FILE: "file", Kind.REPLY: "reply.txt"}
-
-
-@dataclass(frozen=True)
-class SourceSummary:
-    """A source as the sources list shows it; newest first is the vault's order."""
-
-    designation: str
-    messages: int
-    files: int
-    replies: int
-
-
-@dataclass(frozen=True)
-class Item:
-    """One decrypted item. `path` is where its bytes are; never open it automatically."""
-
-    designation: str
-    number: int
-    kind: Kind
-    path: Path
-    size: int
-    original_name: str | None  # as the source named the file: show it only through `shown`
-    double_encrypted: bool
-    note: str | None
-
-    @property
-    def shown_name(self) -> str:
-        """The original file name, escaped for display; '' for messages and replies."""
-        return shown(self.original_name) if self.original_name else ""
-
-    def text(self) -> str:
-        """A message's or reply's text (undecodable bytes replaced); not for files."""
-        if self.kind is Kind.FILE:
-            raise ValueError("a file has no text to show; export it instead")
-        return self.path.read_bytes().decode("utf-8", errors="replace")
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What happened to one carried entry: 'imported', 'duplicate' or 'failed' (with reason)."""
-
-    label: str
-    status: str
-    reason: str = ""
-    item: Item | None = None
-
-
-@dataclass
-class ImportReport:
-    """Every entry of one import, in order; `refused` is set when the whole path was refused."""
-
-    path: Path
-    outcomes: list[Outcome] = field(default_factory=list)
-    refused: str | None = None
-
-    def count(self, status: str) -> int:
-        return sum(1 for outcome in self.outcomes if outcome.status == status)
-
-
-Progress = Callable[[Outcome], object]
+from sealdrop.errors import BundleInvalid, NotFound, ReaderRefused
 
 
 class Vault:
@@ -100,7 +46,6 @@ class Vault:
     def __init__(self, root: Path, connection: sqlite3.Connection) -> None:
         self.root = root
         self._db = connection
-        self._touched: set[Path] = set()
 
     @classmethod
     def open(cls, root: Path) -> Vault:
@@ -146,7 +91,7 @@ class Vault:
         rows = self._db.execute(
             "SELECT * FROM items WHERE source_id = ? ORDER BY number, kind", (source["id"],)
         )
-        return [self._item(source, row) for row in rows]
+        return [item_from_row(self.root, source, row) for row in rows]
 
     def item(self, designation: str, number: int) -> Item:
         found = [item for item in self.conversation(designation) if item.number == number]
@@ -155,24 +100,10 @@ class Vault:
         return found[0]
 
     def _source(self, designation: str) -> sqlite3.Row:
-        row = self._db.execute(
-            "SELECT * FROM sources WHERE designation = ?", (designation,)
-        ).fetchone()
+        row = index.source_row(self._db, designation)
         if row is None:
             raise NotFound(f"No source {shown(designation)!r} in this vault.")
-        return cast(sqlite3.Row, row)
-
-    def _item(self, source: sqlite3.Row, row: sqlite3.Row) -> Item:
-        return Item(
-            designation=source["designation"],
-            number=row["number"],
-            kind=Kind(row["kind"]),
-            path=self.root / "sources" / source["folder"] / row["stored"],
-            size=row["size"],
-            original_name=row["original_name"],
-            double_encrypted=bool(row["double_encrypted"]),
-            note=row["note"],
-        )
+        return row
 
     # --- importing --------------------------------------------------------------------------
 
@@ -193,6 +124,7 @@ class Vault:
         outlive the import.
         """
         report = ImportReport(path)
+        filing = Filing(self.root, self._db)
         keyring.forget()
         try:
             if not keyring.secret_keys():
@@ -201,12 +133,13 @@ class Vault:
                 self._locked(),
                 open_carrier(path) as carrier,
                 temp_dir(self.root) as tmp,
-                self._batch(),
+                filing.batch(),
             ):
+                report.partial = carrier.partial
                 for refused in carrier.refused:
                     self._note(report, Outcome(refused.label, "failed", refused.reason), progress)
                 for carried in carrier.items:
-                    outcome = self._import_one(carried, keyring, passphrase, tmp, max_item_bytes)
+                    outcome = filing.import_one(carried, keyring, passphrase, tmp, max_item_bytes)
                     self._note(report, outcome, progress)
         except (BundleInvalid, ReaderRefused) as error:
             report.refused = str(error)
@@ -219,101 +152,6 @@ class Vault:
         report.outcomes.append(outcome)
         if progress is not None:
             progress(outcome)
-
-    def _import_one(
-        self,
-        carried: Carried,
-        keyring: SubmissionKeyring,
-        passphrase: KeyPassphrase,
-        tmp: Path,
-        max_bytes: int,
-    ) -> Outcome:
-        if self._has(carried.designation, carried.number, carried.kind, carried.sha256):
-            return Outcome(carried.label, "duplicate", "already in the vault")
-        try:
-            done = decrypt_item(carried, keyring, passphrase, tmp_dir=tmp, max_bytes=max_bytes)
-        except (DecryptionFailed, ReaderRefused, BundleInvalid) as error:
-            return Outcome(carried.label, "failed", str(error))
-        except OSError as error:
-            return Outcome(carried.label, "failed", f"it could not be written ({error.strerror})")
-        if self._has(None, 0, None, done.cipher_sha256):
-            shred_file(done.temp)
-            return Outcome(carried.label, "duplicate", "already in the vault (same ciphertext)")
-        return Outcome(carried.label, "imported", item=self._file(carried, done))
-
-    def _has(
-        self, designation: str | None, number: int, kind: Kind | None, sha: str | None
-    ) -> bool:
-        if (
-            sha
-            and self._db.execute("SELECT 1 FROM items WHERE cipher_sha256 = ?", (sha,)).fetchone()
-        ):
-            return True
-        if designation is None or kind is None:
-            return False
-        return (
-            self._db.execute(
-                "SELECT 1 FROM items i JOIN sources s ON s.id = i.source_id"
-                " WHERE s.designation = ? AND i.number = ? AND i.kind = ?",
-                (designation, number, kind.value),
-            ).fetchone()
-            is not None
-        )
-
-    def _file(self, carried: Carried, done: Decrypted) -> Item:
-        """Rename the temp file into the source's folder, then record it (one transaction)."""
-        source = self._source_row(carried)
-        folder = self.root / "sources" / source["folder"]
-        folder.mkdir(mode=0o700, exist_ok=True)
-        stored = f"{carried.number:04d}-{_STORED_SUFFIX[carried.kind]}"
-        done.temp.replace(folder / stored)
-        self._touched.add(folder)
-        cursor = self._db.execute(
-            "INSERT INTO items (source_id, number, kind, stored, original_name, size,"
-            " cipher_sha256, double_encrypted, note, uuid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                source["id"], carried.number, carried.kind.value, stored, done.original_name,
-                done.size, done.cipher_sha256, int(done.double_encrypted), done.note,
-                carried.item_uuid,
-            ),
-        )  # fmt: skip
-        row = self._db.execute("SELECT * FROM items WHERE id = ?", (cursor.lastrowid,)).fetchone()
-        return self._item(source, row)
-
-    def _source_row(self, carried: Carried) -> sqlite3.Row:
-        row = self._db.execute(
-            "SELECT * FROM sources WHERE designation = ?", (carried.designation,)
-        ).fetchone()
-        if row is not None:
-            return cast(sqlite3.Row, row)
-        base = folder_name(carried.designation)
-        taken = {r[0] for r in self._db.execute("SELECT folder FROM sources")}
-        folder = base
-        suffix = 2
-        while folder in taken or (self.root / "sources" / folder).exists():
-            folder, suffix = f"{base}-{suffix}", suffix + 1
-        self._db.execute(
-            "INSERT INTO sources (designation, uuid, folder) VALUES (?, ?, ?)",
-            (carried.designation, carried.source_uuid, folder),
-        )
-        return self._source(carried.designation)
-
-    @contextlib.contextmanager
-    def _batch(self) -> Iterator[None]:
-        """One transaction per import, committed after the folders that got files are fsynced
-        (one directory sync per folder, not per item). A crash before the commit leaves files
-        without rows; importing those items again writes them anew under the same names."""
-        self._touched = set()
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        finally:
-            try:
-                for folder in self._touched:
-                    fsync_dir(folder)
-            finally:
-                self._db.execute("COMMIT")
-                self._touched = set()
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:

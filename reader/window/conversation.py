@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from reader import metadata
-from reader.names import shown
+from reader.names import shown, shown_lines
 from reader.vault import Item
 from sealdrop.domain.items import Kind
 
@@ -129,7 +129,7 @@ class ConversationView(QScrollArea):
             self.rows[item.path] = row
             return row
         marks = " (was encrypted twice)" if item.double_encrypted else ""
-        lines = [shown(line, limit=100_000) for line in item.text().splitlines()]
+        lines = shown_lines(item.text())
         title = f"#{item.number} · {_TITLES[item.kind]}{marks}"
         label = _text_label(f"{title}\n" + "\n".join(lines), name=title)
         label.setFrameShape(QFrame.Shape.StyledPanel)

@@ -207,6 +207,8 @@ class ReaderWindow(QMainWindow):
         counts = f"{report.count('imported')} imported, {report.count('duplicate')} already here"
         failed = [o for o in report.outcomes if o.status == "failed"]
         text = f"{shown(path.name)}: {counts}, {len(failed)} failed."
+        if report.partial:
+            text = f"{shown(path.name)}, partly: {report.partial}. {counts}, {len(failed)} failed."
         if report.refused:
             text = f"{shown(path.name)} was refused: {report.refused}"
         if failed:

@@ -8,11 +8,14 @@ make, and each entry's bytes are checked against the manifest's size and sha256 
 from __future__ import annotations
 
 import hashlib
+import os
 import struct
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
+
+from isal import isal_zlib
 
 from sealdrop.bundle.format import (
     CHUNK_BYTES,
@@ -38,16 +41,21 @@ _ZIP_ERRORS = (
 )
 _LOCAL_HEADER_BYTES = 30
 _ENCRYPTED_FLAG = 0x1
+_UTF8_FLAG = 0x800
+_LOCAL_SIGNATURE = b"PK\x03\x04"
 _FORBIDDEN_IN_NAMES = ("\\", "\x00", ":")
 
 
 class Bundle:
     """An opened, checked bundle; read an entry's bytes with chunks(). Close it when done."""
 
-    def __init__(self, archive: zipfile.ZipFile, manifest: Manifest) -> None:
+    def __init__(
+        self, archive: zipfile.ZipFile, manifest: Manifest, infos: dict[str, zipfile.ZipInfo]
+    ) -> None:
         self._archive = archive
         self.manifest = manifest
         self._listed = frozenset(manifest.entries)
+        self._infos = infos
 
     @property
     def entries(self) -> tuple[BundleEntry, ...]:
@@ -58,23 +66,40 @@ class Bundle:
 
     def chunks(self, entry: BundleEntry, chunk_bytes: int = CHUNK_BYTES) -> Iterator[bytes]:
         """The entry's ciphertext in pieces; BundleInvalid at the end if it is not what the
-        manifest says. Keep nothing of it until the iterator has finished without an error."""
+        manifest says. Keep nothing of it until the iterator has finished without an error.
+
+        Entries are stored, so their bytes are read as they lie in the file, after the local
+        header is checked as zipfile checks it; the CRC is the zip directory's, the size and
+        SHA-256 the manifest's (zipfile's own reader cost a third more CPU on a large item).
+        """
         if entry not in self._listed:
             raise ValueError("that entry is not one of this bundle's")
+        info = self._infos[entry.path]
         digest = hashlib.sha256()
-        size = 0
+        crc = 0
         try:
-            with self._archive.open(entry.path) as data:
-                while chunk := data.read(chunk_bytes):
-                    size += len(chunk)
-                    if size > entry.size:
-                        break
-                    digest.update(chunk)
-                    yield chunk
+            fd = self._archive.fp.fileno()  # type: ignore[union-attr]
+            at = _data_start(fd, info)
+            end = at + entry.size
+            held = b""  # the last piece is given only once every check has passed
+            while at < end:
+                chunk = os.pread(fd, min(chunk_bytes, end - at), at)
+                if not chunk:
+                    break
+                at += len(chunk)
+                digest.update(chunk)
+                crc = isal_zlib.crc32(chunk, crc)
+                if held:
+                    yield held
+                held = chunk
         except _ZIP_ERRORS:
             raise BundleInvalid(f"{entry.path} is damaged in this bundle.") from None
-        if size != entry.size or digest.hexdigest() != entry.sha256:
+        if at != end or crc != info.CRC:
+            raise BundleInvalid(f"{entry.path} is damaged in this bundle.")
+        if digest.hexdigest() != entry.sha256:
             raise BundleInvalid(f"{entry.path} is not the file the bundle's manifest describes.")
+        if held:
+            yield held
 
     def verify(self) -> None:
         """Read every entry once, so a damaged bundle is refused before any of it is used."""
@@ -113,7 +138,21 @@ def open_bundle(path: Path) -> Bundle:
     except BaseException:
         archive.close()
         raise
-    return Bundle(archive, manifest)
+    return Bundle(archive, manifest, infos)
+
+
+def _data_start(fd: int, info: zipfile.ZipInfo) -> int:
+    """Where an entry's data begins, once its local header is the one the directory names."""
+    header = os.pread(fd, _LOCAL_HEADER_BYTES, info.header_offset)
+    if len(header) != _LOCAL_HEADER_BYTES or header[:4] != _LOCAL_SIGNATURE:
+        raise zipfile.BadZipFile("bad local header")
+    flags, name_bytes, extra_bytes = struct.unpack("<H18xHH", header[6:])
+    raw = os.pread(fd, name_bytes, info.header_offset + _LOCAL_HEADER_BYTES)
+    name = raw.decode("utf-8" if flags & _UTF8_FLAG else "cp437")
+    if name != info.orig_filename or flags & _ENCRYPTED_FLAG:
+        raise zipfile.BadZipFile("the local header and the directory differ")
+    start: int = info.header_offset + _LOCAL_HEADER_BYTES + name_bytes + extra_bytes
+    return start
 
 
 def _check_directory(archive: zipfile.ZipFile, file_size: int) -> dict[str, zipfile.ZipInfo]:

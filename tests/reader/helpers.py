@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import contextlib
 import shutil
+import struct
 import subprocess
 import tempfile
+import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -201,3 +203,12 @@ def snapshot(machine: ReaderMachine) -> dict[str, bytes]:
         for p in sorted((machine.vault_dir / "sources").rglob("*"))
         if p.is_file()
     }
+
+
+def data_start(path: Path, info: zipfile.ZipInfo) -> int:
+    """Where a zip entry's data begins in the file: after its local header, name and extra."""
+    with path.open("rb") as handle:
+        handle.seek(info.header_offset)
+        header = handle.read(30)
+    name_len, extra_len = struct.unpack("<HH", header[26:30])
+    return int(info.header_offset + 30 + name_len + extra_len)

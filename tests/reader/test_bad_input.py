@@ -98,22 +98,6 @@ def test_damaged_and_foreign_ciphertexts_fail_alone(
     assert len(vault.conversation(earlier)) == 2
 
 
-def test_a_truncated_bundle_is_refused_whole(
-    newsroom: Instance, reader: ReaderMachine, vault: Vault, earlier: str, tmp_path: Path
-) -> None:
-    before = snapshot(reader)
-    designation = submit(newsroom, "second source", [(b"y" * 100_000, "y.bin")])
-    bundle = download(newsroom, designation, tmp_path / "b.zip")
-    cut = tmp_path / "cut.zip"
-    cut.write_bytes(bundle.read_bytes()[: bundle.stat().st_size // 2])
-
-    report = vault.import_path(cut, reader.keyring, PASSPHRASE)
-
-    assert report.refused == "cut.zip is not a bundle or zip, or it is damaged or cut short."
-    assert report.outcomes == []
-    assert snapshot(reader) == before
-
-
 def test_a_damaged_entry_of_a_bundle_fails_and_the_rest_is_imported(
     newsroom: Instance, reader: ReaderMachine, vault: Vault, tmp_path: Path
 ) -> None:

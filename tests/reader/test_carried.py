@@ -7,7 +7,9 @@ import zipfile
 import zlib
 from pathlib import Path
 
-from reader.names import shown
+import pytest
+
+from reader.names import shown, shown_lines, shown_path
 from sealdrop.domain.items import Kind
 from tests.reader.helpers import (
     PASSPHRASE,
@@ -124,3 +126,32 @@ def test_shown_escapes_controls_and_separators() -> None:
     assert shown("bell\x07\nnew\u200fline") == "bell\\x07\\x0anew\\u200fline"
     assert shown("x" * 300, limit=10) == "x" * 9 + "…"
     assert shown("Ça va — 東京.pdf") == "Ça va — 東京.pdf"
+
+
+@pytest.mark.parametrize(
+    ("untrusted", "escaped"),
+    [
+        ("report.pdf", "report.pdf"),
+        ("invoice\u202efdp.exe", "invoice\\u202efdp.exe"),
+        ("two\nlines", "two\\x0alines"),
+        ("\x1b[2Jcleared", "\\x1b[2Jcleared"),
+        ("back\\slash", "back\u29f5slash"),  # a look-alike: no escape can be faked
+        ("naïve café.txt", "naïve café.txt"),
+        ("\U000e0041tag", "\\U000e0041tag"),
+        ("", '""'),
+    ],
+)
+def test_shown_names_escape_what_could_hide_or_rearrange(untrusted: str, escaped: str) -> None:
+    assert shown(untrusted) == escaped
+
+
+def test_a_long_shown_name_is_cut() -> None:
+    cut = shown("a" * 500)
+    assert len(cut) == 200
+    assert cut.endswith("…")
+
+
+def test_shown_escapes_odd_spaces_and_keeps_blank_lines_blank() -> None:
+    assert shown("no\u00a0break\u2028line\u200bzero") == "no\\xa0break\\u2028line\\u200bzero"
+    assert shown_lines("one\n\nthree") == ["one", "", "three"]
+    assert shown_path("/media/export/\u202eevil") == "/media/export/\\u202eevil"

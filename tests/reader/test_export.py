@@ -13,7 +13,6 @@ from reader.export import (
     ExportRefused,
     Variant,
     check_destination,
-    display_name,
     export_cleaned,
     export_original,
     safe_name,
@@ -71,29 +70,6 @@ def test_a_long_name_keeps_its_extension_and_fits() -> None:
     assert name.endswith(".pdf")
     assert len(name.encode()) <= 200
     assert name.startswith("é")  # cut on a character boundary, not inside one
-
-
-@pytest.mark.parametrize(
-    ("untrusted", "shown"),
-    [
-        ("report.pdf", "report.pdf"),
-        ("invoice\u202efdp.exe", "invoice\\u202efdp.exe"),
-        ("two\nlines", "two\\x0alines"),
-        ("\x1b[2Jcleared", "\\x1b[2Jcleared"),
-        ("back\\slash", "back\\\\slash"),
-        ("naïve café.txt", "naïve café.txt"),
-        ("\U000e0041tag", "\\U000e0041tag"),
-        ("", '""'),
-    ],
-)
-def test_display_names_escape_what_could_hide_or_rearrange(untrusted: str, shown: str) -> None:
-    assert display_name(untrusted) == shown
-
-
-def test_a_long_display_name_is_cut() -> None:
-    shown = display_name("a" * 500)
-    assert len(shown) == 200
-    assert shown.endswith("…")
 
 
 def test_export_cleaned_writes_a_clean_0600_copy_and_leaves_the_original(
