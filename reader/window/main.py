@@ -212,12 +212,12 @@ class ReaderWindow(QMainWindow):
         if report.refused:
             text = f"{shown(path.name)} was refused: {report.refused}"
         if failed:
-            text += " " + "; ".join(f"{shown(o.label)}: {o.reason}" for o in failed[:5])
+            text += " " + "; ".join(f"{o.label}: {o.reason}" for o in failed[:5])
         self.refresh()
         self.say(text)
 
     def _progress(self, outcome: Outcome) -> None:
-        self.say(f"{outcome.status}: {shown(outcome.label)}")
+        self.say(f"{outcome.status}: {outcome.label}")  # labels are escaped where made
         QApplication.processEvents()  # keep the window drawn during a long import
 
     def export(self, item: Item, original: bool) -> None:
