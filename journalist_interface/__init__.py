@@ -10,8 +10,6 @@ import logging
 
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
-from jinja2 import BytecodeCache
-from jinja2.bccache import Bucket
 
 from journalist_interface import api, auth, context, errors, security
 from journalist_interface.routing import SharedBuilderRule
@@ -26,29 +24,7 @@ from journalist_interface.views import (
 from sealdrop.config import Config
 from sealdrop.errors import ConfigError
 from sealdrop.runtime.instance import Instance, open_instance
-
-
-class _CompiledTemplates(BytecodeCache):
-    """Compiled templates kept in memory and shared by every app this process builds.
-
-    A server process builds one app, so this changes nothing there; the tests build hundreds,
-    and each would otherwise compile every template it renders again. Jinja checks each
-    entry against its template's source before using it.
-    """
-
-    def __init__(self) -> None:
-        self._code: dict[str, bytes] = {}
-
-    def load_bytecode(self, bucket: Bucket) -> None:
-        code = self._code.get(bucket.key)
-        if code is not None:
-            bucket.bytecode_from_string(code)
-
-    def dump_bytecode(self, bucket: Bucket) -> None:
-        self._code[bucket.key] = bucket.bytecode_to_string()
-
-
-COMPILED_TEMPLATES = _CompiledTemplates()
+from sealdrop.serving.compiled_templates import COMPILED_TEMPLATES
 
 
 class JournalistApp(Flask):

@@ -7,39 +7,15 @@ import logging
 
 from flask import Flask, Response, send_from_directory
 from flask_wtf.csrf import CSRFProtect
-from jinja2 import BytecodeCache
-from jinja2.bccache import Bucket
 
 from sealdrop.config import Config
 from sealdrop.runtime.instance import Instance, open_instance
+from sealdrop.serving.compiled_templates import COMPILED_TEMPLATES
 from source_interface import busy, context, errors, refusals, security
 from source_interface.cookies import EncryptedCookieSessionInterface, derive_key
 from source_interface.limits import SMALL_FORM_PARTS
 from source_interface.uploads import StreamingUploadRequest
 from source_interface.views import auth, info, main
-
-
-class _CompiledTemplates(BytecodeCache):
-    """Compiled templates kept in memory and shared by every app this process builds.
-
-    A server process builds one app, so this changes nothing there; the tests build hundreds,
-    and each would otherwise compile every template it renders again. Jinja checks each
-    entry against its template's source before using it.
-    """
-
-    def __init__(self) -> None:
-        self._code: dict[str, bytes] = {}
-
-    def load_bytecode(self, bucket: Bucket) -> None:
-        code = self._code.get(bucket.key)
-        if code is not None:
-            bucket.bytecode_from_string(code)
-
-    def dump_bytecode(self, bucket: Bucket) -> None:
-        self._code[bucket.key] = bucket.bytecode_to_string()
-
-
-COMPILED_TEMPLATES = _CompiledTemplates()
 
 
 class SourceApp(Flask):
