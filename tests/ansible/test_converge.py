@@ -362,6 +362,17 @@ def test_the_periodic_jobs_and_the_backup_are_timed(converged: Converged) -> Non
         assert (converged.root / UNITS / "timers.target.wants" / timer).is_symlink()
 
 
+def test_the_backup_of_sqlite_has_no_network_and_its_ram_scratch(converged: Converged) -> None:
+    text = (converged.root / UNITS / "sealdrop-backup.service").read_text()
+    service = unit(converged, "sealdrop-backup.service")["Service"]
+    assert (service["PrivateNetwork"], service["RestrictAddressFamilies"]) == ("yes", "AF_UNIX")
+    assert "IPAddressAllow" not in service
+    # The snapshot and gpg's home are made in /dev/shm: writable despite ProtectSystem=strict
+    config = tomllib.loads((converged.root / "etc/sealdrop/sealdrop.toml").read_text())
+    assert config["gpg_scratch_dir"] == "/dev/shm"
+    assert "\nReadWritePaths=/dev/shm\n" in text and "\nProtectSystem=strict\n" in text
+
+
 def test_memory_stays_off_the_disk(converged: Converged) -> None:
     assert (converged.root / UNITS / "swap.target").resolve() == Path("/dev/null")
     sysctl = (converged.root / "etc/sysctl.d/90-sealdrop.conf").read_text()

@@ -4,11 +4,13 @@ A chroot runs no systemd, so the app role starts Debian's cluster with `pg_ctlcl
 play alone (site.yml stops it at the end): the role, the database, the migrations, the first
 admin and the devices are made for real. The test starts that cluster again inside the root to
 look at the result, on a port of its own, and stops it. What a chroot cannot show: PostgreSQL
-under systemd (its unit, its restart after a port change).
+under systemd (its unit, its restart after a port change), and pg_dump through the backup
+unit's sandbox, which is checked as a file.
 """
 
 from __future__ import annotations
 
+import configparser
 import socket
 import subprocess
 import tomllib
@@ -119,3 +121,15 @@ def test_the_migrations_admin_and_devices_are_in_postgresql(converged: Converged
         assert names == ["alice-laptop", "bob-phone"], devices.stderr
     finally:
         converged.cluster("stop")
+
+
+def test_the_backup_unit_reaches_loopback_only_for_pg_dump(converged: Converged) -> None:
+    text = (converged.root / "etc/systemd/system/sealdrop-backup.service").read_text()
+    parser = configparser.RawConfigParser(strict=False)
+    parser.optionxform = str  # type: ignore[assignment,method-assign]
+    parser.read_string(text)
+    service = parser["Service"]
+    assert "PrivateNetwork" not in service
+    assert (service["IPAddressDeny"], service["IPAddressAllow"]) == ("any", "localhost")
+    assert service["RestrictAddressFamilies"] == "AF_UNIX AF_INET AF_INET6"
+    assert "\nReadWritePaths=/dev/shm\n" in text
