@@ -49,9 +49,11 @@ lock:
 	.venv-lock/bin/pip-compile --quiet --generate-hashes --strip-extras --no-emit-index-url \
 		--no-emit-find-links --extra test --extra postgres --output-file requirements.lock \
 		pyproject.toml
-	# What a server runs, nothing for tests: the Ansible app role builds its wheelhouse from this.
+	# What a server runs, nothing for tests (psycopg for PostgreSQL included): the Ansible app role
+	# builds its wheelhouse from this.
 	.venv-lock/bin/pip-compile --quiet --generate-hashes --strip-extras --no-emit-index-url \
-		--no-emit-find-links --output-file requirements-server.lock pyproject.toml
+		--no-emit-find-links --extra postgres --output-file requirements-server.lock \
+		pyproject.toml
 
 system-deps:
 	bash scripts/install-system-deps.sh

@@ -69,9 +69,15 @@ def cmd_client_sync(args: argparse.Namespace) -> int:
     def connect() -> contextlib.AbstractContextManager[object]:
         return connection.connected(args.control)
 
+    if args.no_reload and not args.hs_dir:
+        raise OnionError("--no-reload is for torrc mode: give --hs-dir too")
     if args.hs_dir:
         done = sync.sync_torrc(
-            spool, Path(args.hs_dir).resolve(), connect, timeout=args.timeout, force=args.force
+            spool,
+            Path(args.hs_dir).resolve(),
+            None if args.no_reload else connect,
+            timeout=args.timeout,
+            force=args.force,
         )
     else:
         done = sync.sync_control(
@@ -126,5 +132,11 @@ def add_commands(commands: Any) -> None:
     )
     sync_parser.add_argument(
         "--force", action="store_true", help="apply even if the list looks unchanged"
+    )
+    sync_parser.add_argument(
+        "--no-reload",
+        action="store_true",
+        help="torrc mode: write authorized_clients/ only, without asking tor to apply it "
+        "(a deployment, before tor has loaded the service); a later sync applies it",
     )
     sync_parser.set_defaults(func=cmd_client_sync)

@@ -172,17 +172,24 @@ def reload_service(controller: stem.control.Controller, hs_dir: Path, *, timeout
 def sync_torrc(
     spool: Spool,
     hs_dir: Path,
-    connect: Callable[[], Any],
+    connect: Callable[[], Any] | None,
     *,
     timeout: float,
     force: bool = False,
 ) -> str:
+    """`connect` None: write the files only, for a tor that is not running or has not loaded
+    the service yet (a deployment, before its torrc is written): tor reads them when it starts
+    or reloads, and the next sync with a connection applies them in full (no marker is left)."""
     marker = hs_dir / APPLIED_FILE
     changed = write_clients(hs_dir / "authorized_clients", spool.clients, lock_when_empty=True)
     applied = marker.read_text(encoding="ascii").strip() if marker.exists() else ""
     if not (changed or force or applied != spool.digest):
         return f"unchanged: {len(spool.clients)} device(s)"
     marker.unlink(missing_ok=True)  # until tor has applied the new list
+    if connect is None:
+        if changed:
+            return f"written: {len(spool.clients)} device(s), for tor's next start or reload"
+        return f"unchanged on disk: {len(spool.clients)} device(s), not yet applied by tor"
     with connect() as controller:
         reload_service(controller, hs_dir, timeout=timeout)
     write_private(marker, (spool.digest + "\n").encode("ascii"))

@@ -165,6 +165,27 @@ def cmd_device_add(config: Config, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_device_import(config: Config, args: argparse.Namespace) -> int:
+    with _session(config) as (_inst, session):
+        imported = devices.import_public(
+            session,
+            config,
+            journalist=_find(session, args.username),
+            name=args.name,
+            public_key=args.public_key,
+            today=_today(),
+        )
+        described = devices.describe(imported.device)
+        if not imported.created:
+            session.commit()  # nothing in the database changed; a lost spool file was put back
+            print(f"Unchanged: {described} is authorized with that key")
+            return 0
+        audit.record(session, actor=ACTOR, action="import device", target=described, today=_today())
+        session.commit()
+        print(f"Imported {described}")
+    return 0
+
+
 def cmd_device_list(config: Config, _args: argparse.Namespace) -> int:
     with _session(config) as (_inst, session):
         found = devices.everyone(session)
@@ -198,6 +219,17 @@ def _add_device_commands(sub: Any) -> None:
     add.add_argument("username")
     add.add_argument("name", help="what the device is called, e.g. laptop")
     add.set_defaults(func=cmd_device_add)
+    imported = commands.add_parser(
+        "import", help="authorize a device whose key pair was made on it: its public half only"
+    )
+    imported.add_argument("username")
+    imported.add_argument("name", help="what the device is called, e.g. laptop")
+    imported.add_argument(
+        "--public-key",
+        required=True,
+        help="the 52 base32 characters of its x25519 public key (descriptor:x25519: optional)",
+    )
+    imported.set_defaults(func=cmd_device_import)
     commands.add_parser("list", help="list the devices").set_defaults(func=cmd_device_list)
     revoke = commands.add_parser("revoke", help="revoke a device's key")
     revoke.add_argument("username")

@@ -76,6 +76,12 @@ class DeviceKeyPair:
         )
         return cls(private, public)
 
+    @staticmethod
+    def canonical_b32(public_b32: str) -> str:
+        """`public_b32` decoded and encoded again: equal to it only if its unused last bits
+        are zero, as in every key Tor writes (52 characters carry 260 bits for 256)."""
+        return b32(base64.b32decode(public_b32 + "===="))
+
     @property
     def public_b32(self) -> str:
         return b32(self.public)

@@ -23,6 +23,7 @@ from sealdrop.crypto.device_keys import (
     DevicePrivateLine,
     bare_onion,
     fingerprint,
+    parse_public,
 )
 from sealdrop.db.models import Journalist, JournalistDevice
 from sealdrop.errors import DeviceInvalid, NotFound
@@ -92,6 +93,71 @@ def create(
     session.flush()
     _spool(config).write(device.uuid, keys.auth_line())
     return NewDevice(device, keys.private_line(address))
+
+
+@dataclass(frozen=True)
+class Imported:
+    """A device whose public key was given; `created` is False when it was there already."""
+
+    device: JournalistDevice
+    created: bool
+
+
+def _clean_public_key(text: str) -> str:
+    line = text.strip()
+    if re.match(r"^[a-z2-7]{56}(\.onion)?:", line):
+        raise DeviceInvalid(
+            "That is a device's PRIVATE key line (address:descriptor:x25519:key): give the "
+            "public half only, and make the device a new pair, as this one has been seen."
+        )
+    bare = line.removeprefix(AUTH_PREFIX).upper()
+    key = parse_public(AUTH_PREFIX + bare)
+    if key is None or DeviceKeyPair.canonical_b32(key) != key:
+        raise DeviceInvalid(
+            "A device public key is the 52 base32 characters (A-Z, 2-7) of an x25519 key, "
+            "optionally after descriptor:x25519: (as in Tor's authorized_clients files)."
+        )
+    return key
+
+
+def import_public(
+    session: Session,
+    config: Config,
+    *,
+    journalist: Journalist,
+    name: str,
+    public_key: str,
+    today: dt.date,
+) -> Imported:
+    """Authorize a device whose key pair was made elsewhere (a deployment's inventory): only
+    its public half comes here. The same name with the same key again changes nothing but a
+    missing spool file; a name or key already used otherwise is refused (flushed and spooled;
+    the caller commits)."""
+    cleaned = _clean_name(name)
+    key = _clean_public_key(public_key)
+    named = session.scalar(
+        select(JournalistDevice).where(
+            JournalistDevice.journalist_id == journalist.id, JournalistDevice.name == cleaned
+        )
+    )
+    holder = session.scalar(select(JournalistDevice).where(JournalistDevice.public_key == key))
+    if named is not None and named.public_key == key:
+        spool = _spool(config)
+        if named.uuid not in spool.device_ids():
+            spool.write(named.uuid, AUTH_PREFIX + key)
+        return Imported(named, created=False)
+    if named is not None:
+        raise DeviceInvalid(
+            f"{journalist.username} already has a device named {cleaned!r} with another key: "
+            f"revoke it first (sealdrop journalist devices revoke {journalist.username} NAME)."
+        )
+    if holder is not None:
+        raise DeviceInvalid(f"That key is already authorized, as {describe(holder)}.")
+    device = JournalistDevice(journalist=journalist, name=cleaned, public_key=key, created_on=today)
+    session.add(device)
+    session.flush()
+    _spool(config).write(device.uuid, AUTH_PREFIX + key)
+    return Imported(device, created=True)
 
 
 def everyone(session: Session) -> list[JournalistDevice]:

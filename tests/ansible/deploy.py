@@ -101,7 +101,12 @@ def host_vars(root: Path, keys: Mapping[str, Path]) -> dict[str, Any]:
 
 
 def write_inventory(path: Path, root: Path, variables: Mapping[str, Any]) -> Path:
-    inventory = {"sealdrop": {"hosts": {str(root): dict(variables)}}}
+    return write_hosts(path, {str(root): variables})
+
+
+def write_hosts(path: Path, hosts: Mapping[str, Mapping[str, Any]]) -> Path:
+    """An inventory whose group `sealdrop` has these hosts, each with its variables."""
+    inventory = {"sealdrop": {"hosts": {name: dict(v) for name, v in hosts.items()}}}
     path.write_text(json.dumps(inventory, indent=2), encoding="utf-8")
     return path
 
@@ -118,10 +123,19 @@ def ansible_env() -> dict[str, str]:
     }
 
 
-def play(inventory: Path, *extra: str, timeout: float = 1800) -> Played:
+def play(
+    inventory: Path, *extra: str, playbook: Path | None = None, timeout: float = 1800
+) -> Played:
+    """`ansible-playbook` on site.yml (or another playbook) from the ansible directory."""
     started = time.monotonic()
     done = subprocess.run(
-        [str(BIN / "ansible-playbook"), "-i", str(inventory), *extra, "site.yml"],
+        [
+            str(BIN / "ansible-playbook"),
+            "-i",
+            str(inventory),
+            *extra,
+            str(playbook) if playbook else "site.yml",
+        ],
         cwd=ANSIBLE_DIR,
         env=ansible_env(),
         capture_output=True,

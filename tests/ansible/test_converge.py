@@ -29,6 +29,7 @@ pytestmark = [pytest.mark.ansible, pytest.mark.slow, pytest.mark.timeout(3600)]
 
 DATA = "var/lib/sealdrop"
 HS_ROOT = "var/lib/tor/sealdrop"
+SPOOL = "var/lib/sealdrop-onion-clients"
 UNITS = "etc/systemd/system"
 SEALDROP = "/opt/sealdrop/venv/bin/sealdrop"
 
@@ -39,6 +40,8 @@ class Converged:
     variables: dict[str, Any]
     first: Played
     second: Played
+    # A device issued on the server between the runs, as the admin pages do: its public key.
+    issued: str
 
     def run(self, *argv: str, user: str = "root") -> subprocess.CompletedProcess[str]:
         """A command inside the root, as `user`, with Sealdrop's config named."""
@@ -78,9 +81,39 @@ def converged(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Converged]:
         inventory = write_inventory(base / "inventory.json", root, variables)
         first = play(inventory)
         assert first.code == 0, first.output[-6000:]
+        issued = issue_a_device(root)
         second = play(inventory)
         print(f"\nconverge: first run {first.seconds:.0f} s, second run {second.seconds:.0f} s")
-        yield Converged(root, variables, first, second)
+        yield Converged(root, variables, first, second, issued)
+
+
+def in_root(root: Path, *argv: str) -> str:
+    done = subprocess.run(
+        ["chroot", str(root), *argv], capture_output=True, text=True, check=False, timeout=300
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+def issue_a_device(root: Path) -> str:
+    """What the admin pages do on a running server: a new device key, spooled; then what the
+    spool's path unit runs (here without tor, which a chroot cannot run). Its public key."""
+    in_root(
+        root,
+        *("runuser", "-u", "sealdrop", "--", "env", "SEALDROP_CONFIG=/etc/sealdrop/sealdrop.toml"),
+        *(SEALDROP, "journalist", "devices", "add", "admin", "issued-phone"),
+    )
+    in_root(
+        root,
+        *("runuser", "-u", "debian-tor", "-g", "debian-tor", "-G", "sealdrop-onion-clients"),
+        *("--", SEALDROP + "-onion", "client", "sync", "--from", f"/{SPOOL}"),
+        *("--hs-dir", f"/{HS_ROOT}/journalist", "--no-reload"),
+    )
+    with sqlite3.connect(root / DATA / "sealdrop.sqlite") as db:
+        (key,) = db.execute(
+            "SELECT public_key FROM journalist_devices WHERE name = 'issued-phone'"
+        ).fetchone()
+    return str(key)
 
 
 def test_the_second_run_changes_nothing(converged: Converged) -> None:
@@ -166,17 +199,79 @@ def test_onion_directories_belong_to_tor_alone(converged: Converged) -> None:
         assert converged.owner(key) == ("debian-tor", "debian-tor", 0o600)
         same = (converged.root / DATA / "onion" / service / "hs_ed25519_secret_key").read_bytes()
         assert (converged.root / key).read_bytes() == same
-    clients = sorted(
-        p.name for p in (converged.root / HS_ROOT / "journalist/authorized_clients").iterdir()
-    )
-    assert clients == ["alice-laptop.auth", "bob-phone.auth"]
-    line = (
-        converged.root / HS_ROOT / "journalist/authorized_clients/alice-laptop.auth"
-    ).read_text()
-    assert (
+
+
+def key_files(directory: Path) -> dict[str, str]:
+    return {p.name: p.read_text() for p in directory.iterdir() if not p.name.startswith(".")}
+
+
+def test_journalist_devices_have_one_source_sealdrop_and_tor_follows_its_spool(
+    converged: Converged,
+) -> None:
+    # The inventory's devices were imported as the first admin's, beside the one issued later
+    inventory = {c["name"]: c["public_key"] for c in converged.variables["tor_journalist_clients"]}
+    with sqlite3.connect(converged.root / DATA / "sealdrop.sqlite") as db:
+        rows = db.execute(
+            "SELECT j.username, d.name, d.public_key, d.uuid FROM journalist_devices d"
+            " JOIN journalists j ON j.id = d.journalist_id"
+        ).fetchall()
+    wanted = {**inventory, "issued-phone": converged.issued}
+    assert sorted(r[:3] for r in rows) == sorted(("admin", n, k) for n, k in wanted.items())
+    # The spool holds each one as <device uuid>.auth, and tor's list is the spool's, so the
+    # device issued on the server survived the second run
+    spool = key_files(converged.root / SPOOL)
+    assert spool == {f"{r[3]}.auth": f"descriptor:x25519:{r[2]}\n" for r in rows}
+    assert key_files(converged.root / HS_ROOT / "journalist/authorized_clients") == spool
+    for name in spool:
+        assert converged.owner(f"{SPOOL}/{name}") == ("sealdrop", "sealdrop-onion-clients", 0o640)
+    authorized = converged.root / HS_ROOT / "journalist/authorized_clients"
+    for path in authorized.iterdir():
+        assert converged.owner(str(path.relative_to(converged.root)))[:2] == (
+            "debian-tor",
+            "debian-tor",
+        )
+
+
+def test_the_device_spool_is_outside_the_data_directory_for_the_sync_to_read(
+    converged: Converged,
+) -> None:
+    # setgid: the files the apps write there belong to the sync's group
+    assert converged.owner(SPOOL) == ("sealdrop", "sealdrop-onion-clients", 0o2750)
+    config = tomllib.loads((converged.root / "etc/sealdrop/sealdrop.toml").read_text())
+    assert config["onion_clients_dir"] == f"/{SPOOL}"
+    group = next(
         line
-        == f"descriptor:x25519:{converged.variables['tor_journalist_clients'][0]['public_key']}\n"
+        for line in (converged.root / "etc/group").read_text().splitlines()
+        if line.startswith("sealdrop-onion-clients:")
     )
+    assert group.split(":")[3] == ""  # nobody's group: only the sync's unit takes it
+
+
+def test_a_change_in_the_spool_runs_the_hardened_sync(converged: Converged) -> None:
+    watch = unit(converged, "sealdrop-onion-sync.path")["Path"]
+    assert watch["PathChanged"] == f"/{SPOOL}"
+    assert watch["Unit"] == "sealdrop-onion-sync.service"
+    service = unit(converged, "sealdrop-onion-sync.service")["Service"]
+    assert service["ExecStart"] == (
+        f"{SEALDROP}-onion --control /run/tor/control client sync --from /{SPOOL}"
+        f" --hs-dir /{HS_ROOT}/journalist"
+    )
+    for option, value in [
+        ("User", "debian-tor"),
+        ("SupplementaryGroups", "sealdrop-onion-clients"),
+        ("ProtectSystem", "strict"),
+        ("ReadWritePaths", f"/{HS_ROOT}/journalist"),
+        ("PrivateNetwork", "yes"),
+        ("PrivateTmp", "yes"),
+        ("NoNewPrivileges", "yes"),
+        ("CapabilityBoundingSet", ""),
+        ("RestrictAddressFamilies", "AF_UNIX"),
+        ("LimitCORE", "0"),
+    ]:
+        assert service[option] == value, option
+    wants = converged.root / UNITS
+    assert (wants / "paths.target.wants/sealdrop-onion-sync.path").is_symlink()
+    assert (wants / "multi-user.target.wants/sealdrop-onion-sync.service").is_symlink()
 
 
 def test_the_data_directory_belongs_to_the_apps_alone(converged: Converged) -> None:
@@ -237,7 +332,7 @@ def test_the_app_units_are_hardened_and_enabled(converged: Converged, name: str)
         ("ProtectSystem", "strict"),
         ("PrivateTmp", "yes"),
         ("NoNewPrivileges", "yes"),
-        ("ReadWritePaths", "/var/lib/sealdrop"),
+        ("ReadWritePaths", f"/var/lib/sealdrop /{SPOOL}"),
         ("PrivateDevices", "yes"),
         ("LimitCORE", "0"),
     ]:
@@ -265,6 +360,17 @@ def test_the_periodic_jobs_and_the_backup_are_timed(converged: Converged) -> Non
     )
     for timer in ("sealdrop-periodic.timer", "sealdrop-backup.timer"):
         assert (converged.root / UNITS / "timers.target.wants" / timer).is_symlink()
+
+
+def test_the_backup_of_sqlite_has_no_network_and_its_ram_scratch(converged: Converged) -> None:
+    text = (converged.root / UNITS / "sealdrop-backup.service").read_text()
+    service = unit(converged, "sealdrop-backup.service")["Service"]
+    assert (service["PrivateNetwork"], service["RestrictAddressFamilies"]) == ("yes", "AF_UNIX")
+    assert "IPAddressAllow" not in service
+    # The snapshot and gpg's home are made in /dev/shm: writable despite ProtectSystem=strict
+    config = tomllib.loads((converged.root / "etc/sealdrop/sealdrop.toml").read_text())
+    assert config["gpg_scratch_dir"] == "/dev/shm"
+    assert "\nReadWritePaths=/dev/shm\n" in text and "\nProtectSystem=strict\n" in text
 
 
 def test_memory_stays_off_the_disk(converged: Converged) -> None:

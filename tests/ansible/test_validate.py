@@ -1,19 +1,32 @@
 """The validate role: each wrong inventory stops the play on the controller with one clear message.
 
-The host named in these inventories does not exist: validate runs on localhost first, so a
-refused inventory never reaches a server. The last case shows a good inventory gets past it.
+The hosts named in these inventories do not exist: validate runs on localhost first, so a
+refused inventory never reaches a server. Each case is one host of a single inventory, checked
+by the validate role alone in one ansible-playbook run (validate_cases.yml); a good host gets
+past it; one wrong inventory goes through site.yml itself, to show the play stops there.
 """
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from onion.keys import ClientKeyPair, ServiceKey
-from tests.ansible.deploy import PASSPHRASE, host_vars, make_keys, play, write_inventory
+from tests.ansible.deploy import (
+    PASSPHRASE,
+    Played,
+    host_vars,
+    make_keys,
+    play,
+    write_hosts,
+    write_inventory,
+)
 
 pytestmark = [pytest.mark.ansible, pytest.mark.slow]
 
@@ -93,6 +106,10 @@ CASES = {
         "app_admin_passphrase is too weak",
     ),
     "no admin passphrase": (drop("app_admin_passphrase"), "app_admin_passphrase is not set"),
+    "an unknown database kind": (
+        set_var("app_database", "mysql"),
+        "app_database must be sqlite (the default) or postgresql, not mysql",
+    ),
     "a client key that is not base32": (
         journalist_key("not-a-key"),
         "tor_journalist_clients[0] is not a valid client key",
@@ -126,23 +143,100 @@ CASES = {
 }
 
 
-@pytest.mark.parametrize(("change", "says"), list(CASES.values()), ids=list(CASES))
-def test_a_wrong_inventory_is_refused_before_any_server(
-    tmp_path: Path, keys: dict[str, Path], change: Change, says: str
+CASES_PLAYBOOK = Path(__file__).with_name("validate_cases.yml")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    refused: bool
+    task: str = ""
+    says: str = ""
+
+
+@dataclass(frozen=True)
+class Checked:
+    verdicts: dict[str, Verdict]
+    played: Played
+
+
+def verdicts_of(output: str) -> dict[str, Verdict]:
+    """Each host's first failed task and what it said, from the default callback's output;
+    the hosts with no failure in the recap were accepted."""
+    refused: dict[str, Verdict] = {}
+    task = ""
+    for line in output.splitlines():
+        if line.startswith("TASK ["):
+            task = line.removeprefix("TASK [").split("]")[0].removeprefix("validate : ")
+        found = re.match(r"^(?:fatal|failed): \[(\w+)\].*? => (\{.*\})$", line)
+        if found:
+            host, result = found.group(1), json.loads(found.group(2))
+            says = str(result.get("msg", ""))
+            if host in refused:
+                says = refused[host].says + " " + says
+            refused[host] = Verdict(True, refused.get(host, Verdict(True, task)).task, says)
+    verdicts = {}
+    for host, counts in Played(0, output, 0).recap().items():
+        assert (counts["failed"] > 0) == (host in refused), (host, counts)
+        verdicts[host] = refused.get(host, Verdict(refused=False))
+    return verdicts
+
+
+@pytest.fixture(scope="module")
+def checked(tmp_path_factory: pytest.TempPathFactory, keys: dict[str, Path]) -> Checked:
+    """Every case at once: one inventory host per case (and a good one), each validated by
+    the role in its own fork of a single ansible-playbook, instead of one run per case."""
+    base = tmp_path_factory.mktemp("validate")
+    hosts = {}
+    for index, (change, _says) in enumerate([*CASES.values(), (None, "")]):
+        variables = host_vars(base / f"no-such-root-{index}", keys)
+        if change is not None:
+            change(variables, keys)
+        hosts[f"case{index:02d}"] = variables
+    inventory = write_hosts(base / "inventory.json", hosts)
+    played = play(inventory, "--forks", str(len(hosts)), playbook=CASES_PLAYBOOK)
+    assert played.code != 0  # some hosts failed, as they should
+    verdicts = verdicts_of(played.output)
+    assert sorted(verdicts) == sorted(hosts), played.output[-3000:]
+    return Checked(verdicts, played)
+
+
+@pytest.mark.parametrize(
+    ("index", "says"), list(enumerate(s for _, s in CASES.values())), ids=list(CASES)
+)
+def test_each_wrong_inventory_is_refused_by_validate_with_what_to_fix(
+    checked: Checked, index: int, says: str
+) -> None:
+    verdict = checked.verdicts[f"case{index:02d}"]
+    assert verdict.refused, verdict
+    assert verdict.task.startswith("Refuse "), verdict
+    assert says in verdict.says, verdict
+
+
+def test_a_good_inventory_gets_past_validate(checked: Checked) -> None:
+    assert checked.verdicts[f"case{len(CASES):02d}"] == Verdict(refused=False)
+
+
+def test_no_refusal_shows_a_secret(checked: Checked) -> None:
+    assert PASSPHRASE not in checked.played.output
+    assert PRIVATE_LINE.rsplit(":", 1)[1] not in checked.played.output
+
+
+def test_site_yml_stops_in_validate_before_any_server(
+    tmp_path: Path, keys: dict[str, Path]
 ) -> None:
     # Given an inventory with one thing wrong (its host does not even exist)
     root = tmp_path / "no-such-root"
     variables = host_vars(root, keys)
-    change(variables, keys)
+    variables["app_admin_passphrase"] = "velvet orbit"
     inventory = write_inventory(tmp_path / "inventory.json", root, variables)
     # When the playbook runs
     played = play(inventory)
     # Then it stops in validate, on the controller, saying what is wrong and nothing secret
     assert played.code != 0
-    assert says in played.output, played.output[-3000:]
+    assert "app_admin_passphrase is too weak" in played.output, played.output[-3000:]
     assert "validate :" in played.output
     assert "common :" not in played.output
-    assert PASSPHRASE not in played.output
+    assert "velvet orbit" not in played.output
     assert not root.exists()
 
 

@@ -119,3 +119,49 @@ def test_sync_without_a_spool_is_one_line(tmp_path: Path) -> None:
 def test_a_journalist_onion_kept_by_sync_is_rendered_and_says_so(tmp_path: Path) -> None:
     text = torrc.render(tmp_path, Plan(), journalist_clients=None)
     assert text.count("HiddenServiceDir") == 2 and "kept by `sealdrop-onion client sync`" in text
+
+
+def no_reload(spool: Path, hs_dir: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "onion", "clients", "sync", "--from", str(spool),
+         "--hs-dir", str(hs_dir), "--no-reload", *extra],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+
+
+def test_no_reload_writes_the_devices_without_tor_and_leaves_them_unapplied(
+    tmp_path: Path,
+) -> None:
+    # Given a spool of one device, a journalist onion whose last list tor applied, and no tor
+    device = ClientKeyPair.generate()
+    spool = spool_with(tmp_path / "spool", **{DEVICE: device.auth_line()})
+    hs_dir = tmp_path / "hs" / "journalist"
+    hs_dir.mkdir(parents=True)
+    (hs_dir / sync.APPLIED_FILE).write_text("an older list\n")
+    # When the sync runs with --no-reload, twice
+    first, second = no_reload(spool, hs_dir), no_reload(spool, hs_dir)
+    # Then the key is written for tor's next (re)load, nothing says it was applied, and the
+    # second run sees nothing to write but still knows tor has not applied it
+    assert first.returncode == 0, first.stderr
+    assert first.stdout == "written: 1 device(s), for tor's next start or reload\n"
+    assert second.stdout == "unchanged on disk: 1 device(s), not yet applied by tor\n"
+    written = hs_dir / "authorized_clients" / f"{DEVICE}.auth"
+    assert written.read_text() == device.auth_line() + "\n"
+    assert not (hs_dir / sync.APPLIED_FILE).exists()
+
+
+def test_no_reload_with_an_empty_spool_locks_the_onion(tmp_path: Path) -> None:
+    hs_dir = tmp_path / "journalist"
+    done = no_reload(spool_with(tmp_path / "spool"), hs_dir)
+    assert done.returncode == 0 and done.stdout.startswith("written: 0 device(s)")
+    assert [p.name for p in (hs_dir / "authorized_clients").iterdir()] == [sync.LOCK_FILE]
+
+
+def test_no_reload_is_refused_in_control_port_mode(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "onion", "--state-dir", str(tmp_path / "s"), "clients", "sync",
+         "--from", str(spool_with(tmp_path / "spool")), "--no-reload"],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 2 and done.stderr.count("\n") == 1
+    assert "--no-reload is for torrc mode" in done.stderr
