@@ -138,6 +138,8 @@ PRIVATE_LINE = ClientKeyPair.generate().auth_private_line(ServiceKey.generate().
         ("A" * 51 + "B", "A device public key is the 52 base32 characters"),
         (PRIVATE_LINE, "That is a device's PRIVATE key line"),
     ],
+    # Named, not shown: two keys are random, and every xdist worker must collect the same ids.
+    ids=["not-base32", "one-short", "unused-bits-set", "private-line"],
 )
 def test_import_refuses_what_is_no_public_key_in_one_line(
     env: dict[str, str], capsys: pytest.CaptureFixture[str], key: str, words: str
