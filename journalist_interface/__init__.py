@@ -12,6 +12,7 @@ from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
 from journalist_interface import api, auth, context, errors, security
+from journalist_interface.api import v1_sources
 from journalist_interface.routing import SharedBuilderRule
 from journalist_interface.views import (
     account,
@@ -29,6 +30,10 @@ from sealdrop.serving.compiled_templates import COMPILED_TEMPLATES
 
 class JournalistApp(Flask):
     url_rule_class = SharedBuilderRule
+
+    def warm_up(self) -> None:
+        """What the serving worker runs once it listens, before anyone needs it."""
+        v1_sources.warm_up(self)
 
 
 def create_app(config: Config, *, instance: Instance | None = None) -> Flask:

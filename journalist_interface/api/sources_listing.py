@@ -29,28 +29,34 @@ def _fragment(record: records.SourceRecord) -> bytes:
 
 
 class SourcesListing:
-    """One per process: the last body, and each source's JSON keyed by uuid with its version."""
+    """One per process: the last body, and each source's JSON keyed by uuid with its version
+    (read and replaced only under the build lock)."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        self._building = threading.Lock()
         self._body = versions.GenerationCache[bytes]()
         self._fragments: dict[str, tuple[str, bytes]] = {}
 
     def body(self, session: Session) -> bytes:
+        known = self._body.value_at(versions.generation(session))
+        if known is not None:
+            return known
+        # One build at a time: a request that waited for it usually finds the body built.
+        with self._building:
+            return self._build(session)
+
+    def _build(self, session: Session) -> bytes:
         before = versions.generation(session)
         known = self._body.value_at(before)
         if known is not None:
             return known
         order = records.source_versions(session)
-        with self._lock:
-            kept = dict(self._fragments)
-        built = self._rebuild(session, order, kept)
+        built = self._rebuild(session, order, dict(self._fragments))
         listed = [built[uuid] for _, uuid, _ in order if uuid in built]
         body = b'{"sources":[' + b",".join(fragment for _, fragment in listed) + b"]}\n"
         # A commit between the reads may have been half seen: serve this body, keep nothing.
         if versions.generation(session) == before:
-            with self._lock:
-                self._fragments = {uuid: built[uuid] for _, uuid, _ in order if uuid in built}
+            self._fragments = {uuid: built[uuid] for _, uuid, _ in order if uuid in built}
             self._body.remember(before, body)
         return body
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, current_app, g, jsonify
+from flask import Flask, Response, current_app, g, jsonify
 from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 
@@ -21,6 +21,13 @@ SOURCES_CACHE = "sealdrop_v1_sources_cache"
 @bp.record_once
 def _install_cache(state: BlueprintSetupState) -> None:
     state.app.extensions[SOURCES_CACHE] = SourcesListing()
+
+
+def warm_up(app: Flask) -> None:
+    """Build the list before any client asks: a worker's first list reads every source."""
+    listing: SourcesListing = app.extensions[SOURCES_CACHE]
+    with app.extensions["sealdrop_instance"].sessions() as session:
+        listing.body(session)
 
 
 def source_record(source_uuid: str) -> SourceRecord:

@@ -91,7 +91,10 @@ class GuardedWorker(Worker):  # type: ignore[misc] # gunicorn ships no type info
                 )
                 for s in self.sockets
             ]
+            # Listening already: a request that comes meanwhile is served by another thread.
+            warming = loop.run_in_executor(executor, warm_up_app, self.wsgi)
             await self._heartbeat_until(stop)
+            warming.cancel()
             shared.closing = True
             for server in servers:
                 server.close()
@@ -137,3 +140,15 @@ def quiet_exception_handler(_loop: asyncio.AbstractEventLoop, context: dict[str,
     """Whatever asyncio reports, say only what kind of error it was: never a peer or a payload."""
     exc = context.get("exception")
     log.error("event loop: %s", exc.__class__.__name__ if exc else "error without exception")
+
+
+def warm_up_app(app: object) -> None:
+    """Run the app's `warm_up()`, if it has one; a failure is only logged (by type, as above):
+    the requests that need what it builds will build it, and report their own errors."""
+    warm_up = getattr(app, "warm_up", None)
+    if warm_up is None:
+        return
+    try:
+        warm_up()
+    except Exception as exc:  # best effort: never fatal to the worker
+        log.warning("warming up failed: %s", exc.__class__.__name__)

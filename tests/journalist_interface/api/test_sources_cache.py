@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from sqlalchemy import update
 
+from journalist_interface import JournalistApp
 from sealdrop.db.models import Source
 from sealdrop.runtime.instance import Instance
+from sealdrop.serving.worker import warm_up_app
 from tests.harness import ReaderKeys, source_with_a_message
 from tests.journalist_interface.api.client import ApiClient, encrypt_reply
 from tests.journalist_interface.api.conftest import Seeded
@@ -83,3 +86,28 @@ def test_the_list_is_never_stale_after_a_write(
         after = listed(api)
         assert after != before, f"stale after: {name}"
         assert after == one_by_one(api, after), name
+
+
+def test_a_worker_warmed_up_answers_its_first_list_from_what_it_built(
+    app: JournalistApp, api: ApiClient, seeded: Seeded, instance: Instance
+) -> None:
+    """What the serving worker runs once it listens (`warm_up_app`), shown as above: a change the
+    versions cannot see is not in the first answer, so that answer was built beforehand."""
+    warm_up_app(app)
+    with instance.sessions() as session:
+        starred = update(Source).where(Source.uuid == seeded.source_uuid).values(is_starred=True)
+        session.execute(starred)
+        session.commit()
+    [source] = listed(api)
+    assert source["uuid"] == seeded.source_uuid and source["is_starred"] is False
+    assert api.json("GET", f"/api/v1/sources/{seeded.source_uuid}")["is_starred"] is True
+
+
+def test_warming_up_never_stops_a_worker(caplog: pytest.LogCaptureFixture) -> None:
+    class Broken:
+        def warm_up(self) -> None:
+            raise OSError("the database is not there yet")
+
+    warm_up_app(object())  # an app with nothing to warm: the source interface
+    warm_up_app(Broken())
+    assert [record.getMessage() for record in caplog.records] == ["warming up failed: OSError"]
