@@ -189,11 +189,13 @@ def test_static_files_tell_no_install_time(client: FlaskClient) -> None:
     response = client.get("/static/style.css")
     assert response.status_code == 200 and response.get_data()
     assert "ETag" not in response.headers and "Last-Modified" not in response.headers
+    response.close()
     # A conditional request must not learn the file's time by a 304 either.
     again = client.get(
         "/static/style.css", headers={"If-Modified-Since": "Thu, 01 Jan 2099 00:00:00 GMT"}
     )
     assert again.status_code == 200
+    again.close()
 
 
 def test_logging_out_asks_the_browser_to_forget_the_site(source: SourceActions) -> None:
