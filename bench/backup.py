@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from sealdrop.config import load_config
-from sealdrop.crypto.gpg import Keyring
+from sealdrop.crypto.homes import Keyring
 from sealdrop.domain import codenames
 from sealdrop.runtime.initialise import initialise
 from sealdrop.runtime.instance import open_instance

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from sealdrop.crypto.gpg import Keyring
+from sealdrop.crypto.homes import Keyring
 from sealdrop.domain.keys import Fingerprint
 
 # The server is started and stopped as the tests do it (tests/server.py). A script run as

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from instance import Instance
 
-from sealdrop.crypto.gpg import Keyring
+from sealdrop.crypto.homes import Keyring
 
 
 def add_reader_keys(instance: Instance, base: Path, extra: int) -> list[Path]:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from sealdrop.crypto.gpg import Keyring
+from sealdrop.crypto.homes import Keyring
 from sealdrop.runtime.instance import Instance
 from tests.cli_runner import WAYS, Sealdrop, as_a_process, in_process
 from tests.fast_loop import excluded_marks, module_marks

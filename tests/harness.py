@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from sealdrop.config import Config, load_config
 from sealdrop.config.settings import SECRETS_FILE
-from sealdrop.crypto.gpg import Keyring
+from sealdrop.crypto.homes import Keyring
 from sealdrop.db import migrate
 from sealdrop.db.engine import make_engine
 from sealdrop.db.models import Submission

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from sealdrop.config import Config, load_config
 from sealdrop.crypto import otp
-from sealdrop.crypto.gpg import Keyring
+from sealdrop.crypto.homes import Keyring
 from sealdrop.domain import passphrases
 from sealdrop.runtime.initialise import initialise
 from sealdrop.runtime.instance import open_instance

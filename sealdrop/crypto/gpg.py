@@ -1,4 +1,4 @@
-"""The only module that talks to GnuPG: throwaway homes in RAM, streaming encryption, source keys.
+"""GnuPG for the server: throwaway homes in RAM, streaming encryption, source keys.
 
 Nothing here keeps a keyring between operations. Each operation imports the public keys it needs
 (and, to read replies, the one secret key file it needs) into a home that lives only for it.
@@ -23,14 +23,13 @@ from typing import Any, BinaryIO
 import gnupg
 
 from sealdrop.crypto.key_policy import require_strong
-from sealdrop.crypto.scratch import stop_agent, throwaway_home, write_private_file
-from sealdrop.crypto.stream import PIPE_CHUNK, StreamDecryptor, StreamEncryptor
+from sealdrop.crypto.scratch import throwaway_home, write_private_file
+from sealdrop.crypto.stream import PIPE_CHUNK, StreamEncryptor
 from sealdrop.domain.keys import Fingerprint, Passphrase, PublicKey
 from sealdrop.errors import (
     EncryptionFailed,
     KeyGenerationFailed,
     KeyImportError,
-    RestoreRefused,
 )
 
 # Every source key, and the agent's protection of its secret part ("protected-at"), carry the
@@ -64,7 +63,7 @@ class SourceKey:
     secret: bytes
 
 
-def _silence_gnupg_log() -> None:
+def silence_gnupg_log() -> None:
     # At debug level python-gnupg logs what gpg writes, decrypted replies included.
     logger = logging.getLogger("gnupg")
     logger.disabled = True
@@ -115,7 +114,7 @@ class Gpg:
     def __init__(
         self, scratch: Path, *, binary: str = "gpg", clock: Callable[[], float] = time.time
     ) -> None:
-        _silence_gnupg_log()
+        silence_gnupg_log()
         self.scratch = scratch
         self._clock = clock
         binary = shutil.which(binary) or binary
@@ -200,7 +199,7 @@ class Gpg:
             result = gpg.gen_key(params)
             if not result.fingerprint:
                 raise KeyGenerationFailed("gpg could not make a key for this source; try again.")
-            return _export_source_key(gpg, home, Fingerprint(result.fingerprint))
+            return export_source_key(gpg, home, Fingerprint(result.fingerprint))
 
     # --- encryption -------------------------------------------------------------------------
 
@@ -257,7 +256,7 @@ class Gpg:
             (home / "private-keys-v1.d" / f"{grip}.key").unlink()
             if not data or not gpg.import_keys(data, passphrase=passphrase).sec_imported:
                 raise EncryptionFailed("gpg could not encrypt the data; nothing was stored.")
-            return _export_source_key(gpg, home, key.public.fingerprint)
+            return export_source_key(gpg, home, key.public.fingerprint)
 
     def decrypt_with_key(
         self, ciphertexts: Sequence[Path], key: SourceKey, passphrase: Passphrase
@@ -284,7 +283,7 @@ def _decrypt(gpg: gnupg.GPG, path: Path, passphrase: Passphrase) -> bytes | None
     return bytes(result.data) if result.ok else None
 
 
-def _export_source_key(gpg: gnupg.GPG, home: Path, fingerprint: Fingerprint) -> SourceKey:
+def export_source_key(gpg: gnupg.GPG, home: Path, fingerprint: Fingerprint) -> SourceKey:
     armored = str(gpg.export_keys(fingerprint))
     grip = _encryption_keygrip(gpg.list_keys(secret=True), fingerprint)
     secret = (home / "private-keys-v1.d" / f"{grip}.key").read_bytes()
@@ -311,77 +310,3 @@ def _install_source_key(gpg: gnupg.GPG, home: Path, key: SourceKey) -> str:
     folder.mkdir(mode=0o700, exist_ok=True)
     write_private_file(folder / f"{grip}.key", key.secret)
     return grip
-
-
-def read_legacy_keyring(home: Path) -> tuple[dict[Fingerprint, SourceKey], list[PublicKey]]:
-    """Every key pair (with its agent key file) and public-only key of an old long-lived home.
-
-    For the one-time move out of the keyring that versions before 0003 kept in the data dir.
-    """
-    _silence_gnupg_log()
-    gpg = gnupg.GPG(gnupghome=str(home))
-    gpg.encoding = "utf-8"
-    try:
-        secret = {Fingerprint(k["fingerprint"]) for k in gpg.list_keys(secret=True)}
-        pairs = {fpr: _export_source_key(gpg, home, fpr) for fpr in secret}
-        public = [
-            PublicKey(Fingerprint(k["fingerprint"]), str(gpg.export_keys(k["fingerprint"])))
-            for k in gpg.list_keys()
-            if k["fingerprint"] not in secret
-        ]
-    finally:
-        stop_agent(home)
-    return pairs, public
-
-
-def open_decryption(home: Path, ciphertext: BinaryIO, *, binary: str = "gpg") -> StreamDecryptor:
-    """Decrypt `ciphertext` with the secret keys of an existing GnuPG `home` (an admin's, for a
-    backup archive; never the server's own), as a stream; see StreamDecryptor on trusting it.
-
-    gpg-agent may ask for the key's passphrase or a smartcard's PIN with its own pinentry.
-    """
-    _silence_gnupg_log()
-    if not (home / "pubring.kbx").exists() and not (home / "pubring.gpg").exists():
-        raise RestoreRefused(f"--gnupghome {home} is not a GnuPG home with keys in it")
-    gpg = gnupg.GPG(gpgbinary=shutil.which(binary) or binary, gnupghome=str(home))
-    gpg.buffer_size = PIPE_CHUNK
-
-    def decrypt(feed: Callable[[bytes], object]) -> Any:
-        gpg.on_data = feed
-        return gpg.decrypt_file(ciphertext)
-
-    return StreamDecryptor(decrypt)
-
-
-class Keyring:
-    """A long-lived keyring: only for the newsroom's reader side (demo, tests), never the server."""
-
-    def __init__(self, home: Path, *, binary: str = "gpg") -> None:
-        _silence_gnupg_log()
-        home.mkdir(mode=0o700, parents=True, exist_ok=True)
-        home.chmod(0o700)
-        self.home = home
-        self._gpg = gnupg.GPG(gpgbinary=shutil.which(binary) or binary, gnupghome=str(home))
-        self._gpg.encoding = "utf-8"
-
-    def generate_reader_key_pair(self, uid: str) -> Fingerprint:
-        """An unprotected ed25519/cv25519 Submission key pair; its private half stays here."""
-        params = (
-            "Key-Type: EDDSA\nKey-Curve: ed25519\nKey-Usage: sign\n"
-            "Subkey-Type: ECDH\nSubkey-Curve: cv25519\nSubkey-Usage: encrypt\n"
-            f"Name-Real: {uid}\nExpire-Date: 0\n%no-protection\n%commit\n"
-        )
-        result = self._gpg.gen_key(params)
-        if not result.fingerprint:
-            raise KeyGenerationFailed("gpg could not make the key pair.")
-        return Fingerprint(result.fingerprint)
-
-    def export_public_key(self, fingerprint: Fingerprint) -> str:
-        armored = str(self._gpg.export_keys(fingerprint))
-        if "BEGIN PGP PUBLIC KEY BLOCK" not in armored:
-            raise KeyImportError(f"No public key {fingerprint} in the keyring.")
-        return armored
-
-    def close(self) -> None:
-        """Stop this keyring's gpg-agent, so that no process outlives it."""
-        stop_agent(self.home)

@@ -13,7 +13,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sealdrop.crypto.gpg import read_legacy_keyring
+from sealdrop.crypto.homes import read_legacy_keyring
 from sealdrop.db.models import ReaderKey, Source
 from sealdrop.errors import ConfigError
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, BinaryIO, cast
 
-from sealdrop.crypto.gpg import open_decryption
+from sealdrop.crypto.homes import open_decryption
 from sealdrop.crypto.stream import PIPE_CHUNK
 from sealdrop.db import migrate, snapshot
 from sealdrop.db.engine import make_engine
