@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import io
 import os
 import shutil
 import tarfile
@@ -33,12 +32,12 @@ from sealdrop.db.models import Journalist, Reply, Source, Submission
 from sealdrop.domain.keys import PublicKey
 from sealdrop.errors import BackupFailed, KeyImportError
 from sealdrop.services import backup_format as fmt
+from sealdrop.services.backup_archive import ArchiveWriter
 
 ATTEMPTS = 3
 # tarfile's stream buffer grows by concatenation: a large one is copied over and over (1 MiB
 # made the backup CPU-bound); reads and writes of 64 KiB keep the copying small.
 TAR_CHUNK = 64 * 1024
-DAY = 86400
 COUNTED = {
     "sources": Source,
     "submissions": Submission,
@@ -119,62 +118,6 @@ def snapshot_database(config: Config, engine: Engine, scratch: Path) -> Database
     return DatabaseImage(fmt.SQLITE_NAME, path, revision, counts, stored)
 
 
-class _Hashing:
-    """Reads through to `inner`, hashing what passes."""
-
-    def __init__(self, inner: BinaryIO) -> None:
-        self.inner = inner
-        self.digest = hashlib.sha256()
-
-    def read(self, size: int = -1) -> bytes:
-        data = self.inner.read(size)
-        self.digest.update(data)
-        return data
-
-
-class _ArchiveWriter:
-    """Members into a streaming tar, each one's size and sha256 noted for the manifest."""
-
-    def __init__(self, tar: tarfile.TarFile, day: float) -> None:
-        self.tar = tar
-        self.day = day
-        self.files: dict[str, fmt.FileEntry] = {}
-        self._dirs: set[str] = set()
-
-    def _info(self, name: str, mtime: float) -> tarfile.TarInfo:
-        info = tarfile.TarInfo(fmt.check_member_name(name))
-        info.mtime = int(mtime) - int(mtime) % DAY  # days only, as on the server
-        info.uid = info.gid = 0
-        info.uname = info.gname = ""
-        return info
-
-    def directory(self, name: str, mtime: float | None = None) -> None:
-        if name in self._dirs:
-            return
-        info = self._info(name, self.day if mtime is None else mtime)
-        info.type, info.mode = tarfile.DIRTYPE, 0o700
-        self.tar.addfile(info)
-        self._dirs.add(name)
-
-    def stream(self, name: str, handle: BinaryIO, size: int, mtime: float | None = None) -> None:
-        info = self._info(name, self.day if mtime is None else mtime)
-        info.size, info.mode = size, 0o600
-        hashing = _Hashing(handle)
-        self.tar.addfile(info, hashing)
-        self.files[name] = fmt.FileEntry(size, hashing.digest.hexdigest())
-
-    def file(self, name: str, path: Path, *, keep_mtime: bool = True) -> None:
-        # O_NOATIME: reading the store must not tell when the backup ran.
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOATIME", 0))
-        with os.fdopen(fd, "rb") as handle:
-            info = os.fstat(handle.fileno())
-            mtime = info.st_mtime if keep_mtime else None
-            self.stream(name, handle, info.st_size, mtime)
-
-    def data(self, name: str, data: bytes) -> None:
-        self.stream(name, io.BytesIO(data), len(data))
-
-
 def _regular_files(root: Path) -> Iterator[Path]:
     """Directories and regular files under `root`, parents first, in a stable order."""
     for path in sorted(root.rglob("*")):
@@ -192,7 +135,7 @@ def _live_names(engine: Engine) -> set[str]:
 
 
 def _copy_store(
-    writer: _ArchiveWriter, store: Path, stored: Iterable[tuple[str, str]], engine: Engine
+    writer: ArchiveWriter, store: Path, stored: Iterable[tuple[str, str]], engine: Engine
 ) -> None:
     writer.directory("store", store.stat().st_mtime)
     missing = []
@@ -213,7 +156,7 @@ def _copy_store(
 
 
 def _write_archive(
-    writer: _ArchiveWriter, config: Config, image: DatabaseImage, engine: Engine
+    writer: ArchiveWriter, config: Config, image: DatabaseImage, engine: Engine
 ) -> dict[str, int]:
     writer.data(fmt.FORMAT_NAME, fmt.FORMAT_LINE)
     writer.file(fmt.SECRETS_NAME, config.secrets_path)
@@ -249,7 +192,7 @@ def _attempt(
             ) as tar:
                 # CPython has had it since 3.8; typeshed does not declare it.
                 tar.copybufsize = TAR_CHUNK  # type: ignore[attr-defined]
-                writer = _ArchiveWriter(tar, now.timestamp())
+                writer = ArchiveWriter(tar, now.timestamp())
                 counts = _write_archive(writer, config, image, engine)
                 manifest = fmt.Manifest(
                     instance_id=fmt.instance_id(secrets.filesystem_id_salt),
