@@ -21,8 +21,11 @@ test: system-deps venv node-deps
 # PYTHONDONTWRITEBYTECODE is cleared: without the __pycache__ files (bytecode, and pytest's
 # rewritten test modules), each worker and each `sealdrop` subprocess compiles every import
 # again: about 13 s of CPU per worker, a quarter of the loop.
+# schemathesis's and hypothesis's plugins load in every worker (~1.2 s of CPU each) and serve
+# only the schema test, which is slow and not run here.
 test-fast: venv
 	TMPDIR=/dev/shm PYTHONDONTWRITEBYTECODE= $(VENV)/bin/pytest -q -n auto \
+		-p no:schemathesis -p no:hypothesispytest \
 		-m "not server and not e2e and not postgres and not slow and not tor and not ansible" $(PYTEST_ARGS)
 
 lint: venv
