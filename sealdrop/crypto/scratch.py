@@ -75,13 +75,13 @@ def stop_agent(home: Path, *, binary: str = "gpgconf") -> None:
         capture_output=True,
         text=True,
     )
-    socket_path = Path(listed.stdout.strip()) if listed.returncode == 0 else None
-    if socket_path is None or not socket_path.exists():
+    elsewhere = Path(listed.stdout.strip()) if listed.returncode == 0 else None
+    if elsewhere is None or not elsewhere.exists():
         return
     subprocess.run(  # noqa: S603 - fixed arguments
         [binary, "--homedir", str(home), "--kill", "gpg-agent"], check=False, capture_output=True
     )
-    _wait_until_gone(socket_path)
+    _wait_until_gone(elsewhere)
 
 
 def _ask_agent_to_exit(socket_path: Path) -> bool | None:
