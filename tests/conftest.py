@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import shutil
 import subprocess
 import tempfile
@@ -228,3 +229,11 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
     if excluded and module_marks(collection_path) & excluded:
         return True
     return None
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Everything imported and collected by now lives for the whole run: moved out of the
+    collector's reach, each full collection no longer walks it again (about 40% of the time the
+    run spent collecting garbage)."""
+    gc.collect()
+    gc.freeze()
