@@ -2,39 +2,40 @@
 
 from __future__ import annotations
 
-import json
-
-from flask import Response, current_app, g, jsonify, request
+from flask import Flask, Response, current_app, g, jsonify, request
 from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 
 from journalist_interface.api import events, payload, serializers
 from journalist_interface.api.blueprint import bp
+from journalist_interface.api.index_answers import IndexAnswers
 from sealdrop.errors import RequestInvalid
 from sealdrop.services import journalists, records, versions
 
-INDEX_CACHE = "sealdrop_index_cache"
+INDEX_CACHE = "sealdrop_v2_index_cache"
 
 
 @bp.record_once
 def _install_cache(state: BlueprintSetupState) -> None:
-    state.app.extensions[INDEX_CACHE] = versions.IndexCache()
+    state.app.extensions[INDEX_CACHE] = IndexAnswers()
+
+
+def warm_up(app: Flask) -> None:
+    """Read the index before any client asks: after a worker starts, every client needs it."""
+    answers: IndexAnswers = app.extensions[INDEX_CACHE]
+    with app.extensions["sealdrop_instance"].sessions() as session:
+        answers.current(session)
 
 
 @bp.get("/v2/index")
 def index() -> ResponseReturnValue:
-    cache: versions.IndexCache = current_app.extensions[INDEX_CACHE]
-    # A client that is up to date is answered from the cache: one one-row query.
-    known = versions.cached_version(g.db, cache)
-    if known is not None and request.if_none_match.contains(known):
-        return _not_modified(known)
-    current = versions.index(g.db, cache)
-    if request.if_none_match.contains(current.version):
-        return _not_modified(current.version)
-    # Unsorted and compact: at 10,000 sources, sorting keys would cost more than the query.
-    body = {"sources": current.sources, "items": current.items, "journalists": current.journalists}
-    response = Response(json.dumps(body, separators=(",", ":")), mimetype="application/json")
-    response.set_etag(current.version)
+    answers: IndexAnswers = current_app.extensions[INDEX_CACHE]
+    # Unchanged since this worker last read it: one one-row query, whatever the client holds.
+    answer = answers.current(g.db)
+    if request.if_none_match.contains(answer.version):
+        return _not_modified(answer.version)
+    response = Response(answer.body, mimetype="application/json")
+    response.set_etag(answer.version)
     return response
 
 

@@ -208,9 +208,6 @@ class GenerationCache(Generic[T]):
             self._known = (generation, value)
 
 
-IndexCache = GenerationCache[str]
-
-
 def at_generation(session: Session, cache: GenerationCache[T], build: Callable[[], T]) -> T:
     """`build()`'s value, from `cache` while nothing has changed since it was built.
 
@@ -227,25 +224,15 @@ def at_generation(session: Session, cache: GenerationCache[T], build: Callable[[
     return value
 
 
-def index(session: Session, cache: IndexCache | None = None) -> Index:
+def index(session: Session) -> Index:
     """Read from the version columns: four narrow queries, whatever the number of records.
 
-    Versions still missing are computed and committed first (once, not per request). With a
-    cache, the index's version is remembered when no change was committed while it was read.
+    Versions still missing are computed and committed first (once, not per request).
     """
     if fill_missing(session):
         session.commit()
-    before = generation(session)
-    built = Index(
+    return Index(
         sources=_pairs(session, Source),
         items={**_pairs(session, Submission), **_pairs(session, Reply)},
         journalists=_pairs(session, Journalist),
     )
-    if cache is not None and generation(session) == before:
-        cache.remember(before, built.version)
-    return built
-
-
-def cached_version(session: Session, cache: IndexCache) -> str | None:
-    """The index's version if nothing changed since the cache last saw it, else None."""
-    return cache.value_at(generation(session))

@@ -6,7 +6,13 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from flask import Flask
+from sqlalchemy import update
+
+from journalist_interface import JournalistApp
+from sealdrop.db.models import IndexState, Source
 from sealdrop.runtime.instance import Instance
+from sealdrop.services import versions
 from tests.harness import ReaderKeys
 from tests.journalist_interface.api.client import ApiClient, encrypt_reply
 from tests.journalist_interface.api.conftest import Seeded
@@ -152,3 +158,44 @@ def test_bad_events_get_their_own_status(api: ApiClient, seeded: Seeded) -> None
     assert answer[unknown["id"]][0] == 400
     assert answer[missing["id"]][0] == 404
     assert answer[no_version["id"]][0] == 400
+
+
+def raw_version_unseen(instance: Instance) -> None:
+    """Every source's version set by raw SQL, then the generation put back as it was."""
+    with instance.sessions() as session:
+        kept = versions.generation(session)
+        session.execute(update(Source).values(version="raw"))
+        # Committed first: PostgreSQL's trigger bumps the generation once, at the commit.
+        session.commit()
+        session.execute(update(IndexState).values(generation=kept))
+        session.commit()
+
+
+def test_the_index_is_answered_from_memory_until_the_generation_moves(
+    api: ApiClient, seeded: Seeded, instance: Instance
+) -> None:
+    """Shown by a raw version UPDATE whose generation bump is then undone: the worker keeps
+    answering what it read, for a 304 and a 200 alike, until any other change."""
+    etag, body = index(api)
+    raw_version_unseen(instance)
+
+    unchanged = api.get("/api/v2/index", headers={**PREFER, "If-None-Match": etag})
+    assert unchanged.status_code == 304
+    assert index(api) == (etag, body)
+
+    api.json("POST", f"/api/v1/sources/{seeded.source_uuid}/add_star", status=201)
+    moved_etag, moved = index(api)
+    assert moved_etag != etag and moved["items"] == body["items"]
+    assert moved["sources"][seeded.source_uuid] not in ("raw", body["sources"][seeded.source_uuid])
+
+
+def test_a_warmed_worker_answers_its_first_index_request_from_memory(
+    app: Flask, api: ApiClient, seeded: Seeded, instance: Instance
+) -> None:
+    assert isinstance(app, JournalistApp)
+    app.warm_up()
+    raw_version_unseen(instance)
+
+    _, body = index(api)
+
+    assert body["sources"][seeded.source_uuid] != "raw"

@@ -158,7 +158,7 @@ def test_the_cached_index_version_never_outlives_a_change(
     instance: Instance, reader_keys: ReaderKeys
 ) -> None:
     """After each kind of write the cache is either empty or right, never stale."""
-    cache = versions.IndexCache()
+    cache = versions.GenerationCache[str]()
     admin = Actor("dana", TODAY)
     with instance.sessions() as session:
         login, message = source_with_a_message(instance, session, "a", recipients=[reader_keys.key])
@@ -204,12 +204,19 @@ def test_the_cached_index_version_never_outlives_a_change(
                 session, instance.store, other.source, by=admin
             ),
         }
+
+        def cached() -> str | None:
+            return cache.value_at(versions.generation(session))
+
+        def read() -> str:
+            return versions.at_generation(session, cache, lambda: versions.index(session).version)
+
         for name, write in writes.items():
-            before = versions.index(session, cache).version
-            assert versions.cached_version(session, cache) == before, name
+            before = read()
+            assert cached() == before, name
             write()
             session.commit()
-            assert versions.cached_version(session, cache) is None, f"stale after: {name}"
-            after = versions.index(session, cache).version
+            assert cached() is None, f"stale after: {name}"
+            after = read()
             assert after != before, name
-            assert versions.cached_version(session, cache) == after, name
+            assert cached() == after, name
