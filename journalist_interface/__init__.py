@@ -12,7 +12,7 @@ from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
 from journalist_interface import api, auth, context, errors, security
-from journalist_interface.api import v1_sources, v2
+from journalist_interface.api import index_answers, v1_sources
 from journalist_interface.routing import SharedBuilderRule
 from journalist_interface.views import (
     account,
@@ -34,7 +34,7 @@ class JournalistApp(Flask):
     def warm_up(self) -> None:
         """What the serving worker runs once it listens, before anyone needs it."""
         v1_sources.warm_up(self)
-        v2.warm_up(self)
+        index_answers.warm_up(self)
 
 
 def create_app(config: Config, *, instance: Instance | None = None) -> Flask:

@@ -1,28 +1,35 @@
-"""The v2 index as it is sent, kept with the index generation it was read at.
+"""The v2 index as it is sent, kept by each worker with the index generation it was read at.
 
 The index names every source and item with its version: at 10,000 sources and 100,000 items,
-reading and encoding it costs about a second. Its ETag (the index's version) and its body change
-only when the generation does, so after a change the first request of a worker reads it once and
-every other client of that worker, up to date (304) or not (200), is answered from memory.
+reading and encoding it takes a good part of a second. Its ETag (the index's version) and its
+body change only when the generation does, so after a change the first request of a worker
+reads it once and every other client of that worker, up to date (304) or not (200), and every
+login's sync hints, are answered from memory.
 """
 
 from __future__ import annotations
 
-import json
 import threading
 from dataclasses import dataclass
 
+from flask import Flask, current_app
+from flask.blueprints import BlueprintSetupState
 from sqlalchemy.orm import Session
 
+from journalist_interface.api.blueprint import bp
 from sealdrop.services import versions
+
+INDEX_CACHE = "sealdrop_v2_index_cache"
 
 
 @dataclass(frozen=True)
 class IndexAnswer:
-    """The index's version (the ETag) and its JSON body."""
+    """The index's version (the ETag), its JSON body and how many records it names."""
 
     version: str
     body: bytes
+    sources: int
+    items: int
 
 
 class IndexAnswers:
@@ -36,13 +43,29 @@ class IndexAnswers:
         known = self._answer.value_at(versions.generation(session))
         if known is not None:
             return known
-        # One build at a time: a request that waited for it usually finds the answer built.
+        # One read at a time: a request that waited for it usually finds the answer read.
         with self._building:
             return versions.at_generation(session, self._answer, lambda: _read(session))
 
 
 def _read(session: Session) -> IndexAnswer:
-    current = versions.index(session)
-    # Unsorted and compact: at 10,000 sources, sorting keys would cost more than the query.
-    body = {"sources": current.sources, "items": current.items, "journalists": current.journalists}
-    return IndexAnswer(current.version, json.dumps(body, separators=(",", ":")).encode("ascii"))
+    index = versions.index(session)
+    return IndexAnswer(index.version, index.encoded, len(index.sources), len(index.items))
+
+
+@bp.record_once
+def _install(state: BlueprintSetupState) -> None:
+    state.app.extensions[INDEX_CACHE] = IndexAnswers()
+
+
+def current(session: Session) -> IndexAnswer:
+    """This worker's answer for the index as `session` sees it."""
+    answers: IndexAnswers = current_app.extensions[INDEX_CACHE]
+    return answers.current(session)
+
+
+def warm_up(app: Flask) -> None:
+    """Read the index before any client asks: after a worker starts, every client needs it."""
+    answers: IndexAnswers = app.extensions[INDEX_CACHE]
+    with app.extensions["sealdrop_instance"].sessions() as session:
+        answers.current(session)

@@ -7,11 +7,11 @@ import time
 from flask import current_app, g, jsonify
 from flask.typing import ResponseReturnValue
 
-from journalist_interface.api import payload, serializers
+from journalist_interface.api import index_answers, payload, serializers
 from journalist_interface.api.auth import naive_utc
 from journalist_interface.api.blueprint import bp
 from journalist_interface.auth import THROTTLE_KEY
-from sealdrop.services import journalist_auth, journalists, versions
+from sealdrop.services import journalist_auth, journalists
 from sealdrop.services.journalist_auth import Credentials
 
 V1 = serializers.V1
@@ -49,7 +49,7 @@ def token() -> ResponseReturnValue:
     issued, expires = journalist_auth.issue_token(
         g.db, journalist, now=naive_utc(g.now), hours=g.instance.config.journalist.token_hours
     )
-    index = versions.index(g.db)
+    index = index_answers.current(g.db)
     return jsonify(
         token=issued,
         expiration=serializers.iso_moment(expires),
@@ -57,7 +57,7 @@ def token() -> ResponseReturnValue:
         journalist_first_name=journalist.first_name,
         journalist_last_name=journalist.last_name,
         # For v2 clients: how much a first sync will fetch, and the index it will start from.
-        hints={"version": index.version, "sources": len(index.sources), "items": len(index.items)},
+        hints={"version": index.version, "sources": index.sources, "items": index.items},
     )
 
 

@@ -2,36 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, current_app, g, jsonify, request
-from flask.blueprints import BlueprintSetupState
+from flask import Response, g, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from journalist_interface.api import events, payload, serializers
+from journalist_interface.api import events, index_answers, payload, serializers
 from journalist_interface.api.blueprint import bp
-from journalist_interface.api.index_answers import IndexAnswers
 from sealdrop.errors import RequestInvalid
 from sealdrop.services import journalists, records, versions
-
-INDEX_CACHE = "sealdrop_v2_index_cache"
-
-
-@bp.record_once
-def _install_cache(state: BlueprintSetupState) -> None:
-    state.app.extensions[INDEX_CACHE] = IndexAnswers()
-
-
-def warm_up(app: Flask) -> None:
-    """Read the index before any client asks: after a worker starts, every client needs it."""
-    answers: IndexAnswers = app.extensions[INDEX_CACHE]
-    with app.extensions["sealdrop_instance"].sessions() as session:
-        answers.current(session)
 
 
 @bp.get("/v2/index")
 def index() -> ResponseReturnValue:
-    answers: IndexAnswers = current_app.extensions[INDEX_CACHE]
     # Unchanged since this worker last read it: one one-row query, whatever the client holds.
-    answer = answers.current(g.db)
+    answer = index_answers.current(g.db)
     if request.if_none_match.contains(answer.version):
         return _not_modified(answer.version)
     response = Response(answer.body, mimetype="application/json")

@@ -152,33 +152,41 @@ def fill_missing(session: Session) -> bool:
 
 @dataclass(frozen=True)
 class Index:
-    """Every record's version, and the version of the whole index."""
+    """Every record's version, each section in row order; and the version of the whole index."""
 
     sources: dict[str, str]
     items: dict[str, str]
     journalists: dict[str, str]
 
     @functools.cached_property
+    def encoded(self) -> bytes:
+        """The index as compact JSON: what the API sends, and what its version digests. The
+        sections' order is fixed and each is in row order, so the same rows give the same
+        bytes; hashing the bytes costs a hundredth of sorting and formatting every entry."""
+        return json.dumps(
+            {"sources": self.sources, "items": self.items, "journalists": self.journalists},
+            separators=(",", ":"),
+        ).encode("ascii")
+
+    @functools.cached_property
     def version(self) -> str:
-        # Sorted lines rather than canonical JSON: the same stability at a tenth of the cost.
-        digest = hashlib.sha256()
-        for name, section in (
-            ("sources", self.sources),
-            ("items", self.items),
-            ("journalists", self.journalists),
-        ):
-            lines = "".join(f"{uuid} {version}\n" for uuid, version in sorted(section.items()))
-            digest.update(f"{name}\n{lines}".encode("ascii"))
-        return digest.hexdigest()
+        return hashlib.sha256(self.encoded).hexdigest()
 
 
 def _pairs(
-    session: Session, model: type[Source | Submission | Reply | Journalist]
+    session: Session, *models: type[Source | Submission | Reply | Journalist]
 ) -> dict[str, str]:
-    # Core columns, not entities: 40,000 rows come back as plain tuples.
-    table = model.__table__
-    rows = session.connection().execute(select(table.c.uuid, table.c.version)).all()
-    return {uuid: version or "" for uuid, version in rows}
+    """(uuid, version) of every row of `models`, model after model, each in id order: the same
+    rows always come out in the same order, at no cost to sort them."""
+    pairs: dict[str, str] = {}
+    for model in models:
+        # Core columns, not entities: 100,000 rows come back as plain tuples.
+        table = model.__table__
+        rows = session.connection().execute(
+            select(table.c.uuid, table.c.version).order_by(table.c.id)
+        )
+        pairs.update((uuid, version or "") for uuid, version in rows)
+    return pairs
 
 
 def generation(session: Session) -> int:
@@ -233,6 +241,6 @@ def index(session: Session) -> Index:
         session.commit()
     return Index(
         sources=_pairs(session, Source),
-        items={**_pairs(session, Submission), **_pairs(session, Reply)},
+        items=_pairs(session, Submission, Reply),
         journalists=_pairs(session, Journalist),
     )

@@ -3,6 +3,7 @@ once each and only to the version the client saw."""
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from typing import Any
 
@@ -199,3 +200,12 @@ def test_a_warmed_worker_answers_its_first_index_request_from_memory(
     _, body = index(api)
 
     assert body["sources"][seeded.source_uuid] != "raw"
+
+
+def test_the_index_version_is_the_digest_of_the_body_a_client_gets(
+    api: ApiClient, seeded: Seeded
+) -> None:
+    response = api.get("/api/v2/index", headers=PREFER)
+    assert response.headers["ETag"] == f'"{hashlib.sha256(response.get_data()).hexdigest()}"'
+    again = api.get("/api/v2/index", headers=PREFER)
+    assert again.get_data() == response.get_data()
