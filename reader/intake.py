@@ -61,8 +61,8 @@ class _Writer:
         self._handed = 0  # bytes whose writeback has been started
         self.gzip = GzipReader() if gunzip else None
 
-    def __call__(self, data: bytes) -> None:
-        pieces: Iterator[bytes] | tuple[bytes, ...]
+    def __call__(self, data: memoryview) -> None:
+        pieces: Iterator[bytes] | tuple[memoryview, ...]
         try:
             pieces = self.gzip.feed(data) if self.gzip is not None else (data,)
             for piece in pieces:
@@ -70,7 +70,7 @@ class _Writer:
         except GzipFormatError as error:
             raise ReaderRefused(f"the file inside is damaged ({error})") from None
 
-    def _write(self, piece: bytes) -> None:
+    def _write(self, piece: bytes | memoryview) -> None:
         self.size += len(piece)
         if self.size > self._limit:
             raise ReaderRefused(
@@ -122,9 +122,13 @@ def decrypt_item(
     temp, fd = _new_temp(tmp_dir)
     try:
         writer = _Writer(fd, limit=max_bytes, gunzip=item.kind is Kind.FILE)
-        with item.open() as chunks:
-            source = chunks if item.sha256 else _hashed(chunks, digest)
-            keyring.decrypt(source, writer, passphrase)
+        if item.spans is not None and item.sha256:  # checked against item.sha256 as they go
+            with item.spans() as spans:
+                keyring.decrypt(spans, writer, passphrase)
+        else:
+            with item.open() as chunks:
+                source = chunks if item.sha256 else _hashed(chunks, digest)
+                keyring.decrypt(source, writer, passphrase)
         writer.finish()
         os.fdatasync(fd)
     except BaseException:
