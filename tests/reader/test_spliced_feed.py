@@ -28,7 +28,9 @@ from tests.reader.helpers import (
     data_start,
     download,
     encrypt_to,
+    gzipped,
     submit,
+    write_files,
 )
 
 LARGE = 6 << 20  # past the point where both pipes are handled half a pipe at a time
@@ -166,3 +168,40 @@ def test_a_bundle_entry_is_spliced_into_gpg_and_a_damaged_one_fails_alone(
     assert [o.status for o in report.outcomes] == ["duplicate", "imported"]
     [_, filed] = vault.conversation(designation)
     assert filed.path.read_bytes() == content
+
+
+def early_syncs() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "early-sync"]
+
+
+def test_a_large_plaintext_is_synced_while_written_and_filed_whole(
+    reader: ReaderMachine, vault: Vault, reader_key: KeyTemplate, tmp_path: Path
+) -> None:
+    # 80 MiB of zeros, a small ciphertext: the vault's file is synced early at 64 MiB.
+    plain = b"\x00" * (80 << 20)
+    sealed = encrypt_to(reader_key.public, gzipped(plain, "zeros.bin"))
+    folder = write_files(tmp_path / "c", {"amber heron/1-amber-heron-doc.gz.gpg": sealed})
+
+    report = vault.import_path(folder, reader.keyring, PASSPHRASE)
+
+    assert [o.status for o in report.outcomes] == ["imported"]
+    [filed] = vault.conversation("amber heron")
+    assert filed.path.stat().st_size == len(plain)
+    assert filed.path.read_bytes() == plain
+    assert early_syncs() == []  # stopped before the file was closed
+
+
+def test_a_large_plaintext_cut_short_leaves_nothing_and_no_sync_thread(
+    reader: ReaderMachine, vault: Vault, reader_key: KeyTemplate, tmp_path: Path
+) -> None:
+    gz = gzipped(b"\x00" * (80 << 20), "zeros.bin")
+    sealed = encrypt_to(reader_key.public, gz[:-4])  # the gzip trailer's size cut off
+    folder = write_files(tmp_path / "c", {"amber heron/1-amber-heron-doc.gz.gpg": sealed})
+
+    report = vault.import_path(folder, reader.keyring, PASSPHRASE)
+
+    assert [(o.status, o.reason) for o in report.outcomes] == [
+        ("failed", "the file inside is damaged (the gzip member is cut short)")
+    ]
+    assert reader.vault_files() == []
+    assert early_syncs() == []
