@@ -8,9 +8,9 @@ the journalist.
 
 Both pipes are 1 MiB. gpg reads 8 KiB and writes 4 KiB at a time, so a side that woke for each
 of those would cost hundreds of thousands of wake-ups per GB (most of the reader's CPU on a large
-file). Once an item is past a few MiB, each side instead waits, in short sleeps, for half a pipe
-of room or of data before it moves any: gpg never waits (a pipe fills or drains in milliseconds,
-the sleeps are a fraction of that), and each hand-over moves hundreds of KiB.
+file). Once an item is past a few MiB, a side that would find less than half a pipe of data (or
+of room) first naps for a millisecond: gpg fills or drains such a pipe in about two, so it never
+waits for the reader, and each hand-over moves hundreds of KiB.
 """
 
 from __future__ import annotations
@@ -34,8 +34,8 @@ from sealdrop.errors import DecryptionFailed, KeyPassphraseWrong
 READ_CHUNK = 1 << 20
 # Past this much output (or input), an item is large: each side waits for half a pipe (below).
 _STREAMING_AFTER = 4 << 20
-_HALF_PIPE = PIPE_CHUNK // 2
-_NAP = 0.0005  # seconds: a 1 MiB pipe takes gpg about 2 ms to fill or drain
+F_GETPIPE_SZ = 1032  # from <linux/fcntl.h>, like F_SETPIPE_SZ
+_NAP = 0.001  # seconds: gpg fills or drains a 1 MiB pipe in about 2 ms
 _SPAN_CUT = "it is cut short (its file ends before it does)"
 _PKDECRYPT_FAILED = "[GNUPG:] ERROR pkdecrypt_failed"
 _BAD_PASSPHRASE = (4 << 24) | 11  # GPG_ERR_BAD_PASSPHRASE from gpg-agent (error source 4)
@@ -115,16 +115,26 @@ def _in_pipe(fd: int) -> int:
     return count[0]
 
 
-def _read_full(fd: int, view: memoryview, *, wait: Callable[[], bool] | None) -> int:
+def _half_pipe(fd: int) -> int:
+    """Half the pipe's capacity if F_SETPIPE_SZ made it 1 MiB; else 0, never to nap for it (a
+    smaller pipe would fill during a nap and make gpg wait)."""
+    try:
+        size = int(fcntl.fcntl(fd, F_GETPIPE_SZ))
+    except OSError:
+        return 0
+    return size // 2 if size >= PIPE_CHUNK else 0
+
+
+def _read_full(fd: int, view: memoryview, *, patient: int) -> int:
     """Fill `view` from the pipe `fd`; fewer bytes only at the end (0). gpg writes its output a
     few KiB at a time, and handing each piece on alone cost the sink (gunzip, checks, a write)
-    thousands of calls per 100 MB. With `wait` (gpg still running), each read first waits for
-    half a pipe of data, so it is not woken for every 4 KiB gpg writes."""
+    thousands of calls per 100 MB. When `patient` (half the pipe), a read that would find less
+    than that first naps once (gpg writes hundreds of KiB meanwhile), so it is not woken for
+    every 4 KiB gpg writes; at the end (gpg gone) that costs a nap or two, not a wait."""
     filled = 0
     while filled < len(view):
-        if wait is not None:
-            while _in_pipe(fd) < min(_HALF_PIPE, len(view) - filled) and wait():
-                time.sleep(_NAP)
+        if patient and _in_pipe(fd) < min(patient, len(view) - filled):
+            time.sleep(_NAP)
         got = os.readv(fd, [view[filled:]])
         if not got:
             break
@@ -132,15 +142,15 @@ def _read_full(fd: int, view: memoryview, *, wait: Callable[[], bool] | None) ->
     return filled
 
 
-def _splice_span(span: FileSpan, pipe: int, *, gated: bool) -> None:
+def _splice_span(span: FileSpan, pipe: int, *, gated: int) -> None:
     """Move the span into the pipe without copying it through Python; if the file system
-    cannot splice, copy it with pread and write instead. DecryptionFailed if the file cannot
+    cannot splice, copy it with pread and write instead. When `gated` (half the pipe), a pipe
+    holding more than that is first given a nap to drain. DecryptionFailed if the file cannot
     give the span's bytes (cut short or unreadable); BrokenPipeError if gpg stopped reading."""
     at, end = span.offset, span.offset + span.length
     while at < end:
-        if gated:
-            while _in_pipe(pipe) > _HALF_PIPE:
-                time.sleep(_NAP)
+        if gated and _in_pipe(pipe) > gated:
+            time.sleep(_NAP)
         try:
             moved = os.splice(span.fd, pipe, end - at, offset_src=at)
         except BrokenPipeError:
@@ -200,10 +210,6 @@ class _Run:
         for thread in self._threads:
             thread.start()
 
-    def _running(self) -> bool:
-        """Whether gpg may still write: once it has exited, its last output is in the pipe."""
-        return self.process.poll() is None
-
     def _read_status(self) -> None:
         assert self.process.stderr is not None
         while data := self.process.stderr.read(65536):
@@ -213,11 +219,12 @@ class _Run:
     def _feed(self, chunks: Iterable[bytes | FileSpan]) -> None:
         stdin = self.process.stdin
         assert stdin is not None
-        fed = 0
+        fed, half = 0, _half_pipe(stdin.fileno())
         try:
             for chunk in chunks:
                 if isinstance(chunk, FileSpan):
-                    _splice_span(chunk, stdin.fileno(), gated=fed >= _STREAMING_AFTER)
+                    gated = half if fed >= _STREAMING_AFTER else 0
+                    _splice_span(chunk, stdin.fileno(), gated=gated)
                     fed += chunk.length
                 else:
                     stdin.write(chunk)
@@ -235,12 +242,12 @@ class _Run:
         total = 0
         try:
             with memoryview(bytearray(READ_CHUNK)) as view:
-                wait = None
-                while got := _read_full(stdout.fileno(), view, wait=wait):
+                patient = 0
+                while got := _read_full(stdout.fileno(), view, patient=patient):
                     sink(view[:got])
                     total += got
-                    if total >= _STREAMING_AFTER:
-                        wait = self._running
+                    if total >= _STREAMING_AFTER and not patient:
+                        patient = _half_pipe(stdout.fileno())
         except BaseException:
             self.process.kill()
             raise
