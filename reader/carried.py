@@ -7,9 +7,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from reader.names import ItemName, designation_for, parse_item_name
+from sealdrop.crypto.submission_key import FileSpan
 from sealdrop.domain.items import Kind
 
 Chunks = Iterator[bytes]
+Spans = Iterator[FileSpan]
 
 
 @dataclass(frozen=True)
@@ -22,6 +24,9 @@ class Carried:
     kind: Kind
     open: Callable[[], contextlib.AbstractContextManager[Chunks]]
     sha256: str | None = None  # known in advance for bundle entries
+    # Where the (checked) ciphertext lies in an open file, for gpg to read without a copy
+    # through Python; given with `sha256` only, as it is what the spans are checked against.
+    spans: Callable[[], contextlib.AbstractContextManager[Spans]] | None = None
     source_uuid: str | None = None
     item_uuid: str | None = None
 

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
-from reader.carried import Carried, Carrier, Chunks, Refused, name_refusal
+from reader.carried import Carried, Carrier, Chunks, Refused, Spans, name_refusal
 from reader.names import shown, shown_path
 from reader.salvage import salvage
 from reader.zip_rules import (
@@ -33,6 +33,7 @@ from reader.zip_rules import (
 from reader.zip_walk import LOCAL_SIGNATURE
 from sealdrop.bundle.format import CHUNK_BYTES, MANIFEST_NAME, BundleEntry
 from sealdrop.bundle.reader import Bundle, open_bundle
+from sealdrop.crypto.submission_key import FileSpan
 from sealdrop.errors import BundleInvalid, ReaderRefused
 
 __all__ = ["Carried", "Carrier", "Chunks", "Refused", "open_carrier"]
@@ -77,6 +78,11 @@ def _bundle(bundle: Bundle) -> Carrier:
         def opened(entry: BundleEntry = entry) -> Iterator[Chunks]:
             yield bundle.chunks(entry)
 
+        @contextlib.contextmanager
+        def spans(entry: BundleEntry = entry) -> Iterator[Spans]:
+            fd = bundle.fileno()
+            yield (FileSpan(fd, span.offset, span.length) for span in bundle.spans(entry))
+
         carrier.items.append(
             Carried(
                 label=shown_path(entry.path),
@@ -87,6 +93,7 @@ def _bundle(bundle: Bundle) -> Carrier:
                 sha256=entry.sha256,
                 source_uuid=entry.source.uuid,
                 item_uuid=entry.uuid,
+                spans=spans,
             )
         )
     return carrier

@@ -14,6 +14,7 @@ import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
+from typing import NamedTuple
 
 from isal import isal_zlib
 
@@ -46,8 +47,16 @@ _LOCAL_SIGNATURE = b"PK\x03\x04"
 _FORBIDDEN_IN_NAMES = ("\\", "\x00", ":")
 
 
+class Span(NamedTuple):
+    """`length` bytes of the bundle file (Bundle.fileno()) from `offset`."""
+
+    offset: int
+    length: int
+
+
 class Bundle:
-    """An opened, checked bundle; read an entry's bytes with chunks(). Close it when done."""
+    """An opened, checked bundle; read an entry's bytes with chunks() (or where they lie, with
+    spans()). Close it when done."""
 
     def __init__(
         self, archive: zipfile.ZipFile, manifest: Manifest, infos: dict[str, zipfile.ZipInfo]
@@ -101,6 +110,50 @@ class Bundle:
         if held:
             yield held
 
+    def fileno(self) -> int:
+        """The open bundle file, which spans() give places in."""
+        return self._archive.fp.fileno()  # type: ignore[union-attr]
+
+    def spans(self, entry: BundleEntry, chunk_bytes: int = CHUNK_BYTES) -> Iterator[Span]:
+        """Where the entry's ciphertext lies in fileno(), in pieces, each given once its bytes
+        were read and hashed; BundleInvalid at the end, with the same messages as chunks(), if
+        they are not what the manifest says (the last piece is given only once they are).
+
+        For a consumer that has the kernel move the bytes (splice), never copying them through
+        Python: it reads the same pages of the page cache that were hashed a moment before.
+        The bytes are read once, into one reused buffer, for the SHA-256 only. The zip's CRC is
+        not computed: the SHA-256 of the same bytes, checked against the manifest, is the
+        stronger check. Only when an entry fails it is the CRC computed, to say, as chunks()
+        does, whether the entry is damaged or is not the manifest's file.
+        """
+        if entry not in self._listed:
+            raise ValueError("that entry is not one of this bundle's")
+        info = self._infos[entry.path]
+        digest = hashlib.sha256()
+        try:
+            fd = self.fileno()
+            start = at = _data_start(fd, info)
+            end = at + entry.size
+            held: Span | None = None
+            with memoryview(bytearray(min(chunk_bytes, max(entry.size, 1)))) as buffer:
+                while at < end:
+                    got = os.preadv(fd, [buffer[: end - at]], at)
+                    if not got:
+                        break
+                    digest.update(buffer[:got])
+                    if held is not None:
+                        yield held
+                    held = Span(at, got)
+                    at += got
+        except _ZIP_ERRORS:
+            raise BundleInvalid(f"{entry.path} is damaged in this bundle.") from None
+        if at != end or digest.hexdigest() != entry.sha256:
+            if at != end or _crc(fd, start, entry.size, chunk_bytes) != info.CRC:
+                raise BundleInvalid(f"{entry.path} is damaged in this bundle.")
+            raise BundleInvalid(f"{entry.path} is not the file the bundle's manifest describes.")
+        if held is not None:
+            yield held
+
     def verify(self) -> None:
         """Read every entry once, so a damaged bundle is refused before any of it is used."""
         for entry in self.manifest.entries:
@@ -139,6 +192,21 @@ def open_bundle(path: Path) -> Bundle:
         archive.close()
         raise
     return Bundle(archive, manifest, infos)
+
+
+def _crc(fd: int, start: int, size: int, chunk_bytes: int) -> int | None:
+    """The CRC-32 of `size` bytes of `fd` from `start`; None if they cannot all be read."""
+    crc, at, end = 0, start, start + size
+    try:
+        while at < end:
+            chunk = os.pread(fd, min(chunk_bytes, end - at), at)
+            if not chunk:
+                return None
+            crc = isal_zlib.crc32(chunk, crc)
+            at += len(chunk)
+    except OSError:
+        return None
+    return crc
 
 
 def _data_start(fd: int, info: zipfile.ZipInfo) -> int:

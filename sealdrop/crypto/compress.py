@@ -109,7 +109,7 @@ class GzipReader:
         self._done = False
         self.name: str | None = None
 
-    def feed(self, data: bytes) -> Iterator[bytes]:
+    def feed(self, data: bytes | memoryview) -> Iterator[bytes]:
         if self._done:
             if data:
                 raise GzipFormatError("data after the end of the gzip member")

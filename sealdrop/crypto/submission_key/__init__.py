@@ -6,7 +6,12 @@ from it. The key lives in a long-lived GnuPG home of the reader's, protected by 
 journalist chooses; the passphrase goes to gpg through a pipe (loopback pinentry), never argv.
 """
 
-from sealdrop.crypto.submission_key.decryption import decrypt_stream, failure_reason
+from sealdrop.crypto.submission_key.decryption import (
+    FileSpan,
+    Sink,
+    decrypt_stream,
+    failure_reason,
+)
 from sealdrop.crypto.submission_key.keyring import (
     AGENT_CONF,
     DEFAULT_UID,
@@ -18,6 +23,15 @@ from sealdrop.crypto.submission_key.keyring import (
 )
 
 __all__ = [
-    "AGENT_CONF", "DEFAULT_UID", "GPG_CONF", "Algorithm", "KeyPassphrase", "SecretKey",
-    "SubmissionKeyring", "decrypt_stream", "failure_reason",
+    "AGENT_CONF",
+    "DEFAULT_UID",
+    "GPG_CONF",
+    "Algorithm",
+    "FileSpan",
+    "KeyPassphrase",
+    "SecretKey",
+    "Sink",
+    "SubmissionKeyring",
+    "decrypt_stream",
+    "failure_reason",
 ]  # fmt: skip

@@ -12,7 +12,7 @@ import enum
 import logging
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, NewType
@@ -21,7 +21,7 @@ import gnupg
 
 from sealdrop.crypto.key_policy import require_strong
 from sealdrop.crypto.scratch import DEFAULT_SCRATCH, stop_agent, write_private_file
-from sealdrop.crypto.submission_key.decryption import decrypt_stream
+from sealdrop.crypto.submission_key.decryption import FileSpan, Sink, decrypt_stream
 from sealdrop.domain.keys import Fingerprint
 from sealdrop.errors import (
     KeyGenerationFailed,
@@ -188,11 +188,13 @@ class SubmissionKeyring:
 
     def decrypt(
         self,
-        ciphertext: Iterable[bytes] | IO[bytes],
-        sink: Callable[[bytes], object],
+        ciphertext: Iterable[bytes | FileSpan] | IO[bytes],
+        sink: Sink,
         passphrase: KeyPassphrase,
     ) -> None:
-        """Stream `ciphertext` (a real file, or chunks) through gpg into `sink`, 1 MiB at a time.
+        """Stream `ciphertext` (a real file, or pieces: bytes, or spans of an open file that
+        are spliced into gpg's pipe) through gpg into `sink`, up to 1 MiB at a time; each piece
+        is a view of a reused buffer, good only until `sink` returns.
 
         Raises DecryptionFailed with the reason (not OpenPGP data, damaged, encrypted to another
         key, wrong passphrase). What `sink` got is only good once this returned; if `sink`
