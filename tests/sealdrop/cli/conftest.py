@@ -2,25 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.harness import ConfigFactory, ReaderKeys
-from tests.sealdrop.cli.backup_helpers import copy_instance, populated_template
-
-
-@pytest.fixture(scope="module")
-def backup_template(reader_keys: ReaderKeys) -> Iterator[dict[str, str]]:
-    """An instance made by `sealdrop init` and populated once for this module's tests."""
-    base = Path(tempfile.mkdtemp(prefix="sdb-"))  # short: gpg sockets live under it
-    try:
-        yield populated_template(base, reader_keys)
-    finally:
-        shutil.rmtree(base, ignore_errors=True)
+from tests.sealdrop.backup_helpers import copy_instance
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from sealdrop.runtime.instance import open_instance
 from sealdrop.services.submissions import accept_message
 from tests.cli_runner import Sealdrop, assert_one_clear_line
 from tests.harness import TODAY, OddKeys, ReaderKeys, new_source
-from tests.sealdrop.cli.backup_helpers import (
+from tests.sealdrop.backup_helpers import (
     DATABASE,
     back_up,
     data_dir,

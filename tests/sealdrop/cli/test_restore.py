@@ -14,7 +14,7 @@ import pytest
 from sealdrop.services.backup_format import MANIFEST_NAME
 from tests.cli_runner import Ran, Sealdrop, as_a_process, assert_one_clear_line, full_env
 from tests.harness import ReaderKeys
-from tests.sealdrop.cli.backup_helpers import (
+from tests.sealdrop.backup_helpers import (
     back_up,
     data_dir,
     decrypt,

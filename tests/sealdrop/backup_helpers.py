@@ -1,7 +1,9 @@
-"""Helpers of the backup tests: a populated instance, the admin's decryption, what a tree holds."""
+"""Helpers of the backup tests (CLI and services): a populated instance, a backup made and
+decrypted as the admin does, what a tree or a database holds, a tar rewritten."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import os
 import shutil
@@ -17,9 +19,11 @@ from sqlalchemy import MetaData, select
 
 from onion.state import State
 from sealdrop.config import load_config
+from sealdrop.crypto.gpg import Gpg
 from sealdrop.db.engine import make_engine
 from sealdrop.runtime.initialise import initialise
 from sealdrop.runtime.instance import open_instance
+from sealdrop.services import backup
 from sealdrop.services.replies import create_reply
 from sealdrop.services.submissions import accept
 from tests.cli_runner import Sealdrop
@@ -76,10 +80,19 @@ def populate(env: Mapping[str, str], reader_keys: ReaderKeys, *, sources: int = 
     return Populated(sources, 2 * sources, sources, sources)
 
 
+def instance_env(data: Path) -> dict[str, str]:
+    """An instance's environment: its data directory, cheap KDF costs, no free-space floor."""
+    return {
+        "SEALDROP_DATA_DIR": str(data),
+        "SEALDROP_MIN_FREE_BYTES": "0",
+        **FAST_KDF,
+        **FAST_ARGON2,
+    }
+
+
 def populated_template(base: Path, reader_keys: ReaderKeys) -> dict[str, str]:
     """`sealdrop init` and populate() once, in `base/data`; copy_instance() gives each test one."""
-    env = {"SEALDROP_DATA_DIR": str(base / "data"), "SEALDROP_MIN_FREE_BYTES": "0"}
-    env.update({**FAST_KDF, **FAST_ARGON2})
+    env = instance_env(base / "data")
     initialise(load_config(env), submission_key=reader_keys.public_key)
     populate(env, reader_keys)
     return env
@@ -170,3 +183,23 @@ def back_up(sealdrop: Sealdrop, env: dict[str, str], admin_key: Path, output: Pa
 
 def data_dir(env: dict[str, str]) -> Path:
     return Path(env["SEALDROP_DATA_DIR"])
+
+
+NOW = dt.datetime(2026, 12, 1, 3, 17, 0, tzinfo=dt.UTC)
+
+
+def nothing_to_verify() -> None:
+    """A plain tar has no gpg verdict to wait for."""
+
+
+def make_backup(env: dict[str, str], admin: ReaderKeys, output: Path) -> backup.BackupResult:
+    config = load_config(env)
+    gpg = Gpg(config.gpg_scratch_dir)
+    recipient = backup.check_recipient(gpg, admin.public_key)
+    output.mkdir(exist_ok=True)
+    return backup.create_backup(config, gpg, recipient=recipient, output_dir=output, now=NOW)
+
+
+def empty_env(tmp_path: Path) -> dict[str, str]:
+    """The environment of an instance not made yet, in a new directory under `tmp_path`."""
+    return instance_env(Path(tempfile.mkdtemp(prefix="d", dir=tmp_path)) / "data")
