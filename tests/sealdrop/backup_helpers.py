@@ -26,7 +26,7 @@ from sealdrop.runtime.instance import open_instance
 from sealdrop.services import backup
 from sealdrop.services.replies import create_reply
 from sealdrop.services.submissions import accept
-from tests.cli_runner import Sealdrop
+from tests.cli_runner import Ran, Sealdrop
 from tests.harness import FAST_ARGON2, FAST_KDF, TODAY, ReaderKeys, source_with_a_message
 from tests.sealdrop.services.journalist_helpers import add_journalist
 from tests.sealdrop.services.submission_helpers import upload
@@ -105,23 +105,17 @@ def copy_instance(template: Mapping[str, str], base: Path) -> dict[str, str]:
     return {**template, "SEALDROP_DATA_DIR": str(target)}
 
 
+def decrypt_argv(admin: ReaderKeys, archive: Path, output: Path | None = None) -> list[str]:
+    """The admin's workstation: gpg with the admin's private key, outside any Sealdrop code;
+    the tar goes to `output`, or to stdout."""
+    to_file = ["--output", str(output)] if output is not None else []
+    home = str(admin.gpg.home)
+    return ["gpg", "--homedir", home, "--batch", "--quiet", *to_file, "--decrypt", str(archive)]
+
+
 def decrypt(admin: ReaderKeys, archive: Path, output: Path) -> Path:
-    """The admin's workstation: gpg with the admin's private key, outside any Sealdrop code."""
-    subprocess.run(
-        [
-            "gpg",
-            "--homedir",
-            str(admin.gpg.home),
-            "--batch",
-            "--quiet",
-            "--output",
-            str(output),
-            "--decrypt",
-            str(archive),
-        ],
-        check=True,
-        capture_output=True,
-    )
+    """The archive decrypted as the admin does it, into `output`."""
+    subprocess.run(decrypt_argv(admin, archive, output), check=True, capture_output=True)
     return output
 
 
@@ -172,9 +166,15 @@ def flip_byte(data: bytes, offset: int) -> bytes:
     return data[:offset] + bytes([data[offset] ^ 0x01]) + data[offset + 1 :]
 
 
-def back_up(sealdrop: Sealdrop, env: dict[str, str], admin_key: Path, output: Path) -> Path:
+def run_backup(sealdrop: Sealdrop, env: Mapping[str, str], admin_key: Path, output: Path) -> Ran:
+    """`sealdrop backup` into `output` (made if missing), encrypted to the key file `admin_key`."""
     output.mkdir(exist_ok=True)
-    ran = sealdrop(env, "backup", "--output", str(output), "--recipient-key", str(admin_key))
+    return sealdrop(env, "backup", "--output", str(output), "--recipient-key", str(admin_key))
+
+
+def back_up(sealdrop: Sealdrop, env: Mapping[str, str], admin_key: Path, output: Path) -> Path:
+    """run_backup, which must succeed: the archive's path (its sha256 printed below it)."""
+    ran = run_backup(sealdrop, env, admin_key, output)
     assert ran.code == 0, ran.stderr
     path = Path(ran.stdout.splitlines()[0])
     assert ran.stdout.splitlines()[1].startswith("sha256 ")
