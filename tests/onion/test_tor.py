@@ -37,7 +37,8 @@ from tests.onion.tor_helpers import (
     report,
 )
 from tests.server import free_port, raw_request, serve_app
-from tests.tornet import Network, socks_get, socks_get_until, socks_refusal
+from tests.tor_socks import socks_get, socks_get_until, socks_refusal
+from tests.tornet import Network
 
 pytestmark = [pytest.mark.tor, pytest.mark.timeout(900)]
 

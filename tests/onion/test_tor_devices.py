@@ -38,7 +38,8 @@ from tests.onion.tor_helpers import (
 )
 from tests.sealdrop.services.journalist_helpers import PASSPHRASE, add_journalist
 from tests.server import serve_app
-from tests.tornet import Network, socks_get, socks_get_until, socks_refusal
+from tests.tor_socks import socks_get, socks_get_until, socks_refusal
+from tests.tornet import Network
 
 pytestmark = [pytest.mark.tor, pytest.mark.timeout(900)]
 
