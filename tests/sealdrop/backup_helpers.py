@@ -27,7 +27,7 @@ from sealdrop.services import backup
 from sealdrop.services.replies import create_reply
 from sealdrop.services.submissions import accept
 from tests.cli_runner import Ran, Sealdrop
-from tests.harness import FAST_ARGON2, FAST_KDF, TODAY, ReaderKeys, source_with_a_message
+from tests.harness import TODAY, ReaderKeys, instance_env, source_with_a_message
 from tests.sealdrop.services.journalist_helpers import add_journalist
 from tests.sealdrop.services.submission_helpers import upload
 
@@ -78,16 +78,6 @@ def populate(env: Mapping[str, str], reader_keys: ReaderKeys, *, sources: int = 
     onion = State(config.data_dir / "onion").open()
     onion.clients.add("alice-laptop")
     return Populated(sources, 2 * sources, sources, sources)
-
-
-def instance_env(data: Path) -> dict[str, str]:
-    """An instance's environment: its data directory, cheap KDF costs, no free-space floor."""
-    return {
-        "SEALDROP_DATA_DIR": str(data),
-        "SEALDROP_MIN_FREE_BYTES": "0",
-        **FAST_KDF,
-        **FAST_ARGON2,
-    }
 
 
 def populated_template(base: Path, reader_keys: ReaderKeys) -> dict[str, str]:
