@@ -3,22 +3,13 @@ language; and no answer names the software or dates the install."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from tests.harness import ReaderKeys
 from tests.server import raw_request
 from tests.source_interface.http_source import FilePart, HttpSource
-from tests.source_interface.tight_server import Site, tight_site
+from tests.source_interface.tight_server import Site
 
 pytestmark = pytest.mark.server
-
-
-@pytest.fixture(scope="module")
-def site(reader_keys: ReaderKeys) -> Iterator[Site]:
-    with tight_site(reader_keys) as served:
-        yield served
 
 
 def test_a_length_over_the_route_limit_is_refused_before_the_body(site: Site) -> None:

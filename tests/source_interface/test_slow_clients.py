@@ -10,11 +10,9 @@ from __future__ import annotations
 import contextlib
 import socket
 import time
-from collections.abc import Iterator
 
 import pytest
 
-from tests.harness import ReaderKeys
 from tests.server import Trickle
 from tests.source_interface.tight_server import (
     DEADLINE,
@@ -23,16 +21,9 @@ from tests.source_interface.tight_server import (
     Site,
     assert_landing_page_answers,
     start,
-    tight_site,
 )
 
 pytestmark = pytest.mark.server
-
-
-@pytest.fixture(scope="module")
-def site(reader_keys: ReaderKeys) -> Iterator[Site]:
-    with tight_site(reader_keys) as served:
-        yield served
 
 
 def test_slow_request_heads_cost_no_thread_and_are_cut_at_the_deadline(site: Site) -> None:

@@ -6,11 +6,9 @@ from __future__ import annotations
 import select
 import socket
 import time
-from collections.abc import Iterator
 
 import pytest
 
-from tests.harness import ReaderKeys
 from tests.server import Trickle
 from tests.source_interface.http_source import FilePart, HttpSource
 from tests.source_interface.tight_server import (
@@ -21,16 +19,9 @@ from tests.source_interface.tight_server import (
     assert_nothing_left_behind,
     new_source,
     start,
-    tight_site,
 )
 
 pytestmark = pytest.mark.server
-
-
-@pytest.fixture(scope="module")
-def site(reader_keys: ReaderKeys) -> Iterator[Site]:
-    with tight_site(reader_keys) as served:
-        yield served
 
 
 def test_uploads_beyond_the_cap_are_told_to_come_back_at_once(site: Site) -> None:
