@@ -19,8 +19,6 @@ Figures only; the exit status is non-zero only when a request failed.
 from __future__ import annotations
 
 import argparse
-import http.cookiejar
-import re
 import shutil
 import statistics
 import sys
@@ -31,10 +29,8 @@ import urllib.parse
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
-from http import HTTPStatus
 from pathlib import Path
 
-import pyotp
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -47,16 +43,16 @@ from sealdrop.runtime.instance import open_instance
 from sealdrop.services import conversations, versions
 
 sys.path.insert(1, str(Path(__file__).resolve().parents[1]))
-from newsroom_data import PASSPHRASE, add_download_source, add_journalist, fill
+from journalist_browser import csrf, etag_of, fetch, logged_in_opener
+from newsroom_data import add_download_source, add_journalist, fill
 from upload import parse_size
 from worker_watch import reset_hwm, status_kb
 
-from tests.harness import FAST_ARGON2, FAST_KDF
+from tests.harness import instance_env
 from tests.server import RunningServer, serve_journalist
 
 TARGET_SECONDS = 0.5
 TARGET_304_SECONDS = 0.010
-CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
 
 def read_all(paths: list[Path]) -> int:
@@ -76,55 +72,6 @@ def timed(action: Callable[[], object], repeat: int) -> list[float]:
         action()
         times.append(time.perf_counter() - started)
     return times
-
-
-def logged_in_opener(base: str, secret: str) -> urllib.request.OpenerDirector:
-    opener = urllib.request.build_opener(
-        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
-    )
-    with opener.open(f"{base}/login", timeout=30) as page:
-        token = CSRF.search(page.read().decode())
-    assert token, "no CSRF token on the login page"
-    form = {
-        "csrf_token": token.group(1),
-        "username": "bench",
-        "passphrase": PASSPHRASE,
-        "code": pyotp.TOTP(secret).now(),
-    }
-    with opener.open(f"{base}/login", urllib.parse.urlencode(form).encode(), timeout=60) as done:
-        if done.url != f"{base}/":
-            raise SystemExit(f"login failed: landed on {done.url}")
-    return opener
-
-
-def fetch(
-    opener: urllib.request.OpenerDirector,
-    url: str,
-    data: bytes | None = None,
-    headers: dict[str, str] | None = None,
-) -> Callable[[], int]:
-    """A request whose body is read in chunks and thrown away, as a client saving to disk."""
-
-    def get() -> int:
-        total = 0
-        request = urllib.request.Request(url, data, headers=headers or {})  # noqa: S310 - loopback
-        try:
-            with opener.open(request, timeout=600) as response:
-                while chunk := response.read(1 << 20):
-                    total += len(chunk)
-        except urllib.error.HTTPError as answer:
-            if answer.code != HTTPStatus.NOT_MODIFIED:
-                raise
-        return total
-
-    return get
-
-
-def etag_of(opener: urllib.request.OpenerDirector, url: str, headers: dict[str, str]) -> str:
-    request = urllib.request.Request(url, headers=headers)  # noqa: S310 - loopback
-    with opener.open(request, timeout=600) as response:
-        response.read()
-        return str(response.headers["ETag"])
 
 
 def after_a_star(session: Session, listing: SourcesListing) -> float:
@@ -167,13 +114,6 @@ def time_api_server_side(config: Config, repeat: int) -> None:
             )
     finally:
         inst.close()
-
-
-def csrf(opener: urllib.request.OpenerDirector, url: str) -> str:
-    with opener.open(url, timeout=60) as page:
-        token = CSRF.search(page.read().decode())
-    assert token, f"no CSRF token on {url}"
-    return token.group(1)
 
 
 def report(
@@ -304,13 +244,7 @@ def main() -> int:
 
     base = Path(tempfile.mkdtemp(prefix="sdbj-"))
     try:
-        env = {
-            "SEALDROP_DATA_DIR": str(base / "data"),
-            "SEALDROP_MIN_FREE_BYTES": "0",
-            "SEALDROP_JOURNALIST_WORKERS": "1",
-            **FAST_KDF,
-            **FAST_ARGON2,
-        }
+        env = {**instance_env(base / "data"), "SEALDROP_JOURNALIST_WORKERS": "1"}
         initialise(load_config(env), submission_key=None)
         config = load_config(env)
         started = time.perf_counter()

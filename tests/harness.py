@@ -40,6 +40,17 @@ FAST_ARGON2 = {
 }
 
 
+def instance_env(data_dir: Path) -> dict[str, str]:
+    """An instance's environment for a test: its data directory, cheap KDF and password-hash
+    costs, no free-space floor."""
+    return {
+        "SEALDROP_DATA_DIR": str(data_dir),
+        "SEALDROP_MIN_FREE_BYTES": "0",
+        **FAST_KDF,
+        **FAST_ARGON2,
+    }
+
+
 @dataclass(frozen=True)
 class ReaderKeys:
     """The newsroom's air-gapped reader machine: the only holder of the Submission private key."""
@@ -169,12 +180,7 @@ class ConfigFactory:
         self, *, database_url: str | None = None, extra: Mapping[str, str] | None = None
     ) -> dict[str, str]:
         data_dir = Path(tempfile.mkdtemp(prefix="d", dir=self.base)) / "data"
-        env = {
-            "SEALDROP_DATA_DIR": str(data_dir),
-            "SEALDROP_MIN_FREE_BYTES": "0",
-            **FAST_KDF,
-            **FAST_ARGON2,
-        }
+        env = instance_env(data_dir)
         if database_url is not None:
             env["SEALDROP_DATABASE_URL"] = database_url
         env.update(extra or {})

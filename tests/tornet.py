@@ -4,7 +4,7 @@
 Onion-service circuits need four distinct relays; the authority is one of them. Every node has
 its own DataDirectory (0700) and free loopback ports, and nothing listens or connects elsewhere.
 Stopping sends SIGTERM, then SIGKILL after a few seconds (an authority sometimes hangs on exit).
-Also a tiny SOCKS5 client that lets tor resolve the onion name (no DNS here).
+The SOCKS client that reaches onions through it is tests/tor_socks.py.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -245,81 +244,3 @@ def private_network() -> Iterator[Network]:
         net.stop()
         if os.environ.get("SEALDROP_KEEP_TOR_LOGS") is None:
             shutil.rmtree(base, ignore_errors=True)
-
-
-class SocksRefused(OSError):
-    """tor answered the SOCKS request with an error; `code` is the reply byte (0xF4: the onion
-    needs client authorization and this client has no key; 0xF5: its key is not accepted)."""
-
-    def __init__(self, code: int) -> None:
-        super().__init__(f"SOCKS reply {code:#04x}")
-        self.code = code
-
-
-def socks_get(
-    socks_port: int, host: str, path: str = "/", *, timeout: float = 120
-) -> tuple[int, dict[str, str], bytes]:
-    """GET http://host/path through tor's SOCKS port; the name is sent to tor, never resolved."""
-    with socket.create_connection(("127.0.0.1", socks_port), timeout=timeout) as sock:
-        sock.sendall(b"\x05\x01\x00")
-        if sock.recv(2) != b"\x05\x00":
-            raise OSError("the SOCKS server wants authentication")
-        name = host.encode("ascii")
-        sock.sendall(b"\x05\x01\x00\x03" + bytes([len(name)]) + name + (80).to_bytes(2, "big"))
-        reply = _recv_exactly(sock, 4)
-        if reply[1] != 0:
-            raise SocksRefused(reply[1])
-        _recv_exactly(sock, {1: 4, 4: 16}.get(reply[3], 0) + 2)
-        request = f"GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
-        sock.sendall(request.encode("ascii"))
-        received = b""
-        while chunk := sock.recv(65536):
-            received += chunk
-    head, _, body = received.partition(b"\r\n\r\n")
-    status_line, *lines = head.decode("latin-1").split("\r\n")
-    headers = dict(line.split(": ", 1) for line in lines if ": " in line)
-    return int(status_line.split()[1]), headers, body
-
-
-def _recv_exactly(sock: socket.socket, size: int) -> bytes:
-    data = b""
-    while len(data) < size:
-        chunk = sock.recv(size - len(data))
-        if not chunk:
-            raise OSError("the SOCKS server closed the connection")
-        data += chunk
-    return data
-
-
-def socks_get_until(
-    socks_port: int, host: str, path: str = "/", *, deadline_seconds: float = 240
-) -> tuple[int, dict[str, str], bytes]:
-    """socks_get, retried every 2 s while the descriptor is still spreading to the directories."""
-    deadline = time.monotonic() + deadline_seconds
-    while True:
-        try:
-            return socks_get(socks_port, host, path)
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(2)
-
-
-def socks_refusal(socks_port: int, host: str, *, deadline_seconds: float = 240) -> int:
-    """The SOCKS error tor settles on for `host`: retried while the error is only that the
-    descriptor is not found yet (0xF0) or the connection failed along the way."""
-    deadline = time.monotonic() + deadline_seconds
-    last = 0
-    while time.monotonic() < deadline:
-        try:
-            socks_get(socks_port, host)
-        except SocksRefused as exc:
-            last = exc.code
-            if exc.code in (0xF4, 0xF5):
-                return exc.code
-        except OSError:
-            pass
-        else:
-            return 0  # answered: not refused at all
-        time.sleep(2)
-    return last

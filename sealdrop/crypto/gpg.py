@@ -1,4 +1,5 @@
-"""GnuPG for the server: throwaway homes in RAM, streaming encryption, source keys.
+"""GnuPG for the server: throwaway homes in RAM, streaming encryption, source keys (whose
+stored form is in source_keys.py).
 
 Nothing here keeps a keyring between operations. Each operation imports the public keys it needs
 (and, to read replies, the one secret key file it needs) into a home that lives only for it.
@@ -12,11 +13,9 @@ import datetime as dt
 import functools
 import logging
 import os
-import re
 import shutil
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -24,6 +23,7 @@ import gnupg
 
 from sealdrop.crypto.key_policy import require_strong
 from sealdrop.crypto.scratch import throwaway_home, write_private_file
+from sealdrop.crypto.source_keys import SOURCE_KEY_DATE, SourceKey, key_parameters
 from sealdrop.crypto.stream import PIPE_CHUNK, StreamEncryptor
 from sealdrop.domain.keys import Fingerprint, Passphrase, PublicKey
 from sealdrop.errors import (
@@ -32,9 +32,6 @@ from sealdrop.errors import (
     KeyImportError,
 )
 
-# Every source key, and the agent's protection of its secret part ("protected-at"), carry the
-# same fixed day, so nothing in a key says when its source arrived.
-SOURCE_KEY_DATE = "20130514T000000"
 # gpg-agent must never remember a passphrase (default-cache-ttl 0). max-cache-ttl only bounds the
 # one-operation nonce that lets key generation self-sign; at 0 it expired when a second ticked
 # over mid-generation. The passphrases are 256-bit scrypt outputs: gpg's own S2K stretching adds
@@ -47,20 +44,7 @@ GPG_CONF = "no-greeting\nno-comments\nno-emit-version\nuse-agent\n"
 HOME_FILES = {"gpg-agent.conf": AGENT_CONF.encode(), "gpg.conf": GPG_CONF.encode()}
 # Files are gzipped before gpg sees them; gpg compressing again would cost 5x the time for nothing.
 NO_COMPRESSION = ["--compress-algo", "none"]
-SOURCE_KEY_UID = "Sealdrop source key"
 PRIVATE_BLOCK = "PRIVATE KEY BLOCK"
-
-
-@dataclass(frozen=True)
-class SourceKey:
-    """A source's reply key as its database row keeps it.
-
-    `secret` is gpg-agent's own file for the encryption subkey, already protected by the
-    passphrase: the same form serves keys made here and keys moved out of an old keyring.
-    """
-
-    public: PublicKey
-    secret: bytes
 
 
 def silence_gnupg_log() -> None:
@@ -186,15 +170,7 @@ class Gpg:
 
     def generate_source_key(self, passphrase: Passphrase) -> SourceKey:
         """An ed25519/cv25519 key pair for a source's replies, its secret under `passphrase`."""
-        if "\n" in passphrase or "\r" in passphrase:
-            raise ValueError("a key passphrase is one line")
-        # Written by hand: python-gnupg's helper would put the server's user@hostname in the uid.
-        params = (
-            "Key-Type: EDDSA\nKey-Curve: ed25519\nKey-Usage: sign\n"
-            "Subkey-Type: ECDH\nSubkey-Curve: cv25519\nSubkey-Usage: encrypt\n"
-            f"Name-Real: {SOURCE_KEY_UID}\nExpire-Date: 0\nCreation-Date: {SOURCE_KEY_DATE}\n"
-            f"Passphrase: {passphrase}\n%commit\n"
-        )
+        params = key_parameters(passphrase)
         with self._home() as (gpg, home):
             result = gpg.gen_key(params)
             if not result.fingerprint:
@@ -288,17 +264,6 @@ def export_source_key(gpg: gnupg.GPG, home: Path, fingerprint: Fingerprint) -> S
     grip = _encryption_keygrip(gpg.list_keys(secret=True), fingerprint)
     secret = (home / "private-keys-v1.d" / f"{grip}.key").read_bytes()
     return SourceKey(PublicKey(fingerprint, armored), secret)
-
-
-def needs_reprotection(key: SourceKey) -> bool:
-    """Whether the key's protection carries a day other than the fixed day of source keys.
-
-    The agent's clock starts at the fixed date and runs (gpg-agent cannot freeze it), so a key
-    made on a busy machine may say a second or two past midnight: that tells nothing real.
-    """
-    stamp = re.search(rb'protected-at\s+"([0-9T\s]+)"', key.secret)
-    day = SOURCE_KEY_DATE.split("T", 1)[0].encode()
-    return stamp is not None and not b"".join(stamp.group(1).split()).startswith(day + b"T")
 
 
 def _install_source_key(gpg: gnupg.GPG, home: Path, key: SourceKey) -> str:

@@ -12,8 +12,9 @@ from typing import Any, BinaryIO
 
 import gnupg
 
-from sealdrop.crypto.gpg import SourceKey, export_source_key, silence_gnupg_log
+from sealdrop.crypto.gpg import export_source_key, silence_gnupg_log
 from sealdrop.crypto.scratch import stop_agent
+from sealdrop.crypto.source_keys import SourceKey
 from sealdrop.crypto.stream import PIPE_CHUNK, StreamDecryptor
 from sealdrop.domain.keys import Fingerprint, PublicKey
 from sealdrop.errors import KeyGenerationFailed, KeyImportError, RestoreRefused

@@ -10,7 +10,8 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sealdrop.crypto.gpg import Gpg, SourceKey
+from sealdrop.crypto.gpg import Gpg
+from sealdrop.crypto.source_keys import SourceKey
 from sealdrop.db.models import Journalist, Reply, Source
 from sealdrop.domain.items import Kind
 from sealdrop.domain.keys import Fingerprint, Passphrase, PublicKey

@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from sealdrop.config import Config
 from sealdrop.crypto import kdf
-from sealdrop.crypto.gpg import Gpg, SourceKey, needs_reprotection
+from sealdrop.crypto.gpg import Gpg
+from sealdrop.crypto.source_keys import SourceKey, needs_reprotection
 from sealdrop.db.models import Source
 from sealdrop.domain import codenames, designations
 from sealdrop.domain.codenames import Codename

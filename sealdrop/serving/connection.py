@@ -2,7 +2,8 @@
 
 Reading a request head or a small body costs no thread; a thread is taken only once the request
 is whole (or, for an upload, once its head arrived: the upload slot is taken when the app first
-reads the body), so slow clients wait on the loop.
+reads the body), so slow clients wait on the loop. An upload's body is streamed by
+upload_pump.py.
 """
 
 from __future__ import annotations
@@ -21,14 +22,13 @@ from sealdrop.serving.limits import (
     HEADER_BYTES,
     LINGER_BYTES,
     LINGER_SECONDS,
-    METER_TICK_SECONDS,
+    READ_BYTES,
     REFUSED_KEY,
     RateMeter,
 )
 from sealdrop.serving.shared import Shared
 from sealdrop.serving.slots import Upload
-
-READ_BYTES = 256 * 1024
+from sealdrop.serving.upload_pump import UploadPump
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,6 @@ class Connection:
         # A unix socket has no host or port; WSGI wants both.
         tcp = isinstance(name, tuple)
         self.server = (str(name[0]), str(name[1])) if tcp else ("localhost", "80")
-        self._last_data = 0.0  # when the upload in progress last sent something
 
     async def serve(self) -> None:
         try:
@@ -124,62 +123,6 @@ class Connection:
                 await self._receive(deadline - self.loop.time())
             else:
                 raise ConnectionResetError("the client went away mid-request")
-
-    async def _pump(self, pipe: BodyPipe, limit: int, meter: RateMeter, length: int | None) -> bool:
-        """Stream an upload body into `pipe`; True once it arrived whole. A stalled, too slow,
-        oversized or abandoned upload is cut: the app's next read fails and it keeps nothing."""
-        received = 0
-        self._last_data = self.loop.time()
-        try:
-            while True:  # through h11: a chunked body, or what h11 already holds of the others
-                event = self.h11.next_event()
-                if isinstance(event, h11.Data):
-                    room = limit - received
-                    received += len(event.data)
-                    await pipe.put(event.data[: max(room, 0)])
-                    if received > limit:
-                        # The app stops at the same limit and answers 413 itself; wait for it.
-                        await asyncio.Event().wait()
-                elif isinstance(event, h11.EndOfMessage):
-                    pipe.finish()
-                    return True
-                elif event is h11.NEED_DATA and length is None:
-                    self.h11.receive_data(await self._tick(meter, READ_BYTES))
-                elif event is h11.NEED_DATA:
-                    break
-                else:
-                    raise ConnectionResetError("the client went away mid-upload")
-            # The rest of a body of known length comes straight from the socket: h11 would copy
-            # each byte three more times. It never sees the end, so the connection then closes.
-            remaining = (length or 0) - received
-            while remaining > 0:
-                data = await self._tick(meter, min(READ_BYTES, remaining))
-                remaining -= len(data)
-                await pipe.put(data)
-            pipe.finish()
-            return True
-        except (TimeoutError, ConnectionError, h11.RemoteProtocolError):
-            self._cut(pipe)
-            return False
-        finally:
-            pipe.cut()  # no effect once finished; otherwise the app must not wait on a dead body
-
-    async def _tick(self, meter: RateMeter, size: int) -> bytes:
-        """Wait up to a tick for upload data (b"" if none came); a silent tick is judged too."""
-        started, data = self.loop.time(), b""
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(METER_TICK_SECONDS):
-                data = await self.reader.read(size)
-            if not data:
-                raise ConnectionResetError("the client went away mid-upload")
-        now = self.loop.time()
-        self._last_data = now if data else self._last_data
-        meter.record(now - started, len(data))
-        if now - self._last_data > self.limits.upload_idle_timeout:
-            raise TimeoutError("no data for too long")
-        if meter.too_slow():
-            raise TimeoutError("below the minimum upload rate")
-        return data
 
     def _cut(self, pipe: BodyPipe) -> None:
         pipe.cut()
@@ -261,7 +204,13 @@ class Connection:
         if not await self.shared.slots.take(slot):
             return False
         self._continue()
-        pumps.append(asyncio.create_task(self._pump(pipe, limit, slot.meter, length)))
+        pump = UploadPump(
+            self.reader,
+            self.h11,
+            idle_timeout=self.limits.upload_idle_timeout,
+            cut=partial(self._cut, pipe),
+        )
+        pumps.append(asyncio.create_task(pump.run(pipe, limit, slot.meter, length)))
         return True
 
     async def _refuse(self, request: h11.Request, status: int) -> bool:

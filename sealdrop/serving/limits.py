@@ -10,6 +10,8 @@ from sealdrop.serving.apps import AppSpec
 
 # A request line and headers larger than this are refused; real browsers send a few KiB.
 HEADER_BYTES = 16 * 1024
+# The most read from a socket at once (a body's piece handed to the app).
+READ_BYTES = 256 * 1024
 # After a refusal, what is still read and thrown away so the browser shows the page instead of
 # "connection reset" (it is still sending when the answer comes).
 LINGER_SECONDS = 5.0

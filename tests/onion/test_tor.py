@@ -1,78 +1,38 @@
 """Sealdrop through a real Tor: a private network on 127.0.0.1 (tests/tornet.py), the real
 `sealdrop serve` apps, and `sealdrop-onion` run as an operator runs it.
 
-The tests share one network and one instance and run in file order: the last restarts the tor.
+The source onion here; the journalist onion (test_tor_client_auth.py, test_tor_devices.py) and
+the demo (test_tor_demo.py) have modules of their own. All share one network (conftest.py);
+the tests of a module share one instance and run in file order: the restart comes last but one.
 """
 
 from __future__ import annotations
 
-import os
-import re
-import shutil
-import signal
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from onion.connection import connected
-from onion.control import has_descriptor
-from sealdrop.config import load_config
-from sealdrop.runtime.initialise import initialise
-from tests.harness import FAST_ARGON2, FAST_KDF, ReaderKeys
 from tests.onion.tor_helpers import (
-    BAD_CLIENT_AUTH,
-    MISSING_CLIENT_AUTH,
-    forget_descriptors,
-    give_key,
+    OnionSite,
     ok,
     onion_cli,
     report,
+    running,
 )
 from tests.server import free_port, raw_request, serve_app
-from tests.tornet import Network, socks_get, socks_get_until, socks_refusal
+from tests.tor_socks import socks_get, socks_get_until
+from tests.tornet import Network
 
 pytestmark = [pytest.mark.tor, pytest.mark.timeout(900)]
 
 
-@dataclass
-class Site:
-    base: Path
-    env: dict[str, str]
-    state: Path
-    source: str  # addresses with .onion
-    journalist: str
-
-
-@pytest.fixture(scope="module")
-def site(reader_keys: ReaderKeys) -> Iterator[Site]:
-    base = Path(tempfile.mkdtemp(prefix="sdo-"))
-    env = {
-        "SEALDROP_DATA_DIR": str(base / "data"),
-        "SEALDROP_MIN_FREE_BYTES": "0",
-        **FAST_KDF,
-        **FAST_ARGON2,
-    }
-    initialise(load_config(env), submission_key=reader_keys.public_key)
-    state = base / "data" / "onion"
-    addresses = dict(line.split() for line in ok(onion_cli(state, "address")).splitlines())
-    env["SEALDROP_SOURCE_ONION"] = addresses["source"]
-    env["SEALDROP_JOURNALIST_ONION"] = addresses["journalist"]
-    try:
-        yield Site(base, env, state, addresses["source"], addresses["journalist"])
-    finally:
-        shutil.rmtree(base, ignore_errors=True)
-
-
 def test_source_interface_answers_through_its_onion_and_refuses_other_hosts(
-    tor_network: Network, site: Site
+    tor_network: Network, site: OnionSite
 ) -> None:
     with serve_app("source", site.env, site.base) as app:
         started = time.monotonic()
@@ -116,159 +76,9 @@ def test_source_interface_answers_through_its_onion_and_refuses_other_hosts(
         assert f"source\t{site.source}\tpublished (control port, detached)" in shown
 
 
-def test_journalist_onion_needs_a_device_key_and_revocation_leaves_the_source_onion_up(
-    tor_network: Network, site: Site
+def test_source_onion_keeps_its_address_across_restarts(
+    tor_network: Network, site: OnionSite
 ) -> None:
-    with (
-        serve_app("source", site.env, site.base) as source_app,
-        serve_app("journalist", site.env, site.base) as journalist_app,
-    ):
-        ok(onion_cli(
-            site.state, "publish", "--source-target", f"127.0.0.1:{source_app.port}",
-            "--journalist-target", f"127.0.0.1:{journalist_app.port}",
-            control=tor_network.control,
-        ))  # fmt: skip
-        # No device yet: the journalist onion is not published at all (never without auth).
-        assert site.journalist.removesuffix(".onion") not in running(tor_network)
-
-        added = onion_cli(site.state, "client", "add", "alice-laptop", control=tor_network.control)
-        alice_line = ok(added).splitlines()[0]
-        assert alice_line.startswith(site.journalist.removesuffix(".onion") + ":descriptor:x25519:")
-        assert "now accepts 1 device(s)" in added.stdout
-        bob_line = ok(
-            onion_cli(site.state, "client", "add", "bob-phone", control=tor_network.control)
-        ).splitlines()[0]
-        listed = ok(onion_cli(site.state, "client", "list")).splitlines()
-        assert [line.split("\t")[0] for line in listed] == ["alice-laptop", "bob-phone"]
-
-        # A client without the key: tor cannot decrypt the descriptor.
-        refused = socks_refusal(tor_network.socks_port, site.journalist)
-        assert refused == MISSING_CLIENT_AUTH, hex(refused)
-
-        # With the key as printed: the newsroom's login page.
-        give_key(tor_network, alice_line)
-        status, _, body = socks_get_until(tor_network.socks_port, site.journalist, "/login")
-        assert status == 200 and b"<form" in body
-
-        source_service = site.source.removesuffix(".onion")
-        tor_pid = tor_network.edge.process.pid if tor_network.edge.process else None
-        source_pid = source_app.process.pid
-
-        began = time.monotonic()
-        revoked = onion_cli(
-            site.state, "client", "revoke", "alice-laptop", control=tor_network.control
-        )
-        assert "now accepts 1 device(s)" in ok(revoked)
-        report(f"client revoke (journalist onion re-added and its descriptor uploaded): "
-               f"{time.monotonic() - began:.1f} s")  # fmt: skip
-        # A fresh visit with the revoked key: tor has the key, and it no longer opens the door.
-        forget_descriptors(tor_network)
-        give_key(tor_network, alice_line)
-        refused = socks_refusal(tor_network.socks_port, site.journalist)
-        assert refused == BAD_CLIENT_AUTH, hex(refused)
-
-        # Nothing else restarted: the same tor, the same source app, the source onion answering.
-        assert tor_network.edge.process and tor_network.edge.process.pid == tor_pid
-        assert source_app.process.pid == source_pid and source_app.process.poll() is None
-        assert source_service in running(tor_network)
-        assert socks_get_until(tor_network.socks_port, site.source)[0] == 200
-
-        # The device still authorized gets in.
-        give_key(tor_network, bob_line)
-        assert socks_get_until(tor_network.socks_port, site.journalist, "/login")[0] == 200
-
-        revoke_all = onion_cli(
-            site.state, "client", "revoke", "bob-phone", control=tor_network.control
-        )
-        assert "journalist onion is now down" in ok(revoke_all)
-        assert site.journalist.removesuffix(".onion") not in running(tor_network)
-
-
-def running(net: Network) -> set[str]:
-    with connected(net.control) as controller:
-        return set(str(controller.get_info("onions/detached", "")).split())
-
-
-DEMO_ONION = re.compile(r"(Source|Journalist) interface:\s+http://(\S+\.onion)/")
-DEMO_KEY = re.compile(r"client key:\s+(\S+)")
-
-
-def test_demo_publishes_both_onions_while_it_runs(tor_network: Network) -> None:
-    tmp_path = Path(tempfile.mkdtemp(prefix="sdd-"))
-    port = free_port()
-    demo = subprocess.Popen(
-        [sys.executable, "-m", "sealdrop.cli", "demo", "--port", str(port), "--tor",
-         "--tor-control", str(tor_network.control_socket)],
-        env={**os.environ, "TMPDIR": str(tmp_path)},
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
-    )  # fmt: skip
-    try:
-        assert demo.stdout is not None
-        banner = ""
-        while "Press Ctrl-C" not in banner:
-            line = demo.stdout.readline()
-            assert line, f"the demo printed no banner:\n{banner}"
-            banner += line
-        onions = dict(DEMO_ONION.findall(banner))
-        key = DEMO_KEY.search(banner)
-        assert set(onions) == {"Source", "Journalist"} and key, banner
-        assert key.group(1).startswith(onions["Journalist"].removesuffix(".onion") + ":")
-        assert socks_get_until(tor_network.socks_port, onions["Source"])[0] == 200
-        head = f"GET / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
-        assert raw_request(port, head.encode())[0] == 421
-        assert socks_refusal(tor_network.socks_port, onions["Journalist"]) == MISSING_CLIENT_AUTH
-        give_key(tor_network, key.group(1))
-        login = socks_get_until(tor_network.socks_port, onions["Journalist"], "/login")
-        assert login[0] == 200
-        check_demo_follows_device_keys(tor_network, banner, onions["Journalist"])
-        demo.send_signal(signal.SIGTERM)
-        assert demo.wait(timeout=60) == 0
-    finally:
-        if demo.poll() is None:
-            os.killpg(demo.pid, signal.SIGKILL)
-            demo.wait()
-        if demo.stdout is not None:
-            demo.stdout.close()
-    # Its control connection closed: tor no longer hosts either onion.
-    with connected(tor_network.control) as controller:
-        for address in onions.values():
-            assert not has_descriptor(controller, address.removesuffix(".onion"))
-    tmp_path.rmdir()
-
-
-def check_demo_follows_device_keys(net: Network, banner: str, journalist: str) -> None:
-    """Control-port mode from the spool: the demo's publisher applies what an admin does."""
-    store = re.search(r"Stored ciphertext:\s+(\S+)/store", banner)
-    assert store, banner
-    env = {
-        **os.environ,
-        "SEALDROP_DATA_DIR": store.group(1),
-        "SEALDROP_JOURNALIST_ONION": journalist,
-    }
-
-    def devices(*args: str) -> str:
-        return ok(subprocess.run(
-            [sys.executable, "-m", "sealdrop.cli", "journalist", "devices", *args],
-            env=env, capture_output=True, text=True, timeout=120, check=False,
-        ))  # fmt: skip
-
-    added = re.search(r"auth_private\): (\S+)", devices("add", "demo", "phone"))
-    assert added
-    give_key(net, added.group(1))
-    assert socks_get_until(net.socks_port, journalist, "/login")[0] == 200
-    devices("revoke", "demo", "phone")
-    began = time.monotonic()
-    while time.monotonic() - began < 60:  # the publisher looks at the spool every second
-        forget_descriptors(net)
-        give_key(net, added.group(1))
-        if socks_refusal(net.socks_port, journalist, deadline_seconds=30) == BAD_CLIENT_AUTH:
-            break
-    else:
-        pytest.fail("the demo did not apply the revocation")
-    report(f"demo (control-port mode): revocation applied within {time.monotonic() - began:.1f} s")
-
-
-def test_source_onion_keeps_its_address_across_restarts(tor_network: Network, site: Site) -> None:
     began = time.monotonic()
     tor_network.restart_edge()  # ephemeral onions are gone with the old tor process
     report(f"service tor restart to bootstrapped: {time.monotonic() - began:.1f} s")

@@ -12,11 +12,8 @@ from __future__ import annotations
 
 import http.client
 import re
-import shutil
-import tempfile
 import time
 import urllib.parse
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,12 +21,11 @@ import pyotp
 import pytest
 
 from sealdrop.config import load_config
-from sealdrop.runtime.initialise import initialise
 from sealdrop.runtime.instance import open_instance
-from tests.harness import FAST_ARGON2, FAST_KDF, ReaderKeys
 from tests.onion.tor_helpers import (
     BAD_CLIENT_AUTH,
     MISSING_CLIENT_AUTH,
+    OnionSite,
     forget_descriptors,
     give_key,
     ok,
@@ -38,7 +34,8 @@ from tests.onion.tor_helpers import (
 )
 from tests.sealdrop.services.journalist_helpers import PASSPHRASE, add_journalist
 from tests.server import serve_app
-from tests.tornet import Network, socks_get, socks_get_until, socks_refusal
+from tests.tor_socks import socks_get, socks_get_until, socks_refusal
+from tests.tornet import Network
 
 pytestmark = [pytest.mark.tor, pytest.mark.timeout(900)]
 
@@ -85,40 +82,7 @@ class AdminBrowser:
         return self.request("POST", path, {"csrf_token": token.group(1), **data})
 
 
-@dataclass
-class Newsroom:
-    base: Path
-    env: dict[str, str]
-    state: Path
-    spool: Path
-    source: str
-    journalist: str
-
-
-@pytest.fixture(scope="module")
-def newsroom(reader_keys: ReaderKeys) -> Iterator[Newsroom]:
-    base = Path(tempfile.mkdtemp(prefix="sdv-"))
-    env = {
-        "SEALDROP_DATA_DIR": str(base / "data"),
-        "SEALDROP_MIN_FREE_BYTES": "0",
-        **FAST_KDF,
-        **FAST_ARGON2,
-    }
-    initialise(load_config(env), submission_key=reader_keys.public_key)
-    state = base / "data" / "onion"
-    addresses = dict(line.split() for line in ok(onion_cli(state, "address")).splitlines())
-    env["SEALDROP_SOURCE_ONION"] = addresses["source"]
-    env["SEALDROP_JOURNALIST_ONION"] = addresses["journalist"]
-    config = load_config(env)
-    try:
-        yield Newsroom(
-            base, env, state, config.device_spool, addresses["source"], addresses["journalist"]
-        )
-    finally:
-        shutil.rmtree(base, ignore_errors=True)
-
-
-def log_in_admin(site: Newsroom, port: int) -> AdminBrowser:
+def log_in_admin(site: OnionSite, port: int) -> AdminBrowser:
     inst = open_instance(load_config(site.env))
     try:
         with inst.sessions() as session:
@@ -158,7 +122,7 @@ def revoke_key(browser: AdminBrowser, name: str) -> None:
     assert status == 302
 
 
-def sync(net: Network, site: Newsroom, hs_dir: Path) -> tuple[str, float]:
+def sync(net: Network, site: OnionSite, hs_dir: Path) -> tuple[str, float]:
     began = time.monotonic()
     done = onion_cli(
         site.state, "clients", "sync", "--from", str(site.spool), "--hs-dir", str(hs_dir),
@@ -168,9 +132,8 @@ def sync(net: Network, site: Newsroom, hs_dir: Path) -> tuple[str, float]:
 
 
 def test_a_key_from_the_admin_page_opens_the_onion_and_its_revocation_closes_it(
-    tor_network: Network, newsroom: Newsroom
+    tor_network: Network, site: OnionSite
 ) -> None:
-    site = newsroom
     with (
         serve_app("source", site.env, site.base) as source_app,
         serve_app("journalist", site.env, site.base) as journalist_app,

@@ -1,11 +1,9 @@
-"""The reader window, offscreen: first-run key, import, conversation, metadata, export, keys."""
+"""The reader window, offscreen: import, sources, a conversation with its metadata, export,
+keyboard use, and the banner of a machine that looks online. The first run has its own module."""
 
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
-import tempfile
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,10 +15,8 @@ from PySide6.QtWidgets import QApplication
 
 from reader import metadata
 from reader.airgap import Kind, NetworkFinding
-from reader.vault import Vault
 from reader.window.conversation import FileRow
 from reader.window.main import ReaderWindow
-from sealdrop.crypto.submission_key import SubmissionKeyring
 from sealdrop.runtime.instance import Instance
 from tests.reader import samples
 from tests.reader.helpers import (
@@ -35,30 +31,15 @@ from tests.reader.helpers import (
 from tests.reader.window_actions import (
     ScriptedAsker,
     application,
+    close,
     focus_chain,
+    open_window,
     screenshot,
     wait_until,
 )
 
 # Each test has a source submit through the real source interface, gpg decrypt and mat2 read.
 pytestmark = pytest.mark.slow
-
-
-def exported_secret(template: KeyTemplate) -> bytes:
-    """The template's private key, armored and still protected, as a newsroom would move it."""
-    home = Path(tempfile.mkdtemp(prefix="rx-"))
-    shutil.copytree(template.gnupg, home / "g", ignore=shutil.ignore_patterns("S.*"))
-    try:
-        return subprocess.run(
-            ["gpg", "--homedir", str(home / "g"), "--batch", "--pinentry-mode", "loopback",
-             "--passphrase", PASSPHRASE, "--armor", "--export-secret-keys", template.fingerprint],
-            capture_output=True, check=True,
-        ).stdout  # fmt: skip
-    finally:
-        subprocess.run(
-            ["gpgconf", "--homedir", str(home / "g"), "--kill", "gpg-agent"], check=False
-        )
-        shutil.rmtree(home, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
@@ -71,25 +52,6 @@ def drive(tmp_path: Path) -> Path:
     folder = tmp_path / "EXPORT-DRIVE"
     folder.mkdir()
     return folder
-
-
-def open_window(vault: Vault, keyring: SubmissionKeyring, asker: ScriptedAsker, out: Path,
-                network: tuple[NetworkFinding, ...] = ()) -> ReaderWindow:  # fmt: skip
-    window = ReaderWindow(
-        vault=vault, keyring=keyring, network=network, public_key_out=out, asker=asker
-    )
-    window.show()
-    window.activateWindow()
-    QApplication.processEvents()
-    return window
-
-
-def close(window: ReaderWindow) -> None:
-    window.reports.wait()
-    QApplication.processEvents()
-    window.close()
-    window.deleteLater()
-    QApplication.processEvents()
 
 
 def rows(window: ReaderWindow) -> dict[str, FileRow]:
@@ -217,72 +179,6 @@ def test_the_window_is_keyboard_navigable(
     focused = QApplication.focusWidget()
     assert focused is not None and window.conversation.isAncestorOf(focused)
     screenshot(window, tmp_path / "keyboard.png")
-
-
-def test_first_run_assistant_makes_the_key(qapp: QApplication, tmp_path: Path) -> None:
-    home = Path(tempfile.mkdtemp(prefix="rw-"))  # short: gpg-agent's socket lives in it
-    keyring = SubmissionKeyring(home / "gnupg")
-    out = tmp_path / "submission-key.asc"
-    try:
-        with Vault.open(tmp_path / "vault") as vault:
-            window = open_window(vault, keyring, ScriptedAsker(), out)
-            helper = window.assistant
-            assert window.pages.currentWidget() is helper
-            screenshot(window, tmp_path / "first-run.png")
-            QTest.keyClicks(helper.new_passphrase, "too short")
-            QTest.keyClicks(helper.repeat_passphrase, "too short")
-            helper.make_button.click()
-            assert helper.message.text() == "Choose a passphrase of at least 12 characters."
-            helper.new_passphrase.setText("a long journalist passphrase")
-            helper.repeat_passphrase.setText("a long journalist passphrasE")
-            helper.make_button.click()
-            assert helper.message.text() == "The two passphrases differ; type them again."
-            assert keyring.secret_keys() == []
-            helper.repeat_passphrase.setText("a long journalist passphrase")
-            QTest.keyClick(helper.repeat_passphrase, Qt.Key.Key_Return)
-            (key,) = keyring.secret_keys()
-            assert window.pages.currentIndex() == 1
-            assert window.status.text().startswith(f"Submission Key made: {key.fingerprint}.")
-            assert "BEGIN PGP PUBLIC KEY BLOCK" in out.read_text()
-            assert helper.new_passphrase.text() == ""  # the passphrase does not linger
-            close(window)
-    finally:
-        keyring.forget()
-        shutil.rmtree(home, ignore_errors=True)
-
-
-def test_first_run_assistant_imports_a_key_or_says_why_not(
-    qapp: QApplication, reader_key: KeyTemplate, tmp_path: Path
-) -> None:
-    home = Path(tempfile.mkdtemp(prefix="rw-"))
-    keyring = SubmissionKeyring(home / "gnupg")
-    secret = tmp_path / "secret.asc"
-    secret.write_bytes(exported_secret(reader_key))
-    garbage = tmp_path / "garbage.asc"
-    garbage.write_bytes(b"not a key")
-    asker = ScriptedAsker(key_files=[garbage, secret, secret])
-    try:
-        with Vault.open(tmp_path / "vault") as vault:
-            window = open_window(vault, keyring, asker, tmp_path / "pub.asc")
-            helper = window.assistant
-            helper.import_passphrase.setText(PASSPHRASE)
-            helper.import_button.click()
-            assert (
-                helper.message.text()
-                == "No key was imported: That file holds no OpenPGP private key."
-            )
-            helper.import_passphrase.setText("the wrong passphrase")
-            helper.import_button.click()
-            assert helper.message.text().startswith("No key was imported: ")
-            assert window.pages.currentWidget() is helper
-            helper.import_passphrase.setText(PASSPHRASE)
-            helper.import_button.click()
-            assert window.status.text() == f"Submission Key imported: {reader_key.fingerprint}."
-            assert window.pages.currentIndex() == 1
-            close(window)
-    finally:
-        keyring.forget()
-        shutil.rmtree(home, ignore_errors=True)
 
 
 def test_bad_imports_get_one_clear_line(

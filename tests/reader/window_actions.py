@@ -1,4 +1,5 @@
-"""Driving the real reader window in tests: a scripted journalist, waiting, screenshots."""
+"""Driving the real reader window in tests: opening and closing it, a scripted journalist,
+waiting, screenshots."""
 
 from __future__ import annotations
 
@@ -11,6 +12,11 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
+
+from reader.airgap import NetworkFinding
+from reader.vault import Vault
+from reader.window.main import ReaderWindow
+from sealdrop.crypto.submission_key import SubmissionKeyring
 
 
 def application() -> QApplication:
@@ -78,3 +84,22 @@ def focus_chain(start: QWidget, steps: int) -> Iterator[QWidget]:
             return
         yield widget
         QTest.keyClick(widget, Qt.Key.Key_Tab)
+
+
+def open_window(vault: Vault, keyring: SubmissionKeyring, asker: ScriptedAsker, out: Path,
+                network: tuple[NetworkFinding, ...] = ()) -> ReaderWindow:  # fmt: skip
+    window = ReaderWindow(
+        vault=vault, keyring=keyring, network=network, public_key_out=out, asker=asker
+    )
+    window.show()
+    window.activateWindow()
+    QApplication.processEvents()
+    return window
+
+
+def close(window: ReaderWindow) -> None:
+    window.reports.wait()
+    QApplication.processEvents()
+    window.close()
+    window.deleteLater()
+    QApplication.processEvents()

@@ -1,8 +1,9 @@
-"""Core fixtures: a session on an empty, migrated database of each kind."""
+"""Core fixtures: a session on an empty, migrated database of each kind; a populated instance."""
 
 from __future__ import annotations
 
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,7 +13,8 @@ from sqlalchemy.orm import Session
 
 from sealdrop.db import migrate
 from sealdrop.db.engine import make_engine, make_sessionmaker
-from tests.harness import InitialisedTemplates
+from tests.harness import InitialisedTemplates, ReaderKeys
+from tests.sealdrop.backup_helpers import populated_template
 
 
 @pytest.fixture(scope="session")
@@ -41,3 +43,14 @@ def session(request: pytest.FixtureRequest, database_url: str) -> Iterator[Sessi
             yield opened
     finally:
         engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def backup_template(reader_keys: ReaderKeys) -> Iterator[dict[str, str]]:
+    """An instance made by `sealdrop init` and populated once a module (the backup tests of
+    the CLI and the services), for each test to copy."""
+    base = Path(tempfile.mkdtemp(prefix="sdb-"))  # short: gpg sockets live under it
+    try:
+        yield populated_template(base, reader_keys)
+    finally:
+        shutil.rmtree(base, ignore_errors=True)

@@ -13,7 +13,8 @@ from urllib.parse import urlencode
 from cryptography.fernet import Fernet
 from flask.json.tag import TaggedJSONSerializer
 from flask.testing import FlaskClient
-from werkzeug.test import TestResponse
+from werkzeug.datastructures import FileStorage, MultiDict
+from werkzeug.test import TestResponse, encode_multipart
 
 from sealdrop.runtime.instance import Instance
 from source_interface.cookies import derive_key
@@ -87,14 +88,27 @@ class SourceActions:
 
     def submit(self, message: str = "", files: Sequence[tuple[bytes, str]] = ()) -> TestResponse:
         """Send the lookup page's form; its CSRF token is in the form's address, as on the page."""
-        data: dict[str, object] = {"message": message}
-        data["files"] = [(io.BytesIO(content), name) for content, name in files]
+        body, content_type = multipart([("message", message), *(("files", file) for file in files)])
         return self.client.post(
-            submit_path(self.csrf("/lookup")), data=data, content_type="multipart/form-data"
+            submit_path(self.csrf("/lookup")), data=body, content_type=content_type
         )
 
     def flashes(self) -> list[str]:
         return flashes_on(self.client.get("/lookup"))
+
+
+def multipart(fields: Sequence[tuple[str, str | tuple[bytes, str]]]) -> tuple[bytes, str]:
+    """A multipart/form-data body built in memory, and its content type; each field's value is a
+    text, or a file's (content, name). Given a dict instead, Werkzeug's test client spools a body
+    over 500 KB to a temporary file that it closes only when it follows redirects."""
+    parts: MultiDict[str, str | FileStorage] = MultiDict()
+    for name, value in fields:
+        if isinstance(value, str):
+            parts.add(name, value)
+        else:
+            parts.add(name, FileStorage(io.BytesIO(value[0]), filename=value[1], name=name))
+    boundary, body = encode_multipart(parts)
+    return body, f"multipart/form-data; boundary={boundary}"
 
 
 def submit_path(token: str) -> str:

@@ -1,4 +1,5 @@
-"""Source interface fixtures: an app on an initialised SQLite instance, a client, actions."""
+"""Source interface fixtures: an app on an initialised SQLite instance, a client, actions; and
+the tight real server the slow-client tests attack."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from sealdrop.runtime.instance import Instance
 from source_interface import create_app
 from tests.harness import ConfigFactory, ReaderKeys
 from tests.source_interface.actions import SiteFactory, SourceActions
+from tests.source_interface.tight_server import Site, tight_site
 
 
 @pytest.fixture
@@ -49,3 +51,11 @@ def make_site(make_config: ConfigFactory, reader_keys: ReaderKeys) -> SiteFactor
             yield SourceActions(create_app(inst.config, instance=inst).test_client()), inst
 
     return site
+
+
+@pytest.fixture(scope="module")
+def site(reader_keys: ReaderKeys) -> Iterator[Site]:
+    """A real server with small caps and short deadlines (tight_server.py), one a module: the
+    slow-client, upload and request-limit tests attack it."""
+    with tight_site(reader_keys) as served:
+        yield served

@@ -17,7 +17,7 @@ from sealdrop.services.sources import delete_source
 from source_interface import create_app
 from source_interface.limits import MAX_SUBMISSION_PARTS
 from tests.harness import ConfigFactory, ReaderKeys
-from tests.source_interface.actions import SiteFactory, SourceActions, submit_path
+from tests.source_interface.actions import SiteFactory, SourceActions, multipart, submit_path
 
 
 def stored_files(inst: Instance) -> list[Path]:
@@ -102,9 +102,11 @@ def test_a_file_under_another_field_name_is_not_stored(
     status: int,
 ) -> None:
     source.create()
-    data = {"message": message, "not_files": (io.BytesIO(b"STRAY PART " * 100_000), "stray.txt")}
+    body, content_type = multipart(
+        [("message", message), ("not_files", (b"STRAY PART " * 100_000, "stray.txt"))]
+    )
     response = source.client.post(
-        submit_path(source.csrf("/lookup")), data=data, content_type="multipart/form-data"
+        submit_path(source.csrf("/lookup")), data=body, content_type=content_type
     )
     assert response.status_code == status
     # Only the message, if any: no document, and no staged .part of the stray file left behind.

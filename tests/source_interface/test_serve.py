@@ -51,16 +51,16 @@ def initialised_env(reader_keys: ReaderKeys) -> Iterator[tuple[dict[str, str], P
 def get_over_unix_socket(path: Path, target: str) -> int:
     deadline = time.monotonic() + 30
     while True:
+        conn = UnixHTTPConnection(path)
         try:
-            conn = UnixHTTPConnection(path)
             conn.request("GET", target)
-            status = conn.getresponse().status
-            conn.close()
-            return status
+            return conn.getresponse().status
         except OSError:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.1)
+        finally:
+            conn.close()  # a refused connection's socket too
 
 
 @pytest.mark.server

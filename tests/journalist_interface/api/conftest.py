@@ -124,3 +124,15 @@ def live_api(
             decrypt=decrypt,
             submission_public_key=reader_keys.public_key,
         )
+
+
+def source_path(seeded: Seeded) -> str:
+    return f"/api/v1/sources/{seeded.source_uuid}"
+
+
+def send_reply(api: ApiClient, seeded: Seeded, reader_keys: ReaderKeys, **extra: str) -> dict:  # type: ignore[type-arg]
+    source = api.json("GET", source_path(seeded))
+    armored = encrypt_reply("We got it.", [source["key"]["public"], reader_keys.public_key])
+    return api.json(  # type: ignore[no-any-return]
+        "POST", f"{source_path(seeded)}/replies", {"reply": armored, **extra}, status=201
+    )

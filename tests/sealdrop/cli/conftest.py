@@ -1,26 +1,15 @@
-"""Fixtures of the backup tests: a populated instance made once a module, copied per test."""
+"""Fixtures of the backup tests: a copy of the populated instance, the admin's key, a backup
+of that copy and its tar as the admin decrypts it."""
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.cli_runner import Sealdrop
 from tests.harness import ConfigFactory, ReaderKeys
-from tests.sealdrop.cli.backup_helpers import copy_instance, populated_template
-
-
-@pytest.fixture(scope="module")
-def backup_template(reader_keys: ReaderKeys) -> Iterator[dict[str, str]]:
-    """An instance made by `sealdrop init` and populated once for this module's tests."""
-    base = Path(tempfile.mkdtemp(prefix="sdb-"))  # short: gpg sockets live under it
-    try:
-        yield populated_template(base, reader_keys)
-    finally:
-        shutil.rmtree(base, ignore_errors=True)
+from tests.sealdrop.backup_helpers import back_up, copy_instance, decrypt
 
 
 @pytest.fixture
@@ -35,3 +24,17 @@ def admin_key(tmp_path: Path, admin_keys: ReaderKeys) -> Path:
     path = tmp_path / "admin.asc"
     path.write_text(admin_keys.public_key)
     return path
+
+
+@pytest.fixture
+def archive(
+    sealdrop: Sealdrop, populated_env: dict[str, str], admin_key: Path, tmp_path: Path
+) -> Path:
+    """A backup of `populated_env`, made by `sealdrop backup` (each way the fixture runs it)."""
+    return back_up(sealdrop, populated_env, admin_key, tmp_path / "backups")
+
+
+@pytest.fixture
+def plain_tar(archive: Path, admin_keys: ReaderKeys, tmp_path: Path) -> Path:
+    """That backup decrypted with the admin's key: the plain tar restore takes."""
+    return decrypt(admin_keys, archive, tmp_path / "backup.tar")

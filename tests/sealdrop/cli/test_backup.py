@@ -24,7 +24,7 @@ from sealdrop.runtime.instance import open_instance
 from sealdrop.services.submissions import accept_message
 from tests.cli_runner import Sealdrop, assert_one_clear_line
 from tests.harness import TODAY, OddKeys, ReaderKeys, new_source
-from tests.sealdrop.cli.backup_helpers import (
+from tests.sealdrop.backup_helpers import (
     DATABASE,
     back_up,
     data_dir,
@@ -32,6 +32,7 @@ from tests.sealdrop.cli.backup_helpers import (
     files_of,
     modes_of,
     rows_of,
+    run_backup,
 )
 from tests.sealdrop.services.submission_helpers import upload
 
@@ -47,10 +48,7 @@ def test_backup_then_restore_gives_every_byte_and_row(
 ) -> None:
     # Given a populated instance, when it is backed up:
     output = tmp_path / "backups"
-    output.mkdir()
-    ran = sealdrop(
-        populated_env, "backup", "--output", str(output), "--recipient-key", str(admin_key)
-    )
+    ran = run_backup(sealdrop, populated_env, admin_key, output)
 
     # Then one archive, named by the time, private, and the sha256 printed is its own.
     assert ran.code == 0, ran.stderr
@@ -84,11 +82,10 @@ def test_backup_then_restore_gives_every_byte_and_row(
 def test_restore_decrypting_with_the_admins_home(
     sealdrop: Sealdrop,
     populated_env: dict[str, str],
-    admin_key: Path,
+    archive: Path,
     admin_keys: ReaderKeys,
     tmp_path: Path,
 ) -> None:
-    archive = back_up(sealdrop, populated_env, admin_key, tmp_path / "backups")
     target = tmp_path / "restored"
 
     ran = sealdrop(
@@ -101,13 +98,8 @@ def test_restore_decrypting_with_the_admins_home(
 
 
 def test_the_drill_passes_and_reports_counts(
-    sealdrop: Sealdrop,
-    populated_env: dict[str, str],
-    admin_key: Path,
-    admin_keys: ReaderKeys,
-    tmp_path: Path,
+    sealdrop: Sealdrop, archive: Path, admin_keys: ReaderKeys, tmp_path: Path
 ) -> None:
-    archive = back_up(sealdrop, populated_env, admin_key, tmp_path / "backups")
     scratch = tmp_path / "scratch"
     scratch.mkdir()
 
@@ -160,9 +152,8 @@ def test_backup_refuses_a_bad_recipient_key(
     key = tmp_path / "key.asc"
     key.write_text(texts[kind])
     output = tmp_path / "backups"
-    output.mkdir()
 
-    ran = sealdrop(populated_env, "backup", "--output", str(output), "--recipient-key", str(key))
+    ran = run_backup(sealdrop, populated_env, key, output)
 
     assert_one_clear_line(ran, mentions=mentions)
     assert list(output.iterdir()) == []
@@ -250,29 +241,16 @@ def test_the_database_snapshot_stays_in_the_ram_scratch_and_goes(
     scratch = Path(tempfile.mkdtemp(prefix="sds-", dir="/dev/shm"))
     on_disk = Path(tempfile.mkdtemp(prefix="sds-", dir="/var/tmp"))
     output = tmp_path / "backups"
-    output.mkdir()
     try:
-        backed_up = sealdrop(
-            {**populated_env, "SEALDROP_GPG_SCRATCH_DIR": str(scratch)},
-            "backup",
-            "--output",
-            str(output),
-            "--recipient-key",
-            str(admin_key),
-        )
+        in_ram = {**populated_env, "SEALDROP_GPG_SCRATCH_DIR": str(scratch)}
+        backed_up = run_backup(sealdrop, in_ram, admin_key, output)
         # Then the backup leaves nothing in the scratch, and the output holds only the archive.
         assert backed_up.code == 0, backed_up.stderr
         assert list(scratch.iterdir()) == []
         assert [p.suffix for p in output.iterdir()] == [".gpg"]
         # And a scratch directory on a disk is refused before anything is written.
-        refused = sealdrop(
-            {**populated_env, "SEALDROP_GPG_SCRATCH_DIR": str(on_disk)},
-            "backup",
-            "--output",
-            str(on_disk),
-            "--recipient-key",
-            str(admin_key),
-        )
+        on_a_disk = {**populated_env, "SEALDROP_GPG_SCRATCH_DIR": str(on_disk)}
+        refused = run_backup(sealdrop, on_a_disk, admin_key, on_disk)
         assert_one_clear_line(refused, mentions="not in RAM")
         assert list(on_disk.iterdir()) == []
     finally:
@@ -286,11 +264,8 @@ def test_backup_of_a_missing_database_is_one_line_and_makes_none(
     database = data_dir(populated_env) / DATABASE
     database.unlink()
     output = tmp_path / "backups"
-    output.mkdir()
 
-    ran = sealdrop(
-        populated_env, "backup", "--output", str(output), "--recipient-key", str(admin_key)
-    )
+    ran = run_backup(sealdrop, populated_env, admin_key, output)
 
     assert_one_clear_line(ran, mentions="does not exist: run `sealdrop init` first")
     assert not database.exists()

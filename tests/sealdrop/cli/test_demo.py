@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import re
 import signal
 import subprocess
-import sys
-import tempfile
 import time
 import urllib.parse
 import urllib.request
@@ -16,10 +13,10 @@ from pathlib import Path
 import pyotp
 import pytest
 
+from tests.demo_process import running_demo
 from tests.server import free_port
 
 BANNER_DIR = re.compile(r"throwaway data in (\S+)\)")
-BANNER_END = "Press Ctrl-C"
 PASSPHRASE = re.compile(r"passphrase:\s+(.+)")
 TOTP_SECRET = re.compile(r"TOTP secret: ([A-Z2-7]+)")
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
@@ -75,76 +72,32 @@ def log_in_as_printed(base_url: str, banner: str) -> str:
 @pytest.mark.server
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT])
 def test_demo_serves_and_leaves_nothing_behind(stop: signal.Signals) -> None:
-    # A short parent: gpg-agent's socket path must fit a unix socket name (108 bytes).
-    tmp_path = Path(tempfile.mkdtemp(prefix="sdd-"))
     port = free_port()
-    demo = subprocess.Popen(
-        [sys.executable, "-m", "sealdrop.cli", "demo", "--port", str(port)],
-        env={**os.environ, "TMPDIR": str(tmp_path)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    try:
-        assert demo.stdout is not None
-        banner = ""
-        while BANNER_END not in banner:
-            line = demo.stdout.readline()
-            assert line, f"the demo printed no banner:\n{banner}"
-            banner += line
-        found = BANNER_DIR.search(banner)
-        assert found, banner
+    with running_demo(port) as demo:
+        found = BANNER_DIR.search(demo.banner)
+        assert found, demo.banner
         base = Path(found.group(1))
-        assert base.is_dir() and base.parent == tmp_path
-        assert wait_for_page(f"http://127.0.0.1:{port}/", demo) == 200
-        assert wait_for_page(f"http://127.0.0.1:{port + 1}/login", demo) == 200
+        assert base.is_dir() and base.parent == demo.tmpdir
+        assert wait_for_page(f"http://127.0.0.1:{port}/", demo.process) == 200
+        assert wait_for_page(f"http://127.0.0.1:{port + 1}/login", demo.process) == 200
         if stop == signal.SIGTERM:  # once is enough: an Argon2 login costs a second
-            assert "Sources" in log_in_as_printed(f"http://127.0.0.1:{port + 1}", banner)
-        demo.send_signal(stop)
-        assert demo.wait(timeout=30) in (0, 130)
-    finally:
-        if demo.poll() is None:
-            os.killpg(demo.pid, signal.SIGKILL)
-            demo.wait()
-        if demo.stdout is not None:
-            demo.stdout.close()
+            assert "Sources" in log_in_as_printed(f"http://127.0.0.1:{port + 1}", demo.banner)
+        demo.process.send_signal(stop)
+        assert demo.process.wait(timeout=30) in (0, 130)
     assert not base.exists(), "the demo directory (with its private key) was left behind"
     assert processes_mentioning(str(base)) == [], "a process of the demo outlived it"
-    tmp_path.rmdir()  # empty: the demo made nothing else there
+    demo.tmpdir.rmdir()  # empty: the demo made nothing else there
 
 
 @pytest.mark.server
 def test_demo_without_tor_says_so_in_one_line_and_serves_as_before() -> None:
-    tmp_path = Path(tempfile.mkdtemp(prefix="sdd-"))
     port = free_port()
-    demo = subprocess.Popen(
-        [sys.executable, "-m", "sealdrop.cli", "demo", "--port", str(port), "--tor",
-         "--tor-control", f"127.0.0.1:{free_port()}"],
-        env={**os.environ, "TMPDIR": str(tmp_path)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )  # fmt: skip
-    try:
-        assert demo.stdout is not None
-        banner = ""
-        while BANNER_END not in banner:
-            line = demo.stdout.readline()
-            assert line, f"the demo printed no banner:\n{banner}"
-            banner += line
-        no_tor = [line for line in banner.splitlines() if "Tor" in line]
-        assert len(no_tor) == 1 and no_tor[0].startswith("No Tor: Tor is not running"), banner
+    with running_demo(port, "--tor", "--tor-control", f"127.0.0.1:{free_port()}") as demo:
+        no_tor = [line for line in demo.banner.splitlines() if "Tor" in line]
+        assert len(no_tor) == 1 and no_tor[0].startswith("No Tor: Tor is not running"), demo.banner
         assert no_tor[0].endswith("; serving on 127.0.0.1 only.")
-        assert "Traceback" not in banner and ".onion" not in banner
-        assert wait_for_page(f"http://127.0.0.1:{port}/", demo) == 200
-        demo.send_signal(signal.SIGTERM)
-        assert demo.wait(timeout=30) == 0
-    finally:
-        if demo.poll() is None:
-            os.killpg(demo.pid, signal.SIGKILL)
-            demo.wait()
-        if demo.stdout is not None:
-            demo.stdout.close()
-    tmp_path.rmdir()  # the demo removed all it made
+        assert "Traceback" not in demo.banner and ".onion" not in demo.banner
+        assert wait_for_page(f"http://127.0.0.1:{port}/", demo.process) == 200
+        demo.process.send_signal(signal.SIGTERM)
+        assert demo.process.wait(timeout=30) == 0
+    demo.tmpdir.rmdir()  # the demo removed all it made

@@ -14,10 +14,10 @@ import pytest
 from sealdrop.services.backup_format import MANIFEST_NAME
 from tests.cli_runner import Ran, Sealdrop, as_a_process, assert_one_clear_line, full_env
 from tests.harness import ReaderKeys
-from tests.sealdrop.cli.backup_helpers import (
+from tests.sealdrop.backup_helpers import (
     back_up,
     data_dir,
-    decrypt,
+    decrypt_argv,
     files_of,
     flip_byte,
     rewrite_tar,
@@ -26,18 +26,6 @@ from tests.sealdrop.cli.backup_helpers import (
 
 def drill_tar(sealdrop: Sealdrop, tar: Path, tmp_path: Path) -> Ran:
     return sealdrop({}, "restore-drill", "--from-tar", str(tar), "--scratch-dir", str(tmp_path))
-
-
-@pytest.fixture
-def plain_tar(
-    sealdrop: Sealdrop,
-    populated_env: dict[str, str],
-    admin_key: Path,
-    admin_keys: ReaderKeys,
-    tmp_path: Path,
-) -> Path:
-    archive = back_up(sealdrop, populated_env, admin_key, tmp_path / "backups")
-    return decrypt(admin_keys, archive, tmp_path / "backup.tar")
 
 
 def test_the_drill_fails_on_a_flipped_byte_in_a_stored_file(
@@ -73,13 +61,8 @@ def test_the_drill_fails_on_a_tampered_manifest(
 
 
 def test_the_drill_fails_on_a_truncated_archive(
-    sealdrop: Sealdrop,
-    populated_env: dict[str, str],
-    admin_key: Path,
-    admin_keys: ReaderKeys,
-    tmp_path: Path,
+    sealdrop: Sealdrop, archive: Path, plain_tar: Path, admin_keys: ReaderKeys, tmp_path: Path
 ) -> None:
-    archive = back_up(sealdrop, populated_env, admin_key, tmp_path / "backups")
     data = archive.read_bytes()
     cut = tmp_path / "cut.tar.gpg"
     cut.write_bytes(data[: len(data) * 2 // 3])
@@ -92,10 +75,9 @@ def test_the_drill_fails_on_a_truncated_archive(
         assert_one_clear_line(ran, mentions="")
         assert "drill passed" not in ran.stdout
 
-    tar = decrypt(admin_keys, archive, tmp_path / "backup.tar")
-    with tarfile.open(tar) as opened:
+    with tarfile.open(plain_tar) as opened:
         manifest_at = opened.getmember(MANIFEST_NAME).offset_data
-    plain = tar.read_bytes()
+    plain = plain_tar.read_bytes()
     for size in (len(plain) // 2, manifest_at + 10):  # mid-file; the manifest cut off
         short = tmp_path / "short.tar"
         short.write_bytes(plain[:size])
@@ -103,12 +85,17 @@ def test_the_drill_fails_on_a_truncated_archive(
         assert_one_clear_line(ran, mentions="truncated")
 
 
+def occupied(target: Path) -> Path:
+    """A live data directory's stand-in: a directory holding one file a restore must keep."""
+    target.mkdir()
+    (target / "keep.txt").write_text("precious")
+    return target
+
+
 def test_restore_refuses_a_non_empty_target_unless_forced(
     sealdrop: Sealdrop, plain_tar: Path, tmp_path: Path
 ) -> None:
-    target = tmp_path / "busy"
-    target.mkdir()
-    (target / "keep.txt").write_text("precious")
+    target = occupied(tmp_path / "busy")
 
     refused = sealdrop({}, "restore", "--from-tar", str(plain_tar), "--to", str(target))
     assert_one_clear_line(refused, mentions="is not empty: add --force")
@@ -125,9 +112,7 @@ def test_restore_refuses_a_non_empty_target_unless_forced(
 def test_a_damaged_archive_replaces_nothing(
     sealdrop: Sealdrop, plain_tar: Path, tmp_path: Path
 ) -> None:
-    target = tmp_path / "live"
-    target.mkdir()
-    (target / "keep.txt").write_text("precious")
+    target = occupied(tmp_path / "live")
     short = tmp_path / "short.tar"
     short.write_bytes(plain_tar.read_bytes()[:100_000])
 
@@ -166,18 +151,7 @@ def test_restore_from_the_admins_pipe(
     # (`gpg --decrypt ARCHIVE | ssh server sealdrop restore --from-tar - --to DIR`):
     archive = back_up(as_a_process, populated_env, admin_key, tmp_path / "backups")
     target = tmp_path / "restored"
-    gpg = subprocess.Popen(
-        [
-            "gpg",
-            "--homedir",
-            str(admin_keys.gpg.home),
-            "--batch",
-            "--quiet",
-            "--decrypt",
-            str(archive),
-        ],
-        stdout=subprocess.PIPE,
-    )
+    gpg = subprocess.Popen(decrypt_argv(admin_keys, archive), stdout=subprocess.PIPE)
     restored = subprocess.run(
         [sys.executable, "-m", "sealdrop.cli", "restore", "--from-tar", "-", "--to", str(target)],
         stdin=gpg.stdout,
@@ -197,13 +171,8 @@ def test_restore_from_the_admins_pipe(
 
 
 def test_restore_with_a_home_that_lacks_the_key_says_so(
-    sealdrop: Sealdrop,
-    populated_env: dict[str, str],
-    admin_key: Path,
-    reader_keys: ReaderKeys,
-    tmp_path: Path,
+    sealdrop: Sealdrop, archive: Path, reader_keys: ReaderKeys, tmp_path: Path
 ) -> None:
-    archive = back_up(sealdrop, populated_env, admin_key, tmp_path / "backups")
     target = tmp_path / "restored"
 
     ran = sealdrop(

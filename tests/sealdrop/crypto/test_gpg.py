@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from sealdrop.crypto.gpg import Gpg, SourceKey, literal_date
+from sealdrop.crypto.gpg import Gpg, literal_date
 from sealdrop.crypto.scratch import require_ram
+from sealdrop.crypto.source_keys import SourceKey
 from sealdrop.domain.keys import Fingerprint, Passphrase, PublicKey
 from sealdrop.errors import ConfigError, EncryptionFailed
 from tests.harness import ReaderKeys

@@ -1,7 +1,9 @@
-"""Helpers of the backup tests: a populated instance, the admin's decryption, what a tree holds."""
+"""Helpers of the backup tests (CLI and services): a populated instance, a backup made and
+decrypted as the admin does, what a tree or a database holds, a tar rewritten."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import os
 import shutil
@@ -17,13 +19,15 @@ from sqlalchemy import MetaData, select
 
 from onion.state import State
 from sealdrop.config import load_config
+from sealdrop.crypto.gpg import Gpg
 from sealdrop.db.engine import make_engine
 from sealdrop.runtime.initialise import initialise
 from sealdrop.runtime.instance import open_instance
+from sealdrop.services import backup
 from sealdrop.services.replies import create_reply
 from sealdrop.services.submissions import accept
-from tests.cli_runner import Sealdrop
-from tests.harness import FAST_ARGON2, FAST_KDF, TODAY, ReaderKeys, source_with_a_message
+from tests.cli_runner import Ran, Sealdrop
+from tests.harness import TODAY, ReaderKeys, instance_env, source_with_a_message
 from tests.sealdrop.services.journalist_helpers import add_journalist
 from tests.sealdrop.services.submission_helpers import upload
 
@@ -78,8 +82,7 @@ def populate(env: Mapping[str, str], reader_keys: ReaderKeys, *, sources: int = 
 
 def populated_template(base: Path, reader_keys: ReaderKeys) -> dict[str, str]:
     """`sealdrop init` and populate() once, in `base/data`; copy_instance() gives each test one."""
-    env = {"SEALDROP_DATA_DIR": str(base / "data"), "SEALDROP_MIN_FREE_BYTES": "0"}
-    env.update({**FAST_KDF, **FAST_ARGON2})
+    env = instance_env(base / "data")
     initialise(load_config(env), submission_key=reader_keys.public_key)
     populate(env, reader_keys)
     return env
@@ -92,23 +95,17 @@ def copy_instance(template: Mapping[str, str], base: Path) -> dict[str, str]:
     return {**template, "SEALDROP_DATA_DIR": str(target)}
 
 
+def decrypt_argv(admin: ReaderKeys, archive: Path, output: Path | None = None) -> list[str]:
+    """The admin's workstation: gpg with the admin's private key, outside any Sealdrop code;
+    the tar goes to `output`, or to stdout."""
+    to_file = ["--output", str(output)] if output is not None else []
+    home = str(admin.gpg.home)
+    return ["gpg", "--homedir", home, "--batch", "--quiet", *to_file, "--decrypt", str(archive)]
+
+
 def decrypt(admin: ReaderKeys, archive: Path, output: Path) -> Path:
-    """The admin's workstation: gpg with the admin's private key, outside any Sealdrop code."""
-    subprocess.run(
-        [
-            "gpg",
-            "--homedir",
-            str(admin.gpg.home),
-            "--batch",
-            "--quiet",
-            "--output",
-            str(output),
-            "--decrypt",
-            str(archive),
-        ],
-        check=True,
-        capture_output=True,
-    )
+    """The archive decrypted as the admin does it, into `output`."""
+    subprocess.run(decrypt_argv(admin, archive, output), check=True, capture_output=True)
     return output
 
 
@@ -159,9 +156,15 @@ def flip_byte(data: bytes, offset: int) -> bytes:
     return data[:offset] + bytes([data[offset] ^ 0x01]) + data[offset + 1 :]
 
 
-def back_up(sealdrop: Sealdrop, env: dict[str, str], admin_key: Path, output: Path) -> Path:
+def run_backup(sealdrop: Sealdrop, env: Mapping[str, str], admin_key: Path, output: Path) -> Ran:
+    """`sealdrop backup` into `output` (made if missing), encrypted to the key file `admin_key`."""
     output.mkdir(exist_ok=True)
-    ran = sealdrop(env, "backup", "--output", str(output), "--recipient-key", str(admin_key))
+    return sealdrop(env, "backup", "--output", str(output), "--recipient-key", str(admin_key))
+
+
+def back_up(sealdrop: Sealdrop, env: Mapping[str, str], admin_key: Path, output: Path) -> Path:
+    """run_backup, which must succeed: the archive's path (its sha256 printed below it)."""
+    ran = run_backup(sealdrop, env, admin_key, output)
     assert ran.code == 0, ran.stderr
     path = Path(ran.stdout.splitlines()[0])
     assert ran.stdout.splitlines()[1].startswith("sha256 ")
@@ -170,3 +173,23 @@ def back_up(sealdrop: Sealdrop, env: dict[str, str], admin_key: Path, output: Pa
 
 def data_dir(env: dict[str, str]) -> Path:
     return Path(env["SEALDROP_DATA_DIR"])
+
+
+NOW = dt.datetime(2026, 12, 1, 3, 17, 0, tzinfo=dt.UTC)
+
+
+def nothing_to_verify() -> None:
+    """A plain tar has no gpg verdict to wait for."""
+
+
+def make_backup(env: dict[str, str], admin: ReaderKeys, output: Path) -> backup.BackupResult:
+    config = load_config(env)
+    gpg = Gpg(config.gpg_scratch_dir)
+    recipient = backup.check_recipient(gpg, admin.public_key)
+    output.mkdir(exist_ok=True)
+    return backup.create_backup(config, gpg, recipient=recipient, output_dir=output, now=NOW)
+
+
+def empty_env(tmp_path: Path) -> dict[str, str]:
+    """The environment of an instance not made yet, in a new directory under `tmp_path`."""
+    return instance_env(Path(tempfile.mkdtemp(prefix="d", dir=tmp_path)) / "data")
