@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import gc
 import shutil
 import subprocess
@@ -124,36 +125,35 @@ def instance(
 
 
 @pytest.fixture(scope="session")
-def expiring_key() -> Iterator[str]:
-    """An armored Curve25519 public key that expires one hour after the test run starts."""
+def expiring_keys_home() -> Iterator[Path]:
     home = Path(tempfile.mkdtemp(prefix="sdx-"))
     try:
-        subprocess.run(
-            [
-                "gpg",
-                "--homedir",
-                str(home),
-                "--batch",
-                "--passphrase",
-                "",
-                "--quick-gen-key",
-                "Soon <s@example.org>",
-                "future-default",
-                "default",
-                "seconds=3600",
-            ],
-            check=True,
-            capture_output=True,
-        )
-        yield subprocess.run(
-            ["gpg", "--homedir", str(home), "--armor", "--export"],
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout
+        yield home
     finally:
         subprocess.run(["gpgconf", "--homedir", str(home), "--kill", "gpg-agent"], check=False)
         shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.fixture
+def expiring_key(expiring_keys_home: Path) -> str:
+    """An armored Curve25519 public key, valid now, that expires a minute before the UTC day
+    ends: the server checks keys at the day's last second, so it counts as expired already.
+    Made per test, as the test starts: one made earlier could outlive the day it was made for."""
+    now = dt.datetime.now(dt.UTC)
+    day_end = dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time(), dt.UTC)
+    lifetime = int((day_end - now).total_seconds()) - 60
+    if lifetime < 120:
+        pytest.skip("the UTC day ends in under three minutes: no key can expire within it")
+    uid = f"Soon {uuid.uuid4().hex} <s@example.org>"
+    gpg = ["gpg", "--homedir", str(expiring_keys_home), "--batch", "--passphrase", ""]
+    subprocess.run(
+        [*gpg, "--quick-gen-key", uid, "future-default", "default", f"seconds={lifetime}"],
+        check=True,
+        capture_output=True,
+    )
+    return subprocess.run(
+        [*gpg, "--armor", "--export", uid], check=True, capture_output=True, text=True
+    ).stdout
 
 
 @pytest.fixture(params=WAYS)

@@ -177,7 +177,9 @@ def test_serve_refuses_a_submission_key_that_expires_today(
     make_config: ConfigFactory, expiring_key: str
 ) -> None:
     config = make_config()
-    initialise(config, submission_key=expiring_key)  # expires within a day: checked at day's end
+    initialise(
+        config, submission_key=expiring_key
+    )  # expires before the day ends, when keys are checked
     with pytest.raises(ConfigError, match=r"No reader key can be used \(\w+: That key has expired"):
         prepare_serving(make_config.reload(config))
 

@@ -199,7 +199,7 @@ def test_check_warns_30_days_before_an_active_key_expires(
 def test_an_expired_active_key_is_left_out_and_reported(
     instance: Instance, reader_keys: ReaderKeys, expiring_key: str
 ) -> None:
-    add(instance, expiring_key)  # valid now, for an hour: counted as expired at day's end
+    add(instance, expiring_key)  # valid now, but not at the end of the day, when keys are checked
     with instance.sessions() as session:
         assert [k.fingerprint for k in usable_reader_keys(session, instance.gpg)] == [
             reader_keys.fingerprint
