@@ -24,13 +24,14 @@ from tests.harness import TODAY, OddKeys, ReaderKeys, new_source
 from tests.sealdrop.services.submission_helpers import recipients, upload
 
 # `sealdrop init` adds the first key on the real day; later changes follow it.
-ADDED = dt.datetime.now(dt.UTC).date()
-LATER = ADDED + dt.timedelta(days=33)
+# A day after every key in these tests was added, whenever the run crosses midnight.
+LATER = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=33)
 
 
-def add(inst: Instance, armored: str, *, today: dt.date = ADDED) -> None:
+def add(inst: Instance, armored: str, *, today: dt.date | None = None) -> None:
+    """`sealdrop keys add`, on the day it runs (a test may cross midnight UTC after `init`)."""
     with inst.sessions() as session:
-        keys.add_key(session, inst.gpg, armored, today=today)
+        keys.add_key(session, inst.gpg, armored, today=today or dt.datetime.now(dt.UTC).date())
 
 
 def retire(inst: Instance, fingerprint: str, *, today: dt.date = LATER) -> None:
@@ -168,12 +169,14 @@ def test_check_counts_per_key_what_only_it_opens(
     assert (first.state, first.items, first.items_only_it_opens) == ("retired", 6, 3)
     assert (second.state, second.items, second.items_only_it_opens) == ("active", 6, 3)
     assert report.problems == []
+    # Listed by the day each was added (the first when `init` ran, the second by `add`).
     assert report.keys == [
-        f"reader key {reader_keys.fingerprint}  retired on {LATER} (added {ADDED}), "
+        f"reader key {reader_keys.fingerprint}  retired on {LATER} (added {first.added_on}), "
         "does not expire; opens 6 item(s), 3 that no other key opens",
-        f"reader key {second_reader_keys.fingerprint}  active since {ADDED}, does not expire; "
-        "opens 6 item(s), 3 that no other key opens",
+        f"reader key {second_reader_keys.fingerprint}  active since {second.added_on}, "
+        "does not expire; opens 6 item(s), 3 that no other key opens",
     ]
+    assert first.added_on <= second.added_on
 
 
 def test_check_warns_30_days_before_an_active_key_expires(
