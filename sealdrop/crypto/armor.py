@@ -1,5 +1,5 @@
-"""Recognising an ASCII-armored OpenPGP message without gpg: the armor, its checksum, the first
-packet's tag, and the key ids its session key packets name."""
+"""ASCII armor without gpg: an armored message or public key's packets and checksum, the first
+packet's tag, and the key ids a message's session key packets name."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import base64
 import binascii
 import re
 
-BEGIN = "-----BEGIN PGP MESSAGE-----"
-END = "-----END PGP MESSAGE-----"
+MESSAGE = "MESSAGE"
+PUBLIC_KEY = "PUBLIC KEY BLOCK"
 # An encrypted message starts with a session key for a public key (tag 1) or a passphrase (tag 3).
 SESSION_KEY_TAGS = frozenset({1, 3})
 HEADER_LINE = re.compile(r"^[A-Za-z][A-Za-z0-9-]*: .*$")
@@ -51,9 +51,10 @@ def crc24(data: bytes) -> int:
     return crc
 
 
-def _body_lines(text: str) -> list[str] | None:
+def _body_lines(text: str, block: str) -> list[str] | None:
     lines = [line.rstrip(" \t\r") for line in text.strip().split("\n")]
-    if len(lines) < 3 or lines[0] != BEGIN or lines[-1] != END:  # noqa: PLR2004 - begin, data, end
+    begin, end = f"-----BEGIN PGP {block}-----", f"-----END PGP {block}-----"
+    if len(lines) < 3 or lines[0] != begin or lines[-1] != end:  # noqa: PLR2004 - begin, data, end
         return None
     inner = lines[1:-1]
     while inner and HEADER_LINE.match(inner[0]):
@@ -65,7 +66,17 @@ def _body_lines(text: str) -> list[str] | None:
 
 def dearmor_message(text: str) -> bytes | None:
     """The packets of an armored `PGP MESSAGE`, or None if the armor or its checksum is wrong."""
-    inner = _body_lines(text)
+    return _dearmor(text, MESSAGE)
+
+
+def dearmor_public_key(text: str) -> bytes | None:
+    """The packets of one armored `PGP PUBLIC KEY BLOCK` (nothing around it), or None if the
+    armor or its checksum is wrong."""
+    return _dearmor(text, PUBLIC_KEY)
+
+
+def _dearmor(text: str, block: str) -> bytes | None:
+    inner = _body_lines(text, block)
     if not inner:
         return None
     checksum: bytes | None = None

@@ -1,8 +1,9 @@
 """GnuPG for the server: throwaway homes in RAM, streaming encryption, source keys (whose
 stored form is in source_keys.py).
 
-Nothing here keeps a keyring between operations. Each operation imports the public keys it needs
-(and, to read replies, the one secret key file it needs) into a home that lives only for it.
+Nothing here keeps a keyring between operations. Each operation is given the public keys it needs
+(as a keyring file written from their armor, see recipients.py, or imported) and, to read
+replies, the one secret key file it needs, in a home that lives only for it.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import copy
 import datetime as dt
-import functools
 import logging
 import os
 import shutil
@@ -22,8 +22,15 @@ from typing import Any, BinaryIO
 import gnupg
 
 from sealdrop.crypto.key_policy import require_strong
+from sealdrop.crypto.key_scans import SCANS, Listing
+from sealdrop.crypto.recipients import write_keyring
 from sealdrop.crypto.scratch import throwaway_home, write_private_file
-from sealdrop.crypto.source_keys import SOURCE_KEY_DATE, SourceKey, key_parameters
+from sealdrop.crypto.source_keys import (
+    SOURCE_KEY_DATE,
+    SourceKey,
+    key_parameters,
+    new_encryption_key_file,
+)
 from sealdrop.crypto.stream import PIPE_CHUNK, StreamEncryptor
 from sealdrop.domain.keys import Fingerprint, Passphrase, PublicKey
 from sealdrop.errors import (
@@ -103,9 +110,6 @@ class Gpg:
         self._clock = clock
         binary = shutil.which(binary) or binary
         self._prototype = copy.copy(_probed(binary, scratch))
-        # A key's listing only changes with its text: each submission's check reuses it.
-        # Room for every reader key an instance holds (each upload checks all active ones).
-        self._scan = functools.lru_cache(maxsize=32)(self._scan_uncached)
 
     def now(self) -> float:
         return self._clock()
@@ -145,7 +149,10 @@ class Gpg:
         require_strong(key)
         return PublicKey(Fingerprint(key["fingerprint"]), armored)
 
-    def _scan_uncached(self, armored: str) -> list[dict[str, Any]]:
+    def _scan(self, armored: str) -> Listing:
+        return SCANS.get(self._prototype.gpgbinary, armored, self._scan_uncached)
+
+    def _scan_uncached(self, armored: str) -> Listing:
         with self._home(agent=False) as (gpg, _):
             return list(gpg.scan_keys_mem(armored))
 
@@ -175,23 +182,28 @@ class Gpg:
             result = gpg.gen_key(params)
             if not result.fingerprint:
                 raise KeyGenerationFailed("gpg could not make a key for this source; try again.")
-            return export_source_key(gpg, home, Fingerprint(result.fingerprint))
+            armored = str(gpg.export_keys(result.fingerprint))
+            secret = new_encryption_key_file(home)
+            return SourceKey(PublicKey(Fingerprint(result.fingerprint), armored), secret)
 
     # --- encryption -------------------------------------------------------------------------
 
     def open_encryptor(self, recipients: Sequence[PublicKey], output: Path) -> StreamEncryptor:
         """Encrypt into `output`, created here 0600 so no other user can open the ciphertext.
 
-        A recipient key gpg cannot read fails here, before any byte is taken.
+        A recipient whose key cannot be read fails here, before any byte is taken. gpg is given
+        each recipient's fingerprint: a key text that holds another key makes it refuse, and
+        finish() raises.
         """
         os.close(os.open(output, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
         stack = contextlib.ExitStack()
-        gpg, _ = stack.enter_context(self._home(agent=False))
+        gpg, home = stack.enter_context(self._home(agent=False))
         try:
-            imported = gpg.import_keys("\n".join(key.armored for key in recipients))
-            missing = {k.fingerprint for k in recipients} - set(imported.fingerprints or [])
-            if missing:
-                raise EncryptionFailed("gpg could not encrypt the data; nothing was stored.")
+            if not write_keyring(home, recipients):
+                imported = gpg.import_keys("\n".join(key.armored for key in recipients))
+                missing = {k.fingerprint for k in recipients} - set(imported.fingerprints or [])
+                if missing:
+                    raise EncryptionFailed("gpg could not encrypt the data; nothing was stored.")
         except BaseException:
             stack.close()
             output.unlink()  # still empty: nothing to wipe

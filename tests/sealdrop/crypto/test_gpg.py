@@ -14,9 +14,9 @@ import pytest
 
 from sealdrop.crypto.gpg import Gpg, literal_date
 from sealdrop.crypto.scratch import require_ram
-from sealdrop.crypto.source_keys import SourceKey
+from sealdrop.crypto.source_keys import SourceKey, new_encryption_key_file
 from sealdrop.domain.keys import Fingerprint, Passphrase, PublicKey
-from sealdrop.errors import ConfigError, EncryptionFailed
+from sealdrop.errors import ConfigError, EncryptionFailed, KeyGenerationFailed
 from tests.harness import ReaderKeys
 
 CHUNK = 64 * 1024
@@ -231,3 +231,15 @@ def test_gpg_is_asked_its_version_once_per_binary(tmp_path: Path, reader_keys: R
         gpg.encrypt_bytes(b"hello", [reader_keys.key], output)
         assert reader_keys.decrypt(output) == b"hello"
     assert sum("--encrypt" in line for line in calls.read_text().splitlines()) == 2
+
+
+def test_a_new_key_without_its_agent_files_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "private-keys-v1.d").mkdir()
+    (tmp_path / "private-keys-v1.d" / "A.key").write_bytes(b"(curve Ed25519)")
+    with pytest.raises(KeyGenerationFailed):
+        new_encryption_key_file(tmp_path)  # the subkey's file is missing
+    (tmp_path / "private-keys-v1.d" / "B.key").write_bytes(b"(curve Ed25519)")
+    with pytest.raises(KeyGenerationFailed):
+        new_encryption_key_file(tmp_path)  # two files, neither for encryption
+    (tmp_path / "private-keys-v1.d" / "B.key").write_bytes(b"(curve Curve25519)")
+    assert new_encryption_key_file(tmp_path) == b"(curve Curve25519)"
