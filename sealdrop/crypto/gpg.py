@@ -279,9 +279,11 @@ def export_source_key(gpg: gnupg.GPG, home: Path, fingerprint: Fingerprint) -> S
 
 
 def _install_source_key(gpg: gnupg.GPG, home: Path, key: SourceKey) -> str:
-    result = gpg.import_keys(key.public.armored)
-    if key.public.fingerprint not in (result.fingerprints or []):
-        raise KeyImportError("The source's public key could not be read.")
+    if not write_keyring(home, [key.public]):
+        result = gpg.import_keys(key.public.armored)
+        if key.public.fingerprint not in (result.fingerprints or []):
+            raise KeyImportError("The source's public key could not be read.")
+    # Listed by its fingerprint: a key text that holds another key lists nothing.
     grip = _encryption_keygrip(gpg.list_keys(), key.public.fingerprint)
     folder = home / "private-keys-v1.d"
     folder.mkdir(mode=0o700, exist_ok=True)

@@ -11,7 +11,8 @@ import pytest
 from sealdrop.crypto.armor import dearmor_public_key
 from sealdrop.crypto.gpg import Gpg
 from sealdrop.crypto.recipients import KEYRING_FILE, write_keyring
-from sealdrop.domain.keys import Fingerprint, PublicKey
+from sealdrop.crypto.source_keys import SourceKey
+from sealdrop.domain.keys import Fingerprint, Passphrase, PublicKey
 from sealdrop.errors import EncryptionFailed
 from tests.harness import ReaderKeys
 
@@ -93,4 +94,20 @@ def test_an_unknown_fingerprint_with_good_armor_is_refused(
     )
     with pytest.raises(EncryptionFailed):
         server_gpg.encrypt_bytes(b"x" * (3 << 20), [other], tmp_path / "big.gpg")
+    assert list(server_gpg.scratch.iterdir()) == []
+
+
+def test_replies_open_with_the_key_read_from_its_armor_and_only_with_it(
+    server_gpg: Gpg, reader_keys: ReaderKeys, tmp_path: Path
+) -> None:
+    key = server_gpg.generate_source_key(Passphrase("a passphrase scrypt derived"))
+    output = tmp_path / "reply.gpg"
+    server_gpg.encrypt_bytes(b"a reply", [key.public], output)
+    passphrase = Passphrase("a passphrase scrypt derived")
+    assert server_gpg.decrypt_with_key([output], key, passphrase) == [b"a reply"]
+    # The row's text holds another key than its fingerprint says: the secret is not placed.
+    swapped = SourceKey(PublicKey(key.public.fingerprint, reader_keys.public_key), key.secret)
+    assert server_gpg.decrypt_with_key([output], swapped, passphrase) == [None]
+    pasted = SourceKey(PublicKey(key.public.fingerprint, f"Key:\n{key.public.armored}"), key.secret)
+    assert server_gpg.decrypt_with_key([output], pasted, passphrase) == [b"a reply"]
     assert list(server_gpg.scratch.iterdir()) == []
