@@ -4,7 +4,7 @@ PYTHON ?= python3
 PYTEST_ARGS ?=
 NODE_DIR := tests/e2e/node
 # Only the trees that exist yet: mypy fails on a missing path.
-TYPED_DIRS := $(wildcard sealdrop source_interface journalist_interface onion reader tests bench)
+TYPED_DIRS := $(wildcard sealdrop source_interface journalist_interface web_shared onion reader tests bench)
 
 .PHONY: test test-fast lint lock venv system-deps node-deps demo clean translations
 

@@ -1,6 +1,7 @@
 """The journalist interface: a Flask app for the newsroom, served on its own authenticated onion.
 
-It shares nothing with the source app but the core: its own process, port and session secret.
+It shares nothing with the source app but the core and `web_shared`'s Flask plumbing: its own
+process, port and session secret.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from flask_wtf.csrf import CSRFProtect
 
 from journalist_interface import api, auth, context, errors, security
 from journalist_interface.api import index_answers, v1_sources
-from journalist_interface.routing import SharedBuilderRule
 from journalist_interface.views import (
     account,
     admin,
@@ -26,6 +26,7 @@ from sealdrop.config import Config
 from sealdrop.errors import ConfigError
 from sealdrop.runtime.instance import Instance, open_instance
 from sealdrop.serving.compiled_templates import COMPILED_TEMPLATES
+from web_shared.routing import SharedBuilderRule
 
 
 class JournalistApp(Flask):

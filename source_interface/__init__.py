@@ -16,9 +16,12 @@ from source_interface.cookies import EncryptedCookieSessionInterface, derive_key
 from source_interface.limits import SMALL_FORM_PARTS
 from source_interface.uploads import StreamingUploadRequest
 from source_interface.views import auth, info, main
+from web_shared.routing import SharedBuilderRule
 
 
 class SourceApp(Flask):
+    url_rule_class = SharedBuilderRule
+
     def send_static_file(self, filename: str) -> Response:
         """Static files without ETag, Last-Modified or 304s: each would tell the install time."""
         return send_from_directory(

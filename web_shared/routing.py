@@ -1,11 +1,13 @@
 """URL rules whose generated URL builders are shared by every app this process builds.
 
-Werkzeug writes two small Python functions per URL rule (to build its URLs) through `ast` and
-`compile`: about 2 ms a rule, so 0.1 s for each journalist app. A server process builds one app,
-so sharing changes nothing there; the tests build hundreds. A builder depends only on the rule's
-text, its parts and the names of its defaults (it reads the converters through the rule it is
-bound to when called), so rules with the same of those get the same function, bound to each.
-A rule with a default for one of its own variables bakes that value in: it is never shared.
+Both web apps build their URL rules from this class. Werkzeug writes two small Python functions
+per URL rule (to build its URLs) through `ast` and `compile`: about 0.4 ms a rule, so some 20 ms
+for each journalist app (56 rules) and 5 ms for each source app (14), most of what building a
+source app costs. A server process builds one app, so sharing changes nothing there; the tests
+build hundreds. A builder depends only on the rule's text, its parts and the names of its
+defaults (it reads the converters through the rule it is bound to when called), so rules with the
+same of those get the same function, bound to each. A rule with a default for one of its own
+variables bakes that value in: it is never shared.
 """
 
 from __future__ import annotations
