@@ -17,7 +17,7 @@ import pytest
 from sealdrop.crypto.homes import Keyring
 from sealdrop.runtime.instance import Instance
 from tests.cli_runner import WAYS, Sealdrop, as_a_process, in_process
-from tests.fast_loop import excluded_marks, module_marks
+from tests.fast_loop import excluded_marks, module_marks, skipped_folder
 from tests.harness import ConfigFactory, InitialisedTemplates, OddKeys, ReaderKeys
 from tests.pgserver import PostgresServer, create_database, start_postgres
 
@@ -222,13 +222,17 @@ def odd_keys() -> Iterator[OddKeys]:
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
     """Under `-m "not a and not b"` (`make test-fast`), a module whose own `pytestmark` carries
     one of those marks is not imported at all: every test in it would be deselected anyway,
-    after its import and collection cost their CPU (the schemathesis module ~4 s a process)."""
+    after its import and collection cost their CPU (the schemathesis module ~4 s a process).
+    A folder whose every module is left out is not entered, so its conftest is not imported."""
+    excluded = excluded_marks(str(config.option.markexpr or ""))
+    if not excluded:
+        return None
+    if collection_path.is_dir():
+        # The browser tests' conftest alone imports Playwright: ~0.25 s a process.
+        return True if skipped_folder(collection_path, excluded) else None
     if collection_path.suffix != ".py" or not collection_path.name.startswith("test_"):
         return None
-    excluded = excluded_marks(str(config.option.markexpr or ""))
-    if excluded and module_marks(collection_path) & excluded:
-        return True
-    return None
+    return True if module_marks(collection_path) & excluded else None
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

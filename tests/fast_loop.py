@@ -1,4 +1,5 @@
-"""What `make test-fast` may skip importing: modules whose own marks it leaves out."""
+"""What `make test-fast` may skip importing: modules whose own marks it leaves out, and folders
+(their conftest.py with them) where it leaves out every module."""
 
 from __future__ import annotations
 
@@ -30,3 +31,10 @@ def module_marks(path: Path) -> frozenset[str]:
                 ):
                     names.add(part.attr)
     return frozenset(names)
+
+
+def skipped_folder(folder: Path, excluded: frozenset[str]) -> bool:
+    """Whether every test module under `folder` carries one of the `excluded` marks (a folder
+    with no test module is never skipped: its conftest may serve the others)."""
+    modules = list(folder.rglob("test_*.py"))
+    return bool(excluded) and bool(modules) and all(module_marks(m) & excluded for m in modules)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fast_loop import excluded_marks, module_marks
+from tests.fast_loop import excluded_marks, module_marks, skipped_folder
 from tests.project import ROOT
 
 # The expression `make test-fast` passes to -m, as the Makefile has it.
@@ -46,3 +46,24 @@ def test_the_schema_module_is_left_out_of_the_fast_loop_and_only_it_of_the_api_t
     api = Path(__file__).parent / "journalist_interface" / "api"
     skipped = {p.name for p in api.glob("test_*.py") if module_marks(p) & excluded_marks(FAST)}
     assert skipped == {"test_schema.py", "test_contract.py"}
+
+
+def test_a_folder_is_skipped_only_when_every_module_in_it_is(tmp_path: Path) -> None:
+    excluded = excluded_marks(FAST)
+    (tmp_path / "deep").mkdir()
+    (tmp_path / "conftest.py").write_text("import nothing_installed\n")
+    (tmp_path / "test_a.py").write_text("import pytest\npytestmark = pytest.mark.e2e\n")
+    (tmp_path / "deep" / "test_b.py").write_text("import pytest\npytestmark = pytest.mark.slow\n")
+    assert skipped_folder(tmp_path, excluded)
+    assert not skipped_folder(tmp_path, frozenset())
+    (tmp_path / "deep" / "test_c.py").write_text("def test_c() -> None: ...\n")
+    assert not skipped_folder(tmp_path, excluded)
+    (tmp_path / "empty").mkdir()
+    assert not skipped_folder(tmp_path / "empty", excluded)
+
+
+def test_the_browser_and_ansible_folders_are_left_out_and_no_other() -> None:
+    excluded = excluded_marks(FAST)
+    tests = Path(__file__).parent
+    skipped = {p.name for p in tests.rglob("*") if p.is_dir() and skipped_folder(p, excluded)}
+    assert skipped == {"e2e", "ansible"}
