@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 
@@ -15,9 +16,17 @@ def excluded_marks(markexpr: str) -> frozenset[str]:
     return frozenset(name for _, name in terms)
 
 
+@functools.cache
 def module_marks(path: Path) -> frozenset[str]:
-    """The names in a test module's top-level `pytestmark` (`pytest.mark.NAME`, called or not)."""
-    tree = ast.parse(path.read_bytes(), filename=str(path))
+    """The names in a test module's top-level `pytestmark` (`pytest.mark.NAME`, called or not).
+
+    Kept per path for the run: a folder's check reads every module under it. A module that
+    never names `pytestmark` (most) is not parsed at all.
+    """
+    source = path.read_bytes()
+    if b"pytestmark" not in source:
+        return frozenset()
+    tree = ast.parse(source, filename=str(path))
     names: set[str] = set()
     for node in tree.body:
         if isinstance(node, ast.Assign) and any(
