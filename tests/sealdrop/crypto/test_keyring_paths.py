@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import base64
 import subprocess
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from sealdrop.crypto.armor import _packet_at, crc24, session_key_ids
+from sealdrop.crypto.armor import _packet_at, crc24, first_packet_tag, session_key_ids
 from sealdrop.crypto.gpg import Gpg
 from sealdrop.crypto.recipients import write_keyring
 from sealdrop.domain.keys import Fingerprint, PublicKey
@@ -22,6 +23,7 @@ from tests.harness import OddKeys, ReaderKeys
 DAYS = ("20240101T000000", "20240102T000000", "20240103T000000")
 # The JPEG start and end markers are all gpg checks before it takes a photo id.
 JPEG = bytes.fromhex("ffd8ffe000104a46494600010100000100010000ffd9")
+SUBKEY = 14
 END = "-----END PGP PUBLIC KEY BLOCK-----"
 NAMES = ("two", "revoked-sub", "no-binding", "bad-binding", "photo", "expired-sub")
 
@@ -227,3 +229,36 @@ def test_the_keyring_file_holds_the_public_packets_in_a_private_home(
     finally:
         encryptor.abort()
     assert list(server_gpg.scratch.iterdir()) == []
+
+
+def forged_binding(primary: Fingerprint) -> bytes:
+    """A subkey binding signature claiming to be by `primary`, whose value is nonsense."""
+    hashed = bytes([5, 2]) + int(time.time()).to_bytes(4, "big")  # made now
+    hashed += bytes([2, 27, 0x0C])  # key flags: encrypt
+    hashed += bytes([22, 33, 4]) + bytes.fromhex(primary)  # issuer fingerprint
+    unhashed = bytes([9, 16]) + bytes.fromhex(primary[-16:])  # issuer key id
+    body = bytes([4, 0x18, 22, 8]) + len(hashed).to_bytes(2, "big") + hashed
+    body += len(unhashed).to_bytes(2, "big") + unhashed + b"\x12\x34" + b"\x00\x08\x55" * 2
+    return bytes([0xC0 | 2, len(body)]) + body
+
+
+def test_a_trust_packet_cannot_vouch_for_a_forged_subkey(
+    server_gpg: Gpg, odd: dict[str, Odd], second_reader_keys: ReaderKeys, tmp_path: Path
+) -> None:
+    # gpg keeps its own "signature checked and good" marks in trust packets (tag 12) of a
+    # keyring file and believes them there; an import drops them. Someone else's subkey
+    # bound by a forged signature so marked must not become a recipient.
+    victim = odd["two"]
+    [stranger] = [
+        p
+        for p in packets(dearmored(second_reader_keys.public_key))
+        if first_packet_tag(p) == SUBKEY
+    ]
+    trust = bytes([0xC0 | 12, 2, 0, 3])  # "checked, valid"
+    doctored = dearmored(victim.armored) + stranger + forged_binding(victim.fingerprint) + trust
+    text = armor(doctored)
+    assert server_gpg.inspect_public_key(text).fingerprint == victim.fingerprint
+    output = tmp_path / "sealed.gpg"
+    sealed = sealed_to(server_gpg, PublicKey(victim.fingerprint, text), output)
+    assert sealed == [victim.subkeys[1]]
+    assert not second_reader_keys.can_decrypt(output)
