@@ -1,5 +1,5 @@
-"""ASCII armor without gpg: an armored message or public key's packets and checksum, the first
-packet's tag, and the key ids a message's session key packets name."""
+"""ASCII armor without gpg: an armored message or public key's packets and checksum, the
+packets' tags, and the key ids a message's session key packets name."""
 
 from __future__ import annotations
 
@@ -133,6 +133,15 @@ def _packet_at(data: bytes, offset: int) -> tuple[int, int, int] | None:
         length = int.from_bytes(data[offset + 1 : start], "big")
     end = start + length
     return (tag, start, end) if end <= len(data) else None
+
+
+def packet_tags(data: bytes) -> list[int] | None:
+    """The tags of the packets that fill `data` one after the other, or None if they do not."""
+    tags, offset = [], 0
+    while (packet := _packet_at(data, offset)) is not None:
+        tags.append(packet[0])
+        offset = packet[2]
+    return tags if offset == len(data) else None
 
 
 def session_key_ids(data: bytes) -> list[str]:

@@ -262,3 +262,16 @@ def test_a_trust_packet_cannot_vouch_for_a_forged_subkey(
     sealed = sealed_to(server_gpg, PublicKey(victim.fingerprint, text), output)
     assert sealed == [victim.subkeys[1]]
     assert not second_reader_keys.can_decrypt(output)
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [bytes([0xC0 | 12, 2, 0, 3]), bytes([0xC0 | 5, 40]) + bytes(8)],
+    ids=["trust-packet", "cut-short"],
+)
+def test_packets_no_export_holds_write_no_keyring(
+    reader_keys: ReaderKeys, tmp_path: Path, extra: bytes
+) -> None:
+    text = armor(dearmored(reader_keys.public_key) + extra)
+    assert not write_keyring(tmp_path, [PublicKey(reader_keys.fingerprint, text)])
+    assert list(tmp_path.iterdir()) == []
