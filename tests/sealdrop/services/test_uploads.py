@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import gzip
 import io
+import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from functools import partial
+from pathlib import Path
 
 import pytest
 
+from sealdrop.crypto.gpg import Gpg
+from sealdrop.crypto.scratch import DEFAULT_SCRATCH
 from sealdrop.domain.keys import Fingerprint, PublicKey
 from sealdrop.errors import EncryptionFailed, SubmissionsClosed, UploadTooLarge
 from sealdrop.runtime.instance import Instance
@@ -131,6 +138,49 @@ def test_unreadable_recipient_fails_at_the_first_byte(instance: Instance) -> Non
         upload.write(b"small")
     upload.close()
     assert staged_files(instance) == []
+
+
+def gpg_children() -> list[str]:
+    """The processes this one started that are still there (gpg, were any left)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        with contextlib.suppress(OSError):
+            stat = (entry / "stat").read_text() if entry.name.isdigit() else ""
+            if stat and int(stat.rsplit(")", 1)[1].split()[1]) == os.getpid():
+                found.append(stat)
+    return found
+
+
+@pytest.mark.parametrize("named", ["unknown", "another"])
+def test_a_key_gpg_refuses_stops_a_large_upload_at_once(
+    instance: Instance, reader_keys: ReaderKeys, second_reader_keys: ReaderKeys, named: str
+) -> None:
+    # Good armor, so gpg starts and refuses the fingerprint it is given: the upload streaming
+    # in must fail within the pipe's room, not block nor swallow the rest of the body.
+    fingerprint = second_reader_keys.fingerprint if named == "another" else Fingerprint("0" * 40)
+    scratch = Path(tempfile.mkdtemp(prefix="sdu-", dir=DEFAULT_SCRATCH))
+    upload = StagedUpload(
+        instance.store,
+        Gpg(scratch),
+        filesystem_id=FILESYSTEM_ID,
+        filename="big",
+        recipients=[PublicKey(fingerprint, reader_keys.public_key)],
+        budget=UploadBudget(10**12),
+    )
+    block, sent = os.urandom(1 << 20), list[int]()
+
+    def send() -> None:
+        while sum(sent) < 64 << 20:
+            sent.append(upload.write(block))
+
+    with pytest.raises(EncryptionFailed):
+        send()
+    assert sum(sent) <= 2 << 20
+    assert gpg_children() == []
+    upload.close()
+    assert staged_files(instance) == []
+    assert list(scratch.iterdir()) == []
+    shutil.rmtree(scratch)
 
 
 def test_a_full_disk_stops_an_upload_midway(instance: Instance) -> None:
