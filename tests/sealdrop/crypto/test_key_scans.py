@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import shutil
 import tempfile
+import time
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from sealdrop.crypto.gpg import Gpg
 from sealdrop.crypto.key_scans import Listing, ScanCache
 from sealdrop.crypto.scratch import DEFAULT_SCRATCH
+from sealdrop.domain.keys import Fingerprint, PublicKey
+from sealdrop.errors import EncryptionFailed, KeyImportError
+from tests.gpg_keys import key_fingerprint, keyring, run_gpg
 from tests.harness import ReaderKeys
+
+HOUR, DAY = 3600, 86400
 
 
 class Counted:
@@ -52,3 +62,42 @@ def test_a_second_gpg_reuses_the_first_ones_listing(reader_keys: ReaderKeys) -> 
     scratches[0].rmdir()
     scratches[1].rmdir()
     assert second.inspect_public_key(text).fingerprint == reader_keys.fingerprint
+
+
+@pytest.fixture(scope="module")
+def subkey_expiring() -> Iterator[tuple[PublicKey, float]]:
+    """A key that never expires whose one encryption subkey expires in an hour, and when."""
+    now = int(time.time())
+    with keyring() as home:
+        made = ["--passphrase", "", "--faked-system-time"]
+        uid = "Subkey expiring <e@example.org>"
+        run_gpg(home, *made, str(now - 2 * DAY), "--quick-gen-key", uid, "ed25519", "sign", "never")
+        fingerprint = key_fingerprint(home, uid)
+        subkey = ["--quick-add-key", fingerprint, "cv25519", "encr", "1d"]
+        run_gpg(home, *made, str(now - DAY + HOUR), *subkey)
+        key = PublicKey(Fingerprint(fingerprint), run_gpg(home, "--armor", "--export", uid))
+        yield key, now + HOUR
+
+
+@pytest.fixture
+def scratch() -> Iterator[Path]:
+    folder = Path(tempfile.mkdtemp(prefix="sdk-", dir=DEFAULT_SCRATCH))
+    yield folder
+    shutil.rmtree(folder)
+
+
+def test_a_cached_listing_is_judged_at_the_moment_asked(
+    scratch: Path, subkey_expiring: tuple[PublicKey, float]
+) -> None:
+    # gpg judged the subkey usable when it listed the key; the listing is kept for the process,
+    # so an answer later, or for a later moment, must check the subkey's expiry itself.
+    key, expires = subkey_expiring
+    today = Gpg(scratch)
+    assert today.inspect_public_key(key.armored).fingerprint == key.fingerprint
+    later = Gpg(scratch, clock=lambda: expires + 60)
+    with pytest.raises(EncryptionFailed):  # gpg, asked then, refuses
+        later.encrypt_bytes(b"x", [key], scratch / "out.gpg")
+    with pytest.raises(KeyImportError):
+        later.inspect_public_key(key.armored)
+    with pytest.raises(KeyImportError):
+        today.check_usable(key, at=expires + 60)
