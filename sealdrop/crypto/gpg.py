@@ -21,7 +21,7 @@ from typing import Any, BinaryIO
 
 import gnupg
 
-from sealdrop.crypto.key_policy import require_strong
+from sealdrop.crypto.key_policy import require_encrypting_at, require_strong
 from sealdrop.crypto.key_scans import SCANS, Listing
 from sealdrop.crypto.recipients import write_keyring
 from sealdrop.crypto.scratch import throwaway_home, write_private_file
@@ -146,6 +146,7 @@ class Gpg:
             raise KeyImportError("That key has expired: extend it or make a new one.")
         if "E" not in key.get("cap", ""):
             raise KeyImportError("That key has no usable encryption subkey.")
+        require_encrypting_at(key, moment)
         require_strong(key)
         return PublicKey(Fingerprint(key["fingerprint"]), armored)
 

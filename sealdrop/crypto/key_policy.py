@@ -1,4 +1,5 @@
-"""Which OpenPGP keys may serve as the Submission Key: RSA-4096 or Curve25519, nothing weaker.
+"""Which OpenPGP keys may serve as the Submission Key: RSA-4096 or Curve25519, nothing weaker,
+with an encryption subkey valid at the moment asked.
 
 It reads the key listing gpg gives (python-gnupg's scan result) and imports no gpg module itself.
 """
@@ -44,3 +45,18 @@ def require_strong(key: dict[str, Any]) -> None:
     )
     if not (primary_ok and subkey_ok):
         raise KeyImportError("That key is too weak: use RSA-4096 or Curve25519 (ed25519/cv25519).")
+
+
+def require_encrypting_at(key: dict[str, Any], moment: float) -> None:
+    """An encryption subkey of `key` is still valid at `moment`.
+
+    gpg's own "E" in the listing says so for the time it listed the key, and listings are kept
+    for the process: a subkey may expire while the server runs, or later the day it is asked.
+    """
+    if not any(
+        "e" in sub.get("cap", "")
+        and sub.get("trust") not in ("e", "r")
+        and not (sub.get("expires") and float(sub["expires"]) <= moment)
+        for sub in key.get("subkey_info", {}).values()
+    ):
+        raise KeyImportError("That key has no usable encryption subkey.")
