@@ -6,6 +6,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -50,6 +51,18 @@ def test_the_least_recently_used_text_goes_first() -> None:
     cache.get("gpg", "a", scan)
     cache.get("gpg", "b", scan)
     assert scan.runs == ["a", "b", "c", "b"]
+
+
+def test_threads_sharing_the_cache_each_get_their_own_texts_listing() -> None:
+    cache, scan = ScanCache(size=4), Counted()
+
+    def ask(worker: int) -> bool:
+        texts = [f"{(worker * 7 + n) % 12}" for n in range(200)]
+        return all(cache.get("gpg", text, scan) == [{"text": text}] for text in texts)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        assert all(pool.map(ask, range(8)))
+    assert len(cache) == 4
 
 
 def test_a_second_gpg_reuses_the_first_ones_listing(reader_keys: ReaderKeys) -> None:
