@@ -141,12 +141,14 @@ def test_unreadable_recipient_fails_at_the_first_byte(instance: Instance) -> Non
 
 
 def gpg_children() -> list[str]:
-    """The processes this one started that are still there (gpg, were any left)."""
+    """The gpg processes this one started that are still there. Only gpg: in the whole suite
+    this process also holds the session's tor network and browser driver."""
     found = []
     for entry in Path("/proc").iterdir():
         with contextlib.suppress(OSError):
             stat = (entry / "stat").read_text() if entry.name.isdigit() else ""
-            if stat and int(stat.rsplit(")", 1)[1].split()[1]) == os.getpid():
+            name, _, rest = stat.partition(" (")[2].rpartition(") ")
+            if name == "gpg" and int(rest.split()[1]) == os.getpid():
                 found.append(stat)
     return found
 
