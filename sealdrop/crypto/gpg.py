@@ -200,11 +200,8 @@ class Gpg:
         stack = contextlib.ExitStack()
         gpg, home = stack.enter_context(self._home(agent=False))
         try:
-            if not write_keyring(home, recipients):
-                imported = gpg.import_keys("\n".join(key.armored for key in recipients))
-                missing = {k.fingerprint for k in recipients} - set(imported.fingerprints or [])
-                if missing:
-                    raise EncryptionFailed("gpg could not encrypt the data; nothing was stored.")
+            if not _place_public_keys(gpg, home, recipients):
+                raise EncryptionFailed("gpg could not encrypt the data; nothing was stored.")
         except BaseException:
             stack.close()
             output.unlink()  # still empty: nothing to wipe
@@ -279,11 +276,18 @@ def export_source_key(gpg: gnupg.GPG, home: Path, fingerprint: Fingerprint) -> S
     return SourceKey(PublicKey(fingerprint, armored), secret)
 
 
+def _place_public_keys(gpg: gnupg.GPG, home: Path, keys: Sequence[PublicKey]) -> bool:
+    """Give the home's gpg `keys`: as its keyring file (recipients.py), or by an import when
+    only gpg reads their text; False if the import misses one of them."""
+    if write_keyring(home, keys):
+        return True
+    imported = gpg.import_keys("\n".join(key.armored for key in keys))
+    return not {key.fingerprint for key in keys} - set(imported.fingerprints or [])
+
+
 def _install_source_key(gpg: gnupg.GPG, home: Path, key: SourceKey) -> str:
-    if not write_keyring(home, [key.public]):
-        result = gpg.import_keys(key.public.armored)
-        if key.public.fingerprint not in (result.fingerprints or []):
-            raise KeyImportError("The source's public key could not be read.")
+    if not _place_public_keys(gpg, home, [key.public]):
+        raise KeyImportError("The source's public key could not be read.")
     # Listed by its fingerprint: a key text that holds another key lists nothing.
     grip = _encryption_keygrip(gpg.list_keys(), key.public.fingerprint)
     folder = home / "private-keys-v1.d"

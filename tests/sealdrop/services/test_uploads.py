@@ -155,12 +155,17 @@ def gpg_children() -> list[str]:
 
 @pytest.mark.parametrize("named", ["unknown", "another"])
 def test_a_key_gpg_refuses_stops_a_large_upload_at_once(
-    instance: Instance, reader_keys: ReaderKeys, second_reader_keys: ReaderKeys, named: str
+    request: pytest.FixtureRequest,
+    instance: Instance,
+    reader_keys: ReaderKeys,
+    second_reader_keys: ReaderKeys,
+    named: str,
 ) -> None:
     # Good armor, so gpg starts and refuses the fingerprint it is given: the upload streaming
     # in must fail within the pipe's room, not block nor swallow the rest of the body.
     fingerprint = second_reader_keys.fingerprint if named == "another" else Fingerprint("0" * 40)
     scratch = Path(tempfile.mkdtemp(prefix="sdu-", dir=DEFAULT_SCRATCH))
+    request.addfinalizer(lambda: shutil.rmtree(scratch, ignore_errors=True))
     upload = StagedUpload(
         instance.store,
         Gpg(scratch),
@@ -182,7 +187,6 @@ def test_a_key_gpg_refuses_stops_a_large_upload_at_once(
     upload.close()
     assert staged_files(instance) == []
     assert list(scratch.iterdir()) == []
-    shutil.rmtree(scratch)
 
 
 def test_a_full_disk_stops_an_upload_midway(instance: Instance) -> None:
